@@ -1,0 +1,129 @@
+"""`ftcompile`: compile pipeline files to the IR; findings on stderr; exit 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from ftspec.compiler.compile import CompileResult, compile_path
+from ftspec.compiler.diagnostics import Collector, Diagnostic
+from ftspec.compiler.rules.source import UNREADABLE_FILE
+from ftspec.ir import IR_VERSION, IRDocument, dump_ir
+
+SOURCE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class Input:
+    path: str
+    """Path as reported in findings and the IR."""
+    relative: str
+    """Path relative to the argument it was found under (for -o DIR)."""
+
+
+def collect_inputs(paths: Sequence[str]) -> tuple[list[Input], list[Diagnostic]]:
+    """Files named on the command line, and *.json/*.yaml/*.yml under named directories (sorted)."""
+    inputs: list[Input] = []
+    problems: list[Diagnostic] = []
+    for arg in paths:
+        if os.path.isdir(arg):
+            found = []
+            for dirpath, dirnames, filenames in os.walk(arg):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in filenames:
+                    if name.endswith(SOURCE_SUFFIXES):
+                        full = os.path.join(dirpath, name)
+                        found.append(Input(full, os.path.relpath(full, arg)))
+            inputs.extend(sorted(found, key=lambda i: i.path))
+        elif os.path.exists(arg) or os.path.islink(arg):
+            inputs.append(Input(arg, os.path.basename(arg)))
+        else:
+            collector = Collector(arg)
+            collector.report(UNREADABLE_FILE, None, path=arg, reason="no such file or directory")
+            problems.extend(collector.diagnostics)
+    return inputs, problems
+
+
+def render_text(diag: Diagnostic) -> str:
+    return f"{diag.file}:{diag.line}:{diag.column}: {diag.code} {diag.severity} {diag.message}"
+
+
+def summarize(diagnostics: Sequence[Diagnostic], files: int, studies: int) -> str:
+    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+    return f"{files} file(s), {studies} stud{'y' if studies == 1 else 'ies'}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
+
+
+def write_outputs(results: list[tuple[Input, CompileResult]], output: str | None) -> None:
+    if output is None:
+        merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
+        sys.stdout.write(dump_ir(merged))
+        return
+    if os.path.isdir(output) or output.endswith(os.sep):
+        for inp, result in results:
+            if result.unreadable:
+                continue
+            target = Path(output) / (inp.relative + ".ir.json")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(dump_ir(result.ir), encoding="utf-8")
+        return
+    merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
+    Path(output).write_text(dump_ir(merged), encoding="utf-8")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on any warning, not only on errors.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write the IR to FILE (all studies), or to DIR/<file>.ir.json per input. Default: stdout.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of the findings written to stderr.")
+@click.version_option(package_name="ftspec")
+def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format: str) -> None:
+    """Compile finetune_params in pipeline files (JSON, YAML; directories recursively) to the ftspec IR.
+
+    Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 unreadable input or usage error.
+    """
+    inputs, problems = collect_inputs(paths)
+    results = [(inp, compile_path(inp.path)) for inp in inputs]
+    diagnostics = problems + [d for _, r in results for d in r.diagnostics]
+    try:
+        write_outputs(results, output)
+    except OSError as exc:
+        click.echo(f"ftcompile: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    studies = sum(len(r.ir.studies) for _, r in results)
+    if output_format == "json":
+        payload = {"diagnostics": [d.to_dict() for d in diagnostics], "summary": summarize(diagnostics, len(inputs), studies)}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False), err=True)
+    else:
+        for diag in diagnostics:
+            click.echo(render_text(diag), err=True)
+        click.echo(summarize(diagnostics, len(inputs), studies), err=True)
+    if problems or any(r.unreadable for _, r in results):
+        sys.exit(2)
+    failing = {"error", "warning"} if strict else {"error"}
+    sys.exit(1 if any(d.severity in failing for d in diagnostics) else 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ftcompile with `argv` (default: sys.argv[1:]) and return its exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="ftcompile", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The compiler's one entry point: source -> located tree -> front-end -> IR + diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ftspec.compiler.checks import CheckContext, run_study_checks
+from ftspec.compiler.diagnostics import Collector, Diagnostic
+from ftspec.compiler.frontends.common import Lowering, node_desc
+from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
+from ftspec.compiler.frontends.v2 import lower_v2
+from ftspec.compiler.nodes import Mapping
+from ftspec.compiler.rules import structure as S
+from ftspec.compiler.source import SourceDocument, load_path, load_text
+from ftspec.compiler.walk import find_blocks
+from ftspec.ir import IR_VERSION, IRDocument, Study, StudySource
+
+
+UNREADABLE_CODES = frozenset({"FT001", "FT007", "FT009", "FT010", "FT012"})
+
+
+@dataclass
+class CompileResult:
+    path: str
+    document: SourceDocument | None
+    """None when the file could not be read."""
+    ir: IRDocument
+    diagnostics: list[Diagnostic]
+    """Every finding of the file, sorted by position."""
+
+    @property
+    def unreadable(self) -> bool:
+        """The file could not be read or parsed (exit code 2)."""
+        return any(d.code in UNREADABLE_CODES for d in self.diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
+    studies: list[Study] = []
+    for block in find_blocks(doc.root):
+        node = block.node
+        key_name = block.key.value if block.key is not None else "finetune_params"
+        if not isinstance(node, Mapping):
+            if not (block.kind == "finetune_params" and node.value is None):  # type: ignore[union-attr]
+                collector.report(S.BLOCK_NOT_MAPPING, node, key=key_name, type=node_desc(node))
+            continue
+        if not node.entries:
+            collector.report(S.EMPTY_BLOCK, node, key=key_name)
+            continue
+        lo = Lowering(collector, node)
+        if block.key is not None:
+            lo.fields["_key"] = block.key
+        source = StudySource(file=doc.path, pointer=node.pointer, line=node.span.line, column=node.span.column)
+        if "version" in node:
+            study = lower_v2(lo, block.study_id, source)
+        else:
+            ctx = BlockContext(kind=block.kind, model_class=block.model_class, has_folds=block.has_folds)
+            study = lower_legacy(lo, block.study_id, source, ctx)
+        run_study_checks(study, CheckContext(collector, node, dict(lo.fields), lo.nodes_by_pointer))
+        studies.append(study)
+    return IRDocument(ir_version=IR_VERSION, studies=studies)
+
+
+def compile_path(path: str) -> CompileResult:
+    collector = Collector(path)
+    doc = load_path(path, collector)
+    ir = compile_document(doc, collector) if doc is not None else IRDocument(ir_version=IR_VERSION, studies=[])
+    return CompileResult(path, doc, ir, collector.sorted())
+
+
+def compile_text(text: str, path: str = "<string>", format: str | None = None) -> CompileResult:
+    collector = Collector(path)
+    doc = load_text(text, path, collector, format)
+    ir = compile_document(doc, collector)
+    return CompileResult(path, doc, ir, collector.sorted())

@@ -1,0 +1,396 @@
+"""What both front-ends share: the lowering context, typed reads of nodes, IR entry builders,
+component (sampler/pruner) resolution and the metric/direction rule.
+
+Typed reads report FT111 and return None on a wrong type, so a front-end always finishes the block
+and reports every finding in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.rules import structure as S
+from ftspec.compiler.rules import study as T
+from ftspec.ir import (
+    CategoricalParam,
+    ComponentSpec,
+    Condition,
+    ElementSpec,
+    FloatParam,
+    IntParam,
+    Location,
+    SortedTupleParam,
+    SpaceEntry,
+)
+from ftspec.schema.metrics import METRICS, METRIC_ALIASES
+from ftspec.schema.vocab import PRUNERS, SAMPLERS, KindSpec, OptionSpec, default_options
+
+
+@dataclass
+class Lowering:
+    """State of one block's lowering: where to report, and which node each IR field came from."""
+
+    collector: Collector
+    block: Mapping
+    fields: dict[str, Node] = field(default_factory=dict)
+    _index: dict[str, Node] | None = None
+
+    @property
+    def nodes_by_pointer(self) -> dict[str, Node]:
+        """Every node of the block by pointer (built on first use)."""
+        if self._index is None:
+            self._index = {}
+            stack: list[Node] = [self.block]
+            while stack:
+                node = stack.pop()
+                self._index[node.pointer] = node
+                if isinstance(node, Mapping):
+                    stack.extend(e.value for e in node.entries)
+                elif isinstance(node, Sequence):
+                    stack.extend(node.items)
+        return self._index
+
+    def node_at(self, pointer: str) -> Node:
+        return self.nodes_by_pointer.get(pointer, self.block)
+
+    def report(self, rule: Rule, at: Node | None, fix: Fix | None = None, **args: Any) -> None:
+        self.collector.report(rule, at if at is not None else self.block, fix, **args)
+
+
+def location(node: Node) -> Location:
+    return Location(pointer=node.pointer, line=node.span.line, column=node.span.column)
+
+
+def did_you_mean(value: Any, options: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value.lower(), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe(value: Any) -> str:
+    """Short type-and-value description for messages."""
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def node_desc(node: Node) -> str:
+    if isinstance(node, Scalar):
+        return describe(node.value)
+    return "a list" if isinstance(node, Sequence) else "a mapping"
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def read_int(lo: Lowering, node: Node, key: str, *, minimum: int | None = None, nullable: bool = False) -> int | None:
+    value = node.value if isinstance(node, Scalar) else object()
+    if value is None and nullable:
+        return None
+    if is_int(value) and (minimum is None or value >= minimum):
+        return value  # type: ignore[return-value]
+    expected = "an integer" + (f" >= {minimum}" if minimum is not None else "") + (" or null" if nullable else "")
+    lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
+    return None
+
+
+def read_number(
+    lo: Lowering, node: Node, key: str, *, exclusive_minimum: float | None = None, minimum: float | None = None,
+    maximum: float | None = None, exclusive_maximum: float | None = None, nullable: bool = False,
+) -> float | None:
+    value = node.value if isinstance(node, Scalar) else object()
+    if value is None and nullable:
+        return None
+    ok = is_number(value)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = v == v and v not in (float("inf"), float("-inf"))
+        ok = ok and (exclusive_minimum is None or v > exclusive_minimum) and (minimum is None or v >= minimum)
+        ok = ok and (maximum is None or v <= maximum) and (exclusive_maximum is None or v < exclusive_maximum)
+    if ok:
+        return value  # type: ignore[return-value]
+    bounds = []
+    if exclusive_minimum is not None:
+        bounds.append(f"> {exclusive_minimum:g}")
+    if minimum is not None:
+        bounds.append(f">= {minimum:g}")
+    if exclusive_maximum is not None:
+        bounds.append(f"< {exclusive_maximum:g}")
+    if maximum is not None:
+        bounds.append(f"<= {maximum:g}")
+    expected = "a number" + (" " + " and ".join(bounds) if bounds else "") + (" or null" if nullable else "")
+    lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
+    return None
+
+
+def read_bool(lo: Lowering, node: Node, key: str) -> bool | None:
+    if isinstance(node, Scalar) and isinstance(node.value, bool):
+        return node.value
+    lo.report(S.WRONG_TYPE, node, key=key, expected="true or false", got=node_desc(node))
+    return None
+
+
+def read_str(lo: Lowering, node: Node, key: str, *, nullable: bool = False) -> str | None:
+    if isinstance(node, Scalar) and (isinstance(node.value, str) or (nullable and node.value is None)):
+        return node.value  # type: ignore[return-value]
+    lo.report(S.WRONG_TYPE, node, key=key, expected="a string" + (" or null" if nullable else ""), got=node_desc(node))
+    return None
+
+
+# --------------------------------------------------------------------------- components
+
+
+def read_options(lo: Lowering, spec: KindSpec, node: Node | None, owner: str, *, strict: bool) -> dict[str, Any]:
+    """Options of a sampler/pruner with Optuna's defaults filled in; unknown or bad options are reported."""
+    options = default_options(spec)
+    if node is None:
+        missing = [name for name, opt in spec.options.items() if opt.required]
+        for name in missing:
+            lo.report(S.WRONG_TYPE, lo.fields.get(owner, lo.block), key=f"{owner}.options.{name}", expected="set (required)", got="nothing")
+        return options
+    if not isinstance(node, Mapping):
+        lo.report(S.WRONG_TYPE, node, key=f"{owner}.options", expected="a mapping", got=node_desc(node))
+        return options
+    for key, value in node.items():
+        opt = spec.options.get(key)
+        if opt is None:
+            entry = node.entry(key)
+            lo.report(S.UNKNOWN_KEY, entry.key if entry else node, key=key, hint=did_you_mean(key, spec.options) or f" (options of this kind: {', '.join(spec.options) or 'none'})")
+            continue
+        read = _read_option(lo, opt, value, f"{owner}.options.{key}", strict=strict)
+        if read is not _BAD:
+            options[key] = read
+    for name, opt in spec.options.items():
+        if opt.required and name not in node:
+            lo.report(S.WRONG_TYPE, node, key=f"{owner}.options.{name}", expected="set (required)", got="nothing")
+    return options
+
+
+_BAD = object()
+
+
+def _read_option(lo: Lowering, opt: OptionSpec, node: Node, key: str, *, strict: bool) -> Any:
+    value = node.value if isinstance(node, Scalar) else _BAD
+    if value is None and opt.nullable:
+        return None
+    if opt.type == "pruner":
+        return lower_component(lo, node, PRUNERS, key, strict=strict) or _BAD
+    if opt.type == "bool":
+        ok = isinstance(value, bool)
+        expected = "true or false"
+    elif opt.type in ("int", "int_or_auto"):
+        ok = is_int(value) or (opt.type == "int_or_auto" and value == "auto")
+        expected = "an integer" + (" or 'auto'" if opt.type == "int_or_auto" else "")
+        if is_int(value):
+            ok = ok and _within(opt, value)  # type: ignore[arg-type]
+    elif opt.type == "float":
+        ok = is_number(value) and _within(opt, value)  # type: ignore[arg-type]
+        expected = "a number"
+    else:
+        ok = isinstance(value, str) and (opt.choices is None or value in opt.choices)
+        expected = "one of " + ", ".join(opt.choices) if opt.choices else "a string"
+    if ok:
+        return float(value) if opt.type == "float" else value  # type: ignore[arg-type]
+    if opt.minimum is not None:
+        expected += f" >= {opt.minimum:g}"
+    if opt.exclusive_minimum is not None:
+        expected += f" > {opt.exclusive_minimum:g}"
+    if opt.maximum is not None:
+        expected += f" <= {opt.maximum:g}"
+    if opt.nullable:
+        expected += " or null"
+    lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
+    return _BAD
+
+
+def _within(opt: OptionSpec, value: float) -> bool:
+    return (
+        (opt.minimum is None or value >= opt.minimum)
+        and (opt.exclusive_minimum is None or value > opt.exclusive_minimum)
+        and (opt.maximum is None or value <= opt.maximum)
+    )
+
+
+def lower_component(
+    lo: Lowering, node: Node, table: dict[str, KindSpec], key: str, *, strict: bool
+) -> ComponentSpec | None:
+    """A v2 sampler/pruner: a kind string, or `{kind, options}`. None (reported) when invalid."""
+    unknown = T.UNKNOWN_SAMPLER if table is SAMPLERS else T.UNKNOWN_PRUNER
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        if node.value not in table:
+            lo.report(unknown, node, value=node.value, hint=did_you_mean(node.value, table))
+            return None
+        return ComponentSpec(node.value, read_options(lo, table[node.value], None, key, strict=strict))
+    if not isinstance(node, Mapping):
+        lo.report(S.WRONG_TYPE, node, key=key, expected="a kind name or {kind, options}", got=node_desc(node))
+        return None
+    for k in node.keys():
+        if k not in ("kind", "options"):
+            entry = node.entry(k)
+            lo.report(S.UNKNOWN_KEY, entry.key if entry else node, key=k, hint=" (a sampler or pruner has `kind` and `options`)")
+    kind_node = node.get("kind")
+    if kind_node is None:
+        lo.report(S.WRONG_TYPE, node, key=f"{key}.kind", expected="set", got="nothing")
+        return None
+    kind = read_str(lo, kind_node, f"{key}.kind")
+    if kind is None:
+        return None
+    if kind not in table:
+        lo.report(unknown, kind_node, value=kind, hint=did_you_mean(kind, table))
+        return None
+    return ComponentSpec(kind, read_options(lo, table[kind], node.get("options"), key, strict=strict))
+
+
+def default_component(kind: str, table: dict[str, KindSpec]) -> ComponentSpec:
+    return ComponentSpec(kind, default_options(table[kind]))
+
+
+# --------------------------------------------------------------------------- metric
+
+
+def resolve_metric(
+    lo: Lowering, metric_node: Node | None, direction_node: Node | None, *, default_metric: str | None,
+    allow_alias: bool, normalize_direction: bool,
+) -> tuple[str, str]:
+    """(metric, direction); the direction comes from the registry and a conflict is a finding."""
+    metric = default_metric or "rmse"
+    if metric_node is not None:
+        raw = read_str(lo, metric_node, "metric")
+        if raw is not None:
+            if raw in METRICS:
+                metric = raw
+            elif allow_alias and raw.strip().lower() in METRICS:
+                metric = raw.strip().lower()
+                lo.report(T.NON_CANONICAL_SPELLING, metric_node, _replace(metric_node, metric), key="metric", value=raw, canonical=metric)
+            elif allow_alias and raw.strip().lower() in METRIC_ALIASES:
+                metric = METRIC_ALIASES[raw.strip().lower()]
+                lo.report(T.METRIC_ALIAS, metric_node, _replace(metric_node, metric), value=raw, canonical=metric)
+            else:
+                lo.report(T.UNKNOWN_METRIC, metric_node, value=raw, hint=did_you_mean(raw, list(METRICS) + list(METRIC_ALIASES)))
+    expected = METRICS[metric].direction
+    if direction_node is not None:
+        raw = read_str(lo, direction_node, "direction")
+        if raw is not None:
+            direction = raw.strip().lower() if normalize_direction else raw
+            if direction not in ("minimize", "maximize"):
+                lo.report(T.UNKNOWN_DIRECTION, direction_node, value=raw)
+            elif direction != expected:
+                if metric_node is None and default_metric is not None:
+                    effect = (
+                        f"maximised the {metric} loss, picking the worst trial" if direction == "maximize"
+                        else f"minimised {metric}, picking the worst trial"
+                    )
+                    lo.report(T.DIRECTION_WITHOUT_METRIC, direction_node, direction=direction, effect=effect)
+                else:
+                    lo.report(T.DIRECTION_CONFLICT, direction_node, direction=direction, metric=metric, expected=expected)
+            elif raw != direction:
+                lo.report(T.NON_CANONICAL_SPELLING, direction_node, _replace(direction_node, direction), key="direction", value=raw, canonical=direction)
+    return metric, expected
+
+
+def _replace(node: Node, value: Any) -> Fix:
+    return Fix("safe", f"write {value!r}", (FixOp("replace_value", node.pointer, value=value),))
+
+
+def replace_fix(node: Node, value: Any, applicability: str = "safe", description: str | None = None) -> Fix:
+    return Fix(applicability, description or f"write {value!r}", (FixOp("replace_value", node.pointer, value=value),))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def int_entry(name: str, target: str, low: int, high: int, step: int, log: bool, path: list[str], node: Node, condition: Condition | None = None) -> IntParam:
+    return IntParam(name=name, target=target, low=low, high=high, step=step, log=log, path=path, condition=condition, source=location(node))  # type: ignore[arg-type]
+
+
+def float_entry(name: str, target: str, low: float, high: float, step: float | None, log: bool, path: list[str], node: Node, condition: Condition | None = None) -> FloatParam:
+    return FloatParam(
+        name=name, target=target, low=float(low), high=float(high), step=None if step is None else float(step),
+        log=log, path=path, condition=condition, source=location(node),  # type: ignore[arg-type]
+    )
+
+
+def categorical_entry(name: str, target: str, choices: list[Any], path: list[str], node: Node, condition: Condition | None = None) -> CategoricalParam:
+    return CategoricalParam(name=name, target=target, choices=choices, path=path, condition=condition, source=location(node))  # type: ignore[arg-type]
+
+
+def sorted_tuple_entry(name: str, target: str, length_low: int, length_high: int, element: ElementSpec, path: list[str], node: Node, condition: Condition | None = None) -> SortedTupleParam:
+    return SortedTupleParam(
+        name=name, target=target, length_low=length_low, length_high=length_high, element=element,
+        path=path, condition=condition, source=location(node),  # type: ignore[arg-type]
+    )
+
+
+def set_path(tree: dict[str, Any], path: list[str], value: Any) -> str | None:
+    """Put `value` at `path` in a nested dict; returns a problem description on a structure conflict."""
+    current = tree
+    for part in path[:-1]:
+        existing = current.get(part)
+        if existing is None:
+            existing = current[part] = {}
+        if not isinstance(existing, dict):
+            return f"is both a value and a group ({part!r})"
+        current = existing
+    if path[-1] in current:
+        return "is defined twice"
+    current[path[-1]] = value
+    return None
+
+
+class SpaceBuilder:
+    """Collects space entries and fixed values of one block, refusing two values at one place."""
+
+    def __init__(self, lo: Lowering) -> None:
+        self.lo = lo
+        self.entries: list[SpaceEntry] = []
+        self.fixed: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+        self._claimed: dict[str, list[tuple[str, ...]]] = {"model": [], "train": []}
+
+    def _claim(self, target: str, name: str, path: list[str], node: Node) -> bool:
+        from ftspec.compiler.rules import space as P
+
+        new = tuple(path)
+        for old in self._claimed[target]:
+            shorter = min(len(old), len(new))
+            if old[:shorter] == new[:shorter]:
+                problem = "is defined twice" if old == new else f"is both a value and a group ({'__'.join(old if len(old) < len(new) else new)!r})"
+                self.lo.report(P.NAME_CONFLICT, node, name=name, problem=problem)
+                return False
+        self._claimed[target].append(new)
+        return True
+
+    def add(self, entry: SpaceEntry, node: Node) -> None:
+        if self._claim(entry.target, entry.name, entry.path, node):
+            self.entries.append(entry)
+
+    def add_fixed(self, target: str, name: str, path: list[str], value: Any, node: Node) -> None:
+        if self._claim(target, name, path, node):
+            set_path(self.fixed[target], path, value)
+
+    def declared(self, target: str, name: str) -> SpaceEntry | None:
+        for entry in self.entries:
+            if entry.target == target and entry.name == name:
+                return entry
+        return None
+
+
+def plain(node: Node) -> Any:
+    return to_python(node)

@@ -1,0 +1,819 @@
+"""The legacy front-end: nirs4all's finetune_params dialects, lowered to the meaning nirs4all 1.4 gives
+them, with a finding wherever that meaning is ambiguous, differs from older releases, or is not what
+the author most likely wrote.
+
+The reference for every branch is nirs4all 1.4.10 `nirs4all/optimization/optuna.py`
+(`_validate_and_normalize_finetune_params`, `sample_hyperparameters`, `_sample_single_parameter`,
+`_suggest_from_dict`, `_suggest_sorted_tuple`, `_is_grid_search_suitable`, `_create_sampler`) and
+the dialect history in docs/legacy-dialect.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ftspec.compiler.diagnostics import Fix, FixOp
+from ftspec.compiler.frontends.common import (
+    Lowering,
+    SpaceBuilder,
+    categorical_entry,
+    default_component,
+    did_you_mean,
+    float_entry,
+    int_entry,
+    is_int,
+    node_desc,
+    read_bool,
+    read_int,
+    read_number,
+    read_str,
+    replace_fix,
+    resolve_metric,
+    sorted_tuple_entry,
+)
+from ftspec.compiler.frontends.v2 import check_forced
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.rules import space as P
+from ftspec.compiler.rules import structure as S
+from ftspec.compiler.rules import study as T
+from ftspec.ir import (
+    ElementSpec,
+    FailurePolicy,
+    Fixed,
+    ForcedTrial,
+    Phase,
+    Storage,
+    Study,
+    StudySource,
+    Validation,
+)
+from ftspec.schema.metrics import METRICS
+from ftspec.schema.vocab import PRUNERS, SAMPLERS
+
+CONTROL_KEYS = (
+    "n_trials", "approach", "eval_mode", "sampler", "sample", "pruner", "metric", "direction", "seed", "n_jobs",
+    "storage", "study_name", "resume", "force_params", "phases", "verbose", "model_params", "train_params",
+    "engine", "timeout", "timeout_seconds",
+)
+DEAD_KEYS = {
+    "cv_mode": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "param_strategy": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "inner_cv": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "outer_cv": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "use_full_train_for_final": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "tuner": "is from the pinard era (2025-05 to 2025-09)",
+    "training_params": "is the pinard-era spelling of train_params (2025-05 to 2025-09)",
+    "nb_trials": "is the pinard-era spelling of n_trials",
+    "n_startup_trials": "is read only by the n4m engine",
+    "reduction_factor": "is read only by the n4m engine",
+}
+# (kind, log) of the range tags nirs4all recognises, case-sensitively.
+RANGE_TAGS = {
+    "int": ("int", False), "builtins.int": ("int", False), "int_log": ("int", True), "log_int": ("int", True),
+    "float": ("float", False), "builtins.float": ("float", False), "float_log": ("float", True), "log_float": ("float", True),
+}
+LEGACY_SAMPLERS = ("auto", "grid", "tpe", "random", "cmaes", "binary")
+LEGACY_PRUNERS = ("none", "median", "successive_halving", "hyperband")
+LEGACY_EVAL_MODES = ("best", "mean", "robust_best")
+SPEC_MARKERS = ("type", "min", "low", "choices", "values")
+DICT_SPEC_KEYS = ("type", "choices", "values", "min", "max", "low", "high", "step", "log", "length", "element_type", "when", "when_not", "options")
+GENERATOR_KEY = re.compile(r"^_[a-z]+(_[a-z]+)*_$")
+CLASSIFIER_NAMES = re.compile(
+    r"(Classifier|SVC|LogisticRegression(CV)?|DiscriminantAnalysis|GaussianNB|MultinomialNB|BernoulliNB|"
+    r"ComplementNB|CategoricalNB|PLSDA|PLS_DA|NearestCentroid|RidgeClassifierCV)$"
+)
+
+
+@dataclass(frozen=True)
+class BlockContext:
+    """What the pipeline around a block tells the legacy front-end."""
+
+    kind: str = "finetune_params"
+    """"finetune_params", "finetune_space" (MetaModel) or "bare"."""
+    model_class: str | None = None
+    has_folds: bool | None = None
+    """Whether a splitter step precedes the model (None: not in a pipeline)."""
+
+
+def _token(node: Node) -> str | None:
+    """nirs4all 1.4's `str(value).strip().lower()`; None for non-scalars."""
+    if not isinstance(node, Scalar) or node.value is None:
+        return None
+    value = node.value
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return text.strip().lower()
+
+
+def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockContext) -> Study:
+    block = lo.block
+    get = block.get
+    lo.report(S.LEGACY_DIALECT, _block_anchor(lo))
+
+    _check_keys(lo, ctx)
+    for name in ("n_trials", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction", "pruner", "storage", "phases"):
+        if get(name) is not None:
+            lo.fields[name] = get(name)  # type: ignore[assignment]
+
+    n_trials = 50
+    if get("n_trials") is not None:
+        value = get("n_trials").value if isinstance(get("n_trials"), Scalar) else None  # type: ignore[union-attr]
+        if is_int(value) and value >= 1:  # type: ignore[operator]
+            n_trials = value
+        else:
+            lo.report(T.BAD_N_TRIALS, get("n_trials"), got=node_desc(get("n_trials")))  # type: ignore[arg-type]
+    n_jobs = 1
+    if get("n_jobs") is not None:
+        n_jobs = read_int(lo, get("n_jobs"), "n_jobs", minimum=1) or 1  # type: ignore[arg-type]
+    seed = None
+    if "seed" in block:
+        seed = read_int(lo, get("seed"), "seed", minimum=0, nullable=True)  # type: ignore[arg-type]
+    else:
+        lo.report(T.SEED_NOT_SET, _block_anchor(lo))
+    timeout = _timeout(lo)
+
+    approach = _approach(lo, ctx)
+    eval_mode = _eval_mode(lo, approach)
+    task, default_metric = _task_default(ctx)
+    metric, direction = resolve_metric(lo, get("metric"), get("direction"), default_metric=default_metric, allow_alias=True, normalize_direction=True)
+    if get("metric") is None:
+        fix = Fix("safe", f"write metric: {default_metric}", (FixOp("insert_key", block.pointer, key="metric", value=default_metric),))
+        lo.report(T.METRIC_NOT_SET, _block_anchor(lo), fix, metric=default_metric, task=task)
+    pruner = _pruner(lo)
+
+    space = SpaceBuilder(lo)
+    params_node, flat = _model_params(lo, ctx)
+    for key, node, key_node in params_node:
+        _lower_model_value(lo, space, key, [key], node, key_node, ctx, from_nesting=False)
+    _lower_train_params(lo, space)
+
+    sampler = _sampler(lo, space, flat)
+    phases = _phases(lo, space, flat)
+    if phases:
+        total = sum(p.n_trials for p in phases)
+        if get("n_trials") is not None:
+            lo.report(T.N_TRIALS_WITH_PHASES, get("n_trials"), n_trials=n_trials, total=total)  # type: ignore[arg-type]
+        n_trials = total
+
+    return Study(
+        id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
+        approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
+        sampler=sampler, pruner=pruner,
+        validation=Validation(holdout_fraction=0.2, seed=42) if approach == "single" else None,
+        storage=_storage(lo), failure_policy=FailurePolicy(None, None),
+        space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
+        force_params=_force_params(lo, space), phases=phases,
+    )
+
+
+def _block_anchor(lo: Lowering) -> Node:
+    return lo.fields.get("_key", lo.block)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _check_keys(lo: Lowering, ctx: BlockContext) -> None:
+    block = lo.block
+    params = block.get("model_params")
+    flat_fallback = params is None or (isinstance(params, Mapping) and not params.entries)
+    for entry in block.entries:
+        key = entry.key.value
+        if key in CONTROL_KEYS:
+            continue
+        if isinstance(key, str) and GENERATOR_KEY.match(key):
+            lo.report(S.GENERATOR_KEYWORD, entry.key, key=key)
+        elif key in DEAD_KEYS:
+            lo.report(S.DEAD_KEY, entry.key, key=key, era=DEAD_KEYS[key])
+        elif not (flat_fallback or ctx.kind == "finetune_space"):
+            lo.report(S.IGNORED_KEY, entry.key, key=key, hint=did_you_mean(key, CONTROL_KEYS))
+    if "sample" in block and "sampler" in block:
+        lo.report(S.SAMPLE_BESIDE_SAMPLER, block.entry("sample").key, sample=to_python(block.get("sample")), sampler=to_python(block.get("sampler")))  # type: ignore[union-attr]
+    elif "sample" in block:
+        fix = Fix("safe", "rename sample to sampler", (FixOp("rename_key", block.get("sample").pointer, key="sampler"),))  # type: ignore[union-attr]
+        lo.report(S.SAMPLE_ALIAS, block.entry("sample").key, fix)  # type: ignore[union-attr]
+    if "verbose" in block:
+        lo.report(S.VERBOSE_IGNORED, block.entry("verbose").key)  # type: ignore[union-attr]
+    if "engine" in block:
+        token = _token(block.get("engine"))  # type: ignore[arg-type]
+        if token in ("optuna", ""):
+            effect = "the Optuna engine is the default; the key is ignored"
+        elif token in ("n4m", "native", "methods", "libn4m"):
+            effect = "ran nirs4all's n4m engine (which ignores phases, n_jobs, storage, study_name and resume); compiled with the Optuna semantics"
+        elif token in ("dag-ml", "dagml", "grid"):
+            effect = "raised on nirs4all's legacy path after a dag-ml fallback; compiled with the Optuna semantics"
+        else:
+            effect = "raised ValueError in nirs4all; compiled with the Optuna semantics"
+        lo.report(S.ENGINE_KEY, block.get("engine"), value=to_python(block.get("engine")), effect=effect)  # type: ignore[arg-type]
+
+
+def _timeout(lo: Lowering) -> float | None:
+    block = lo.block
+    for key in ("timeout_seconds", "timeout"):
+        node = block.get(key)
+        if node is None:
+            continue
+        value = read_number(lo, node, key, exclusive_minimum=0, nullable=True)
+        fix = None
+        if key == "timeout" and "timeout_seconds" not in block:
+            fix = Fix("safe", "rename timeout to timeout_seconds", (FixOp("rename_key", node.pointer, key="timeout_seconds"),))
+        if value is not None:
+            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, value=value)  # type: ignore[union-attr]
+            lo.fields["timeout_seconds"] = node
+            return float(value)
+    return None
+
+
+def _approach(lo: Lowering, ctx: BlockContext) -> str:
+    node = lo.block.get("approach")
+    if node is None:
+        approach = "grouped"
+    else:
+        token = _token(node)
+        if token in ("single", "grouped", "individual"):
+            approach = token
+            if node.value != token:  # type: ignore[union-attr]
+                lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="approach", value=node.value, canonical=token)  # type: ignore[union-attr]
+        else:
+            value = to_python(node)
+            fix = replace_fix(node, "grouped", "unsafe", "write approach: grouped (cross-validated scoring)") if token == "cross" else None
+            lo.report(T.UNKNOWN_APPROACH, node, fix, value=value, hint=did_you_mean(token, ("single", "grouped", "individual")))
+            return "grouped"
+    if approach == "single" or ctx.has_folds is False:
+        at = node if node is not None else _block_anchor(lo)
+        lo.report(T.SCORED_ON_TRAINING_SET, at, value=approach, fraction=0.2, seed=42)
+    if approach != "single" and ctx.has_folds is False:
+        lo.report(T.APPROACH_WITHOUT_FOLDS, node if node is not None else _block_anchor(lo), value=approach)
+    return approach
+
+
+def _eval_mode(lo: Lowering, approach: str) -> str:
+    node = lo.block.get("eval_mode")
+    if node is None:
+        return "best"
+    token = _token(node)
+    if token == "avg":
+        lo.report(T.EVAL_MODE_AVG, node, replace_fix(node, "mean"), value=to_python(node))
+        mode = "mean"
+    elif token in LEGACY_EVAL_MODES:
+        mode = token
+        if node.value != token:  # type: ignore[union-attr]
+            lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="eval_mode", value=node.value, canonical=token)  # type: ignore[union-attr]
+    else:
+        lo.report(T.UNKNOWN_EVAL_MODE, node, value=to_python(node), hint=did_you_mean(token, LEGACY_EVAL_MODES))
+        return "mean"
+    if approach != "grouped":
+        lo.report(T.EVAL_MODE_UNUSED, node, value=mode, approach=approach)
+    return mode
+
+
+def _task_default(ctx: BlockContext) -> tuple[str, str]:
+    name = (ctx.model_class or "").rsplit(".", 1)[-1]
+    if CLASSIFIER_NAMES.search(name):
+        return "classification", "balanced_accuracy"
+    return "regression", "mse"
+
+
+def _pruner(lo: Lowering) -> Any:
+    node = lo.block.get("pruner")
+    if node is None:
+        return default_component("none", PRUNERS)
+    token = _token(node)
+    if token not in LEGACY_PRUNERS:
+        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=" (nirs4all accepts none, median, successive_halving, hyperband)")
+        return default_component("none", PRUNERS)
+    if node.value != token:  # type: ignore[union-attr]
+        lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)  # type: ignore[union-attr]
+    return default_component(token, PRUNERS)  # type: ignore[arg-type]
+
+
+def _storage(lo: Lowering) -> Storage | None:
+    get = lo.block.get
+    url = read_str(lo, get("storage"), "storage", nullable=True) if get("storage") is not None else None  # type: ignore[arg-type]
+    name = read_str(lo, get("study_name"), "study_name", nullable=True) if get("study_name") is not None else None  # type: ignore[arg-type]
+    resume = bool(read_bool(lo, get("resume"), "resume")) if get("resume") is not None else False  # type: ignore[arg-type]
+    if url is None:
+        for key, value in (("study_name", name), ("resume", resume)):
+            if value:
+                lo.report(T.RESUME_WITHOUT_STORAGE, lo.block.entry(key).key, key=key)  # type: ignore[union-attr]
+        return None
+    return Storage(url=url, study_name=name, resume=resume)
+
+
+# --------------------------------------------------------------------------- sampler
+
+
+def _sampler(lo: Lowering, space: SpaceBuilder, flat: list[tuple[str, Node, Node]]) -> Any:
+    block = lo.block
+    node = block.get("sampler") if "sampler" in block else block.get("sample")
+    if node is not None:
+        lo.fields["sampler"] = node
+    token = "auto" if node is None else _token(node)
+    if node is not None and token is not None and node.value != token:  # type: ignore[union-attr]
+        lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="sampler", value=node.value, canonical=token)  # type: ignore[union-attr]
+    grid_reason = _grid_unsuitable(lo, flat)
+    if token in ("auto", "grid"):
+        kind = "tpe" if grid_reason else "grid"
+        if token == "grid" and grid_reason:
+            lo.report(T.GRID_FALLBACK, node, replace_fix(node, "tpe"), reason=grid_reason)  # type: ignore[arg-type]
+        elif token == "auto":
+            written = "(absent)" if node is None else repr(to_python(node))
+            if node is None:
+                fix = Fix("safe", f"write sampler: {kind}", (FixOp("insert_key", block.pointer, key="sampler", value=kind),))
+            else:
+                fix = replace_fix(node, kind)
+            lo.report(T.IMPLICIT_SAMPLER, node if node is not None else _block_anchor(lo), fix, written=written, kind=kind,
+                      reason=grid_reason or "every model parameter is a categorical list")
+        if kind == "grid":
+            for entry in space.entries:
+                if entry.target == "train":
+                    lo.report(T.GRID_WITH_TRAIN_PARAMS, lo.node_at(entry.source.pointer), name=entry.name)
+        return default_component(kind, SAMPLERS)
+    if token in ("tpe", "random", "cmaes"):
+        if token != "tpe":
+            lo.report(T.SAMPLER_WAS_TPE, node, value=token)  # type: ignore[arg-type]
+        return default_component(token, SAMPLERS)
+    if token == "binary":
+        lo.report(T.UNSUPPORTED_SAMPLER, node, value=to_python(node))  # type: ignore[arg-type]
+    elif token in PRUNERS and token != "none":
+        ops = [FixOp("replace_value", node.pointer, value="tpe")]  # type: ignore[union-attr]
+        if "pruner" not in block:
+            ops.append(FixOp("insert_key", block.pointer, key="pruner", value=token))
+        lo.report(T.PRUNER_AS_SAMPLER, node, Fix("unsafe", f"write sampler: tpe and pruner: {token}", tuple(ops)), value=token)  # type: ignore[arg-type]
+    else:
+        lo.report(T.UNKNOWN_SAMPLER, node, value=to_python(node), hint=did_you_mean(token, LEGACY_SAMPLERS))  # type: ignore[arg-type]
+    return default_component("tpe", SAMPLERS)
+
+
+def _is_range_list(node: Node) -> bool:
+    if not isinstance(node, Sequence) or len(node.items) != 3:
+        return False
+    head, low, high = (item.value if isinstance(item, Scalar) else None for item in node.items)
+    return isinstance(head, str) and head in RANGE_TAGS and _pynum(low) and _pynum(high)
+
+
+def _pynum(value: Any) -> bool:
+    """Python's isinstance(v, (int, float)), which nirs4all uses: booleans count as numbers."""
+    return isinstance(value, (int, float))
+
+
+def _grid_unsuitable(lo: Lowering, flat: list[tuple[str, Node, Node]]) -> str | None:
+    """nirs4all's `_is_grid_search_suitable`, over the raw top-level model params and sampled train params."""
+    values = [(k, n) for k, n, _ in flat]
+    train = lo.block.get("train_params")
+    if isinstance(train, Mapping):
+        values += [(f"train_{k}", v) for k, v in train.items() if _train_sampable(v)]
+    if not flat:
+        return "there are no model parameters"
+    for key, node in values:
+        if _is_range_list(node):
+            return f"{key!r} is a range"
+        if isinstance(node, Mapping):
+            t = node.get("type")
+            if not (isinstance(t, Scalar) and t.value == "categorical"):
+                return f"{key!r} is not a categorical"
+            continue
+        if not isinstance(node, Sequence):
+            return f"{key!r} is not a list"
+    return None
+
+
+# --------------------------------------------------------------------------- model params
+
+
+def _model_params(lo: Lowering, ctx: BlockContext) -> tuple[list[tuple[str, Node, Node]], list[tuple[str, Node, Node]]]:
+    """(key, value, key node) of the model parameters, and the same list for grid suitability."""
+    block = lo.block
+    params = block.get("model_params")
+    if params is not None and not isinstance(params, Mapping):
+        lo.report(S.WRONG_TYPE, params, key="model_params", expected="a mapping", got=node_desc(params))
+        return [], []
+    if isinstance(params, Mapping) and params.entries:
+        items = [(e.key.value, e.value, e.key) for e in params.entries]
+        return _dedupe(items), _dedupe(items)
+    # Flat form (or MetaModel finetune_space): every key that is not a control key is a model parameter.
+    items = []
+    for entry in block.entries:
+        key = entry.key.value
+        if key in CONTROL_KEYS or key in DEAD_KEYS or (isinstance(key, str) and GENERATOR_KEY.match(key)):
+            continue
+        if ctx.kind != "finetune_space":
+            ops = [FixOp("move_key", entry.value.pointer, destination=f"{block.pointer}/model_params")]
+            lo.report(S.TOP_LEVEL_HYPERPARAMETER, entry.key, Fix("safe", "move into model_params", tuple(ops)), key=key)
+        items.append((key, entry.value, entry.key))
+    return _dedupe(items), _dedupe(items)
+
+
+def _dedupe(items: list[tuple[str, Node, Node]]) -> list[tuple[str, Node, Node]]:
+    """Last value wins for duplicate keys (already reported by the loader), first position kept."""
+    last: dict[str, tuple[str, Node, Node]] = {}
+    order: list[str] = []
+    for key, node, key_node in items:
+        if key not in last:
+            order.append(key)
+        last[key] = (key, node, key_node)
+    return [last[k] for k in order]
+
+
+def _is_param_spec(node: Node) -> bool:
+    return isinstance(node, Mapping) and any(m in node for m in SPEC_MARKERS)
+
+
+def _lower_model_value(lo: Lowering, space: SpaceBuilder, name: str, nesting: list[str], node: Node, key_node: Node, ctx: BlockContext, *, from_nesting: bool) -> None:
+    key = nesting[-1]
+    if isinstance(key, str) and GENERATOR_KEY.match(key):
+        lo.report(S.GENERATOR_KEYWORD, key_node, key=key)
+        return
+    if not from_nesting and key in CONTROL_KEYS and key not in ("model_params",):
+        lo.report(S.CONTROL_KEY_IN_MODEL_PARAMS, key_node, key=key)
+    if isinstance(node, Mapping) and not _is_param_spec(node):
+        if not node.entries:
+            lo.report(P.EMPTY_SPEC, node, name=name)
+            return
+        if "options" in node:
+            lo.report(P.OPTIONS_SPEC, node.entry("options").key, name=name, effect="is a nested group for the Optuna engine: its values are passed as a nested dict")  # type: ignore[union-attr]
+        for entry in node.entries:
+            _lower_model_value(lo, space, f"{name}__{entry.key.value}", nesting + [entry.key.value], entry.value, entry.key, ctx, from_nesting=True)
+        return
+    path = _model_path(lo, name, key, node, key_node, ctx)
+    if isinstance(node, Scalar):
+        space.add_fixed("model", name, path, node.value, node)
+        return
+    _lower_spec(lo, space, "model", name, path, node)
+
+
+def _model_path(lo: Lowering, name: str, key: str, node: Node, key_node: Node, ctx: BlockContext) -> list[str]:
+    """The path nirs4all rebuilt the value at: it splits every flattened name on `__`."""
+    if "__" not in str(key):
+        return name.split("__")
+    if ctx.kind == "finetune_space" and name.startswith("model__"):
+        lo.report(P.META_MODEL_PREFIX, key_node, name=name)
+        return [name]
+    parts = name.split("__")
+    if not all(parts):
+        return [name]
+    head, *rest = str(key).split("__")
+    parent = node.pointer.rsplit("/", 1)[0]
+    inner = "__".join(rest)
+    fix = Fix("safe", f"nest as {head}: {{{inner}: ...}}", (FixOp("move_key", node.pointer, key=inner, destination=f"{parent}/{head}"),))
+    lo.report(P.DOUBLE_UNDERSCORE_KEY, key_node, fix, name=name, path=parts)
+    return parts
+
+
+def _lower_train_params(lo: Lowering, space: SpaceBuilder) -> None:
+    node = lo.block.get("train_params")
+    if node is None:
+        return
+    if not isinstance(node, Mapping):
+        lo.report(S.WRONG_TYPE, node, key="train_params", expected="a mapping", got=node_desc(node))
+        return
+    for key, value, key_node in _dedupe([(e.key.value, e.value, e.key) for e in node.entries]):
+        if _train_sampable(value):
+            before = len(space.entries)
+            _lower_spec(lo, space, "train", key, [key], value)
+            if len(space.entries) > before:
+                lo.report(P.TRAIN_PARAM_SAMPLED, key_node, name=key)
+        else:
+            if isinstance(value, Mapping) and any(m in value for m in ("choices", "values")):
+                lo.report(P.TRAIN_PARAM_NOT_SAMPLED, key_node, name=key)
+            space.add_fixed("train", key, [key], to_python(value), value)
+
+
+def _train_sampable(node: Node) -> bool:
+    """nirs4all's `_is_sampable`: lists, and mappings with `type`, `min` or `low`."""
+    return isinstance(node, Sequence) or (isinstance(node, Mapping) and any(m in node for m in ("type", "min", "low")))
+
+
+# --------------------------------------------------------------------------- specs
+
+
+def _explicit(kind: str, low: Any, high: Any, log: bool, step: Any = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": kind, "low": low, "high": high}
+    if step is not None:
+        spec["step"] = step
+    if log:
+        spec["log"] = True
+    return spec
+
+
+def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Node) -> None:
+    if isinstance(node, Sequence):
+        _lower_list(lo, space, target, name, path, node)
+    elif isinstance(node, Mapping):
+        _lower_dict(lo, space, target, name, path, node)
+    else:
+        space.add_fixed(target, name, path, node.value, node)
+
+
+def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Sequence) -> None:
+    values = [to_python(item) for item in node.items]
+    text = _short(values)
+    if _is_range_list(node):
+        kind, log = RANGE_TAGS[values[0]]
+        low, high = values[1], values[2]
+        if kind == "int":
+            ilow, ihigh = int(low), int(high)
+            for raw, item, cut in ((low, node.items[1], ilow), (high, node.items[2], ihigh)):
+                if raw != cut or isinstance(raw, float):
+                    lo.report(P.TRUNCATED_BOUND, item, replace_fix(item, cut), value=raw, truncated=cut)
+            fix = replace_fix(node, _explicit("int", ilow, ihigh, log), "safe", "write the range as a mapping")
+            lo.report(P.TAGGED_LIST, node, fix, text=text, kind="int", low=ilow, high=ihigh, log=" on a log scale" if log else "")
+            space.add(int_entry(name, target, ilow, ihigh, 1, log, path, node), node)
+        else:
+            flow, fhigh = float(low), float(high)
+            fix = replace_fix(node, _explicit("float", flow, fhigh, log), "safe", "write the range as a mapping")
+            lo.report(P.TAGGED_LIST, node, fix, text=text, kind="float", low=flow, high=fhigh, log=" on a log scale" if log else "")
+            space.add(float_entry(name, target, flow, fhigh, None, log, path, node), node)
+        return
+    if len(values) == 2 and isinstance(values[0], str) and values[0] in ("bool", "categorical") and isinstance(values[1], list):
+        choices = values[1]
+        if not choices:
+            lo.report(P.EMPTY_CHOICES, node, name=name)
+            return
+        lo.report(P.CATEGORICAL_TAG_LIST, node, replace_fix(node, {"type": "categorical", "choices": choices}), text=text, choices=_short(choices))
+        space.add(categorical_entry(name, target, choices, path, node), node)
+        return
+    if not values:
+        lo.report(P.EMPTY_CHOICES, node, name=name)
+        return
+    explicit = replace_fix(node, {"type": "categorical", "choices": values}, "safe", "write the categorical explicitly")
+    head = values[0]
+    numbers = [v for v in values[1:] if _pynum(v) and not isinstance(v, bool)]
+    if isinstance(head, str) and head not in RANGE_TAGS and head.strip().lower() in RANGE_TAGS and len(values) == 3 and len(numbers) == 2:
+        kind, log = RANGE_TAGS[head.strip().lower()]
+        fix = replace_fix(node, _explicit(kind, *_cast(kind, values[1], values[2]), log), "unsafe", "write the range the tag names")
+        lo.report(P.TAG_CASE, node, fix, text=text, n=3, tag=head)
+    elif isinstance(head, str) and head in RANGE_TAGS and len(values) in (3, 4):
+        kind, log = RANGE_TAGS[head]
+        fix = None
+        extra = ""
+        if len(values) == 4 and len(numbers) == 3:
+            low, high = _cast(kind, values[1], values[2])
+            step = int(values[3]) if kind == "int" else float(values[3])
+            fix = replace_fix(node, _explicit(kind, low, high, log, step), "unsafe", "write the stepped range the list looks like")
+            extra = " (a step is not part of the list form)"
+        elif len(values) == 3:
+            parsed = [_parse_number(v) for v in values[1:]]
+            extra = " (the bounds are not numbers)"
+            if None not in parsed:
+                fix = replace_fix(node, _explicit(kind, *_cast(kind, *parsed), log), "unsafe", "write the range with numeric bounds")
+        lo.report(P.TAGGED_LIST_LOOKALIKE, node, fix, text=text, n=len(values), tag=head, extra=extra)
+    elif len(values) == 2 and len(numbers) == 1 and _pynum(values[0]) and not isinstance(values[0], bool):
+        lo.report(P.TWO_ELEMENT_LIST, node, explicit, low=values[0], high=values[1])
+    else:
+        lo.report(P.CATEGORICAL_LIST, node, explicit, n=len(values))
+    space.add(categorical_entry(name, target, values, path, node), node)
+
+
+def _cast(kind: str, low: Any, high: Any) -> tuple[Any, Any]:
+    return (int(low), int(high)) if kind == "int" else (float(low), float(high))
+
+
+def _parse_number(value: Any) -> float | int | None:
+    if _pynum(value) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lower_dict(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
+    for entry in node.entries:
+        if entry.key.value not in DICT_SPEC_KEYS:
+            lo.report(P.SPEC_KEY_IGNORED, entry.key, key=entry.key.value, name=name)
+    for key in ("when", "when_not"):
+        if key in node:
+            lo.report(P.CONDITION_IGNORED, node.entry(key).key, key=key, name=name)  # type: ignore[union-attr]
+    type_node = node.get("type")
+    ptype = "categorical" if type_node is None else to_python(type_node)
+    if ptype == "categorical":
+        _lower_dict_categorical(lo, space, target, name, path, node, type_node)
+    elif ptype in ("int", "int_log", "float", "float_log"):
+        _lower_dict_range(lo, space, target, name, path, node, ptype, type_node)  # type: ignore[arg-type]
+    elif ptype == "sorted_tuple":
+        _lower_dict_sorted_tuple(lo, space, target, name, path, node)
+    elif ptype in ("log_float", "log_int"):
+        kind = "float" if ptype == "log_float" else "int"
+        fix = Fix("unsafe", f"write type: {kind} with log: true", (
+            FixOp("replace_value", type_node.pointer, value=kind),  # type: ignore[union-attr]
+            FixOp("insert_key", node.pointer, key="log", value=True),
+        ) if "log" not in node else (FixOp("replace_value", type_node.pointer, value=kind),))  # type: ignore[union-attr]
+        lo.report(P.LOG_TYPE_IN_DICT, type_node, fix, type=ptype, kind=kind)
+    else:
+        lo.report(P.UNKNOWN_SPEC_TYPE, type_node, type=ptype, hint=did_you_mean(ptype, ("categorical", "int", "int_log", "float", "float_log", "sorted_tuple")))
+
+
+def _lower_dict_categorical(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, type_node: Node | None) -> None:
+    key = "choices" if "choices" in node else "values" if "values" in node else None
+    choices_node = node.get(key) if key else None
+    choices = to_python(choices_node) if choices_node is not None else []
+    if not choices:
+        if type_node is None and any(k in node for k in ("min", "max", "low", "high")):
+            low = to_python(node.get("min") if "min" in node else node.get("low"))
+            high = to_python(node.get("max") if "max" in node else node.get("high"))
+            kind = "int" if is_int(low) and is_int(high) else "float"
+            fix = Fix("unsafe", f"add type: {kind}", (FixOp("insert_key", node.pointer, key="type", value=kind, first=True),))
+            lo.report(P.SPEC_WITHOUT_TYPE, node, fix)
+        elif "options" in node:
+            lo.report(P.OPTIONS_SPEC, node.entry("options").key, name=name, effect="with type categorical raises in nirs4all (it requires 'choices')")  # type: ignore[union-attr]
+        else:
+            lo.report(P.EMPTY_CHOICES, choices_node or node, name=name)
+        return
+    if not isinstance(choices, list):
+        lo.report(S.WRONG_TYPE, choices_node, key=f"{name}.{key}", expected="a list", got=node_desc(choices_node))  # type: ignore[arg-type]
+        return
+    if key == "values":
+        lo.report(P.SPEC_KEY_ALIAS, node.entry("values").key, Fix("safe", "rename values to choices", (FixOp("rename_key", choices_node.pointer, key="choices"),)), old="values", new="choices")  # type: ignore[union-attr]
+    elif "values" in node:
+        lo.report(P.SPEC_KEY_IGNORED, node.entry("values").key, key="values", name=name)  # type: ignore[union-attr]
+    if type_node is None:
+        lo.report(P.SPEC_KEY_ALIAS, node, Fix("safe", "add type: categorical", (FixOp("insert_key", node.pointer, key="type", value="categorical", first=True),)), old="a spec without type", new="type: categorical")
+    space.add(categorical_entry(name, target, choices, path, node), node)
+
+
+def _bound(lo: Lowering, node: Mapping, name: str, keys: tuple[str, str], default: Any = None) -> tuple[Any, Node | None, bool]:
+    """nirs4all's `get(keys[0], get(keys[1], default))`: (value, node, ok); reports the ignored alias."""
+    first, second = keys
+    if first in node:
+        if second in node:
+            lo.report(P.SPEC_KEY_IGNORED, node.entry(second).key, key=second, name=name)  # type: ignore[union-attr]
+        chosen = node.get(first)
+    elif second in node:
+        chosen = node.get(second)
+    else:
+        return default, None, default is not None
+    return to_python(chosen), chosen, True  # type: ignore[arg-type]
+
+
+def _rename_fixes(node: Mapping) -> list[FixOp]:
+    ops = []
+    for old, new in (("min", "low"), ("max", "high")):
+        if old in node and new not in node:
+            ops.append(FixOp("rename_key", node.get(old).pointer, key=new))  # type: ignore[union-attr]
+    return ops
+
+
+def _lower_dict_range(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, ptype: str, type_node: Node) -> None:
+    kind = "int" if ptype.startswith("int") else "float"
+    low, low_node, has_low = _bound(lo, node, name, ("min", "low"))
+    high, high_node, has_high = _bound(lo, node, name, ("max", "high"))
+    if low is None or high is None:
+        missing = "low" if low is None else "high"
+        lo.report(P.BAD_BOUND, (low_node if low is None else high_node) or node, what=missing, name=name, problem="is missing" if not (has_low and has_high) else "is null")
+        return
+    step_node = node.get("step")
+    step = to_python(step_node) if step_node is not None else (1 if kind == "int" else None)
+    log_node = node.get("log")
+    log = ptype.endswith("_log") if log_node is None else to_python(log_node)
+    if not isinstance(log, bool):
+        lo.report(S.WRONG_TYPE, log_node, key=f"{name}.log", expected="true or false", got=node_desc(log_node))  # type: ignore[arg-type]
+        return
+    casted = []
+    for raw, item, what in ((low, low_node, "low"), (high, high_node, "high"), (step, step_node, "step")):
+        if what == "step" and raw is None:
+            casted.append(None)
+            continue
+        number = _parse_number(raw) if isinstance(raw, str) else raw if _pynum(raw) else None
+        if number is None:
+            lo.report(P.BAD_BOUND, item or node, what=what, name=name, problem=f"is not a number ({node_desc(item) if item else raw!r})")
+            return
+        if kind == "int":
+            cut = int(number)
+            if number != cut or isinstance(raw, (float, str)):
+                lo.report(P.TRUNCATED_BOUND, item or node, replace_fix(item, cut) if item else None, value=raw, truncated=cut)
+            casted.append(cut)
+        else:
+            casted.append(float(number))
+    ops = _rename_fixes(node)
+    if ptype.endswith("_log"):
+        ops.append(FixOp("replace_value", type_node.pointer, value=kind))
+        if log_node is None:
+            ops.append(FixOp("insert_key", node.pointer, key="log", value=True))
+    if ops:
+        olds = [o for o in ("min", "max") if o in node] + ([ptype] if ptype.endswith("_log") else [])
+        lo.report(P.SPEC_KEY_ALIAS, node, Fix("safe", "write the v2 spelling", tuple(ops)), old=", ".join(olds), new="low/high" + (" and log: true" if ptype.endswith("_log") else ""))
+    low, high, step = casted
+    if kind == "int":
+        if step is None or step <= 0:
+            lo.report(P.BAD_BOUND, step_node or node, what="step", name=name, problem="must be a positive integer")
+            return
+        space.add(int_entry(name, target, low, high, step, log, path, node), node)
+    else:
+        if step is not None and step <= 0:
+            lo.report(P.BAD_BOUND, step_node or node, what="step", name=name, problem="must be a positive number")
+            return
+        space.add(float_entry(name, target, low, high, step, log, path, node), node)
+
+
+def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
+    length_node = node.get("length")
+    length = 3 if length_node is None else to_python(length_node)
+    try:
+        if isinstance(length, bool) or is_int(length):
+            lengths = (int(length), int(length))
+        elif isinstance(length, list) and len(length) in (2, 3):
+            lengths = (int(length[-2]), int(length[-1]))
+        elif isinstance(length, dict):
+            min_given = length.get("min")
+            lmin = length.get("min", None) or length.get("low", 2)
+            lmax = length.get("max", None) or length.get("high", 5)
+            if min_given == 0:
+                lo.report(P.SORTED_TUPLE_LENGTH_ZERO, length_node.get("min") or length_node, used=lmin)  # type: ignore[union-attr]
+            lengths = (int(lmin), int(lmax))
+        else:
+            lengths = (int(length), int(length))
+    except (TypeError, ValueError):
+        lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"is not a length ({_short(length)})")
+        return
+    low, _, _ = _bound(lo, node, name, ("min", "low"), 0.0)
+    high, _, _ = _bound(lo, node, name, ("max", "high"), 1.0)
+    step = to_python(node.get("step")) if node.get("step") is not None else None
+    etype = to_python(node.get("element_type")) if node.get("element_type") is not None else "float"
+    kind = "int" if etype in ("int", "int_log") else "float"
+    log = to_python(node.get("log")) if node.get("log") is not None else etype in ("int_log", "float_log")
+    try:
+        if kind == "int":
+            element = ElementSpec(kind="int", low=int(low), high=int(high), step=int(step) if step is not None else 1, log=bool(log))
+        else:
+            element = ElementSpec(kind="float", low=float(low), high=float(high), step=None if step is None else float(step), log=bool(log))
+    except (TypeError, ValueError):
+        lo.report(P.BAD_BOUND, node, what="bounds", name=name, problem="are not numbers")
+        return
+    space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], element, path, node), node)
+
+
+# --------------------------------------------------------------------------- phases, force_params
+
+
+def _phases(lo: Lowering, space: SpaceBuilder, flat: list[tuple[str, Node, Node]]) -> list[Phase]:
+    node = lo.block.get("phases")
+    if node is None:
+        return []
+    if not isinstance(node, Sequence) or not node.items:
+        lo.report(S.WRONG_TYPE, node, key="phases", expected="a non-empty list of phases", got=node_desc(node))
+        return []
+    phases = []
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            lo.report(S.WRONG_TYPE, item, key="phases[]", expected="a mapping {n_trials, sampler}", got=node_desc(item))
+            continue
+        for entry in item.entries:
+            if entry.key.value not in ("n_trials", "sampler", "sample"):
+                lo.report(T.PHASE_KEY_IGNORED, entry.key, key=entry.key.value)
+        n_node = item.get("n_trials")
+        if n_node is None:
+            lo.report(S.WRONG_TYPE, item, key="phases[].n_trials", expected="set", got="nothing")
+            continue
+        n = read_int(lo, n_node, "phases[].n_trials", minimum=1)
+        s_node = item.get("sampler") if "sampler" in item else item.get("sample")
+        if s_node is None:
+            fix = Fix("safe", "write sampler: tpe", (FixOp("insert_key", item.pointer, key="sampler", value="tpe"),))
+            lo.report(T.PHASE_SAMPLER_DEFAULT, item, fix)
+            sampler = default_component("tpe", SAMPLERS)
+        else:
+            token = _token(s_node)
+            if token in ("auto", "grid"):
+                kind = "tpe" if _grid_unsuitable(lo, flat) else "grid"
+            elif token in ("tpe", "random", "cmaes"):
+                kind = token
+            elif token == "binary":
+                lo.report(T.UNSUPPORTED_SAMPLER, s_node, value=to_python(s_node))
+                kind = "tpe"
+            else:
+                lo.report(T.UNKNOWN_SAMPLER, s_node, value=to_python(s_node), hint=did_you_mean(token, LEGACY_SAMPLERS))
+                kind = "tpe"
+            sampler = default_component(kind, SAMPLERS)  # type: ignore[arg-type]
+        if n is not None:
+            phases.append(Phase(n_trials=n, sampler=sampler))
+    return phases
+
+
+def _force_params(lo: Lowering, space: SpaceBuilder) -> list[ForcedTrial]:
+    node = lo.block.get("force_params")
+    if node is None:
+        return []
+    if not isinstance(node, Mapping):
+        lo.report(S.WRONG_TYPE, node, key="force_params", expected="a mapping of Optuna parameter names to values", got=node_desc(node))
+        return []
+    values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+    for entry in node.entries:
+        key = str(entry.key.value)
+        if key.startswith("train_") and space.declared("train", key[6:]) is not None:
+            check_forced(lo, space, "train", key[6:], entry.key, entry.value, values)
+        else:
+            check_forced(lo, space, "model", key, entry.key, entry.value, values)
+    return [ForcedTrial(model=values["model"], train=values["train"])]

@@ -1,0 +1,430 @@
+"""The v2 front-end: strict, explicit forms only (see docs/v2-syntax.md); every deviation is an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftspec.compiler.frontends.common import (
+    Lowering,
+    SpaceBuilder,
+    categorical_entry,
+    default_component,
+    did_you_mean,
+    float_entry,
+    int_entry,
+    is_int,
+    is_number,
+    lower_component,
+    node_desc,
+    read_bool,
+    read_int,
+    read_number,
+    read_str,
+    resolve_metric,
+    sorted_tuple_entry,
+)
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.rules import space as P
+from ftspec.compiler.rules import structure as S
+from ftspec.compiler.rules import study as T
+from ftspec.ir import (
+    Condition,
+    ElementSpec,
+    FailurePolicy,
+    Fixed,
+    ForcedTrial,
+    Phase,
+    SpaceEntry,
+    Storage,
+    Study,
+    StudySource,
+    Validation,
+)
+from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS
+
+V2_KEYS = (
+    "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
+    "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
+    "phases", "model_params", "train_params",
+)
+SPEC_KEYS = {
+    "int": ("type", "low", "high", "step", "log", "when", "when_not"),
+    "float": ("type", "low", "high", "step", "log", "when", "when_not"),
+    "categorical": ("type", "choices", "when", "when_not"),
+    "sorted_tuple": ("type", "length", "element", "when", "when_not"),
+}
+
+
+def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
+    block = lo.block
+    for entry in block.entries:
+        if entry.key.value not in V2_KEYS:
+            lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, V2_KEYS))
+    get = block.get
+    for name in V2_KEYS:
+        node = get(name)
+        if node is not None:
+            lo.fields[name] = node
+
+    version = get("version")
+    if version is not None and not (is_int(version.value if isinstance(version, Scalar) else None) and version.value == 2):  # type: ignore[union-attr]
+        lo.report(S.INVALID_VERSION, version, got=node_desc(version))
+
+    n_trials_node = get("n_trials")
+    n_trials = DEFAULTS["n_trials"]
+    if n_trials_node is not None:
+        value = n_trials_node.value if isinstance(n_trials_node, Scalar) else None
+        if is_int(value) and value >= 1:  # type: ignore[operator]
+            n_trials = value
+        else:
+            lo.report(T.BAD_N_TRIALS, n_trials_node, got=node_desc(n_trials_node))
+    timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
+    n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
+    seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, nullable=True))
+
+    approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
+    eval_mode = _enum(lo, "eval_mode", EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
+
+    metric_node = get("metric")
+    if metric_node is None:
+        lo.report(S.WRONG_TYPE, block, key="metric", expected="set (v2 requires a metric)", got="nothing")
+    metric, direction = resolve_metric(lo, metric_node, get("direction"), default_metric=None, allow_alias=False, normalize_direction=False)
+
+    sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
+    if get("sampler") is not None:
+        sampler = lower_component(lo, get("sampler"), SAMPLERS, "sampler", strict=True) or sampler  # type: ignore[arg-type]
+    pruner = default_component(DEFAULTS["pruner"], PRUNERS)
+    if get("pruner") is not None:
+        pruner = lower_component(lo, get("pruner"), PRUNERS, "pruner", strict=True) or pruner  # type: ignore[arg-type]
+
+    validation = _validation(lo, approach, seed)
+    storage = _storage(lo)
+    failure_policy = _failure_policy(lo)
+
+    space = SpaceBuilder(lo)
+    for target, key in (("model", "model_params"), ("train", "train_params")):
+        node = get(key)
+        if node is None:
+            continue
+        if not isinstance(node, Mapping):
+            lo.report(S.WRONG_TYPE, node, key=key, expected="a mapping", got=node_desc(node))
+            continue
+        for entry in node.entries:
+            lower_value(lo, space, target, entry.key.value, [entry.key.value], entry.value, entry.key)
+
+    phases = _phases(lo)
+    if phases:
+        total = sum(p.n_trials for p in phases)
+        if n_trials_node is not None and n_trials != total:
+            lo.report(T.N_TRIALS_WITH_PHASES, n_trials_node, n_trials=n_trials, total=total)
+        n_trials = total
+
+    force_params = _force_params(lo, space)
+
+    return Study(
+        id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
+        approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
+        sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
+        space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
+        force_params=force_params, phases=phases,
+    )
+
+
+def _opt(lo: Lowering, key: str, read: Any) -> Any:
+    node = lo.block.get(key)
+    return None if node is None else read(node)
+
+
+def _enum(lo: Lowering, key: str, table: dict[str, str], rule: Any, default: str) -> str:
+    node = lo.block.get(key)
+    if node is None:
+        return default
+    if isinstance(node, Scalar) and node.value in table:
+        return node.value  # type: ignore[return-value]
+    value = node.value if isinstance(node, Scalar) else node_desc(node)
+    lo.report(rule, node, value=value, hint=did_you_mean(value, table))
+    return default
+
+
+def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None:
+    node = lo.block.get(key)
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        return None
+    if not isinstance(node, Mapping):
+        lo.report(S.WRONG_TYPE, node, key=key, expected="a mapping", got=node_desc(node))
+        return None
+    for entry in node.entries:
+        if entry.key.value not in allowed:
+            lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, allowed))
+    return node
+
+
+def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | None:
+    node = _mapping(lo, "validation", ("holdout_fraction", "seed"))
+    if node is not None and approach != "single":
+        lo.report(T.VALIDATION_UNUSED, lo.block.entry("validation").key, approach=approach)  # type: ignore[union-attr]
+    if approach != "single":
+        return None
+    fraction, split_seed = DEFAULTS["holdout_fraction"], seed
+    if node is not None:
+        if node.get("holdout_fraction") is not None:
+            fraction = read_number(lo, node.get("holdout_fraction"), "validation.holdout_fraction", exclusive_minimum=0, exclusive_maximum=1) or fraction  # type: ignore[arg-type]
+        if "seed" in node:
+            split_seed = read_int(lo, node.get("seed"), "validation.seed", minimum=0, nullable=True)  # type: ignore[arg-type]
+    return Validation(holdout_fraction=float(fraction), seed=split_seed)
+
+
+def _storage(lo: Lowering) -> Storage | None:
+    get = lo.block.get
+    url = None if get("storage") is None else read_str(lo, get("storage"), "storage", nullable=True)  # type: ignore[arg-type]
+    name = None if get("study_name") is None else read_str(lo, get("study_name"), "study_name", nullable=True)  # type: ignore[arg-type]
+    resume = False if get("resume") is None else bool(read_bool(lo, get("resume"), "resume"))  # type: ignore[arg-type]
+    if url is None:
+        for key, value in (("study_name", name), ("resume", resume)):
+            if value:
+                lo.report(T.RESUME_WITHOUT_STORAGE, lo.block.entry(key).key, key=key)  # type: ignore[union-attr]
+        return None
+    return Storage(url=url, study_name=name, resume=resume)
+
+
+def _failure_policy(lo: Lowering) -> FailurePolicy:
+    node = _mapping(lo, "failure_policy", ("max_consecutive_failures", "max_failure_ratio"))
+    consecutive = ratio = None
+    if node is not None:
+        if node.get("max_consecutive_failures") is not None:
+            consecutive = read_int(lo, node.get("max_consecutive_failures"), "failure_policy.max_consecutive_failures", minimum=1, nullable=True)  # type: ignore[arg-type]
+        if node.get("max_failure_ratio") is not None:
+            ratio = read_number(lo, node.get("max_failure_ratio"), "failure_policy.max_failure_ratio", exclusive_minimum=0, maximum=1, nullable=True)  # type: ignore[arg-type]
+    return FailurePolicy(max_consecutive_failures=consecutive, max_failure_ratio=None if ratio is None else float(ratio))
+
+
+def _phases(lo: Lowering) -> list[Phase]:
+    node = lo.block.get("phases")
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        lo.report(S.WRONG_TYPE, node, key="phases", expected="a list of {n_trials, sampler}", got=node_desc(node))
+        return []
+    phases = []
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            lo.report(S.WRONG_TYPE, item, key="phases[]", expected="a mapping {n_trials, sampler}", got=node_desc(item))
+            continue
+        for entry in item.entries:
+            if entry.key.value not in ("n_trials", "sampler"):
+                lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("n_trials", "sampler")))
+        n_node = item.get("n_trials")
+        n = read_int(lo, n_node, "phases[].n_trials", minimum=1) if n_node is not None else None
+        if n_node is None:
+            lo.report(S.WRONG_TYPE, item, key="phases[].n_trials", expected="set", got="nothing")
+        sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
+        if item.get("sampler") is not None:
+            sampler = lower_component(lo, item.get("sampler"), SAMPLERS, "phases[].sampler", strict=True) or sampler  # type: ignore[arg-type]
+        if n is not None:
+            phases.append(Phase(n_trials=n, sampler=sampler))
+    return phases
+
+
+def _force_params(lo: Lowering, space: SpaceBuilder) -> list[Any]:
+    node = lo.block.get("force_params")
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        lo.report(S.WRONG_TYPE, node, key="force_params", expected="a list of {model_params, train_params}", got=node_desc(node))
+        return []
+    trials = []
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            lo.report(S.WRONG_TYPE, item, key="force_params[]", expected="a mapping {model_params, train_params}", got=node_desc(item))
+            continue
+        values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+        for entry in item.entries:
+            target = {"model_params": "model", "train_params": "train"}.get(entry.key.value)
+            if target is None:
+                lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("model_params", "train_params")))
+                continue
+            if not isinstance(entry.value, Mapping):
+                lo.report(S.WRONG_TYPE, entry.value, key=f"force_params[].{entry.key.value}", expected="a mapping", got=node_desc(entry.value))
+                continue
+            for name_entry in entry.value.entries:
+                check_forced(lo, space, target, name_entry.key.value, name_entry.key, name_entry.value, values)
+        trials.append(ForcedTrial(model=values["model"], train=values["train"]))
+    return trials
+
+
+def check_forced(lo: Lowering, space: SpaceBuilder, target: str, name: str, key_node: Node, value_node: Node, into: dict[str, dict[str, Any]]) -> None:
+    """Check one forced value against its parameter's domain and record it."""
+    declared = space.declared(target, name)
+    if declared is None:
+        lo.report(T.FORCE_PARAMS_UNKNOWN, key_node, key=name, target=target)
+        return
+    value = to_python(value_node)
+    domain = _domain_problem(declared, value)
+    if domain is not None:
+        lo.report(T.FORCE_PARAMS_OUT_OF_DOMAIN, value_node, value=value, key=name, domain=domain)
+        return
+    into[target][name] = value
+
+
+def _domain_problem(entry: SpaceEntry, value: Any) -> str | None:
+    if entry.kind == "categorical":
+        return None if any(value == c and type(value) is type(c) for c in entry.choices) else f"the choices {entry.choices!r}"
+    if entry.kind == "int":
+        ok = is_int(value) and entry.low <= value <= entry.high and (value - entry.low) % entry.step == 0
+        return None if ok else f"int range [{entry.low}, {entry.high}] step {entry.step}"
+    if entry.kind == "float":
+        ok = is_number(value) and entry.low <= value <= entry.high
+        return None if ok else f"float range [{entry.low}, {entry.high}]"
+    return None if isinstance(value, list) else "a list of numbers"
+
+
+# --------------------------------------------------------------------------- values
+
+
+def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Node, key_node: Node) -> None:
+    """One key of model_params/train_params: a spec, a fixed value or a nested group."""
+    if isinstance(node, Scalar):
+        space.add_fixed(target, name, path, node.value, node)
+        return
+    if isinstance(node, Sequence):
+        lo.report(P.V2_LIST_VALUE, node)
+        return
+    if "type" in node:
+        _lower_spec(lo, space, target, name, path, node)
+        return
+    if "fixed" in node:
+        for entry in node.entries:
+            if entry.key.value != "fixed":
+                lo.report(P.SPEC_KEY_IGNORED, entry.key, key=entry.key.value, name=name)
+        space.add_fixed(target, name, path, to_python(node.get("fixed")), node)  # type: ignore[arg-type]
+        return
+    if not node.entries:
+        space.add_fixed(target, name, path, {}, node)
+        return
+    for entry in node.entries:
+        lower_value(lo, space, target, f"{name}__{entry.key.value}", path + [entry.key.value], entry.value, entry.key)
+
+
+def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
+    type_node = node.get("type")
+    kind = type_node.value if isinstance(type_node, Scalar) else None
+    if kind not in SPEC_KEYS:
+        lo.report(P.UNKNOWN_SPEC_TYPE, type_node, type=kind if isinstance(kind, str) else node_desc(type_node), hint=did_you_mean(kind, SPEC_KEYS))  # type: ignore[arg-type]
+        return
+    for entry in node.entries:
+        if entry.key.value not in SPEC_KEYS[kind]:
+            lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, SPEC_KEYS[kind]))
+    condition = _condition(lo, space, target, name, node)
+    if condition is False:
+        return
+    cond = condition or None
+    if kind == "categorical":
+        choices_node = node.get("choices")
+        if not isinstance(choices_node, Sequence):
+            lo.report(S.WRONG_TYPE, choices_node or node, key=f"{name}.choices", expected="a non-empty list", got=node_desc(choices_node) if choices_node else "nothing")
+            return
+        if not choices_node.items:
+            lo.report(P.EMPTY_CHOICES, choices_node, name=name)
+            return
+        space.add(categorical_entry(name, target, to_python(choices_node), path, node, cond), node)
+        return
+    if kind == "sorted_tuple":
+        _lower_sorted_tuple(lo, space, target, name, path, node, cond)
+        return
+    bounds = _bounds(lo, node, name, integral=kind == "int")
+    if bounds is None:
+        return
+    low, high, step, log = bounds
+    if kind == "int":
+        space.add(int_entry(name, target, low, high, 1 if step is None else step, log, path, node, cond), node)
+    else:
+        space.add(float_entry(name, target, low, high, step, log, path, node, cond), node)
+
+
+def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[Any, Any, Any, bool] | None:
+    values = []
+    for key in ("low", "high"):
+        child = node.get(key)
+        if child is None:
+            lo.report(P.BAD_BOUND, node, what=key, name=name, problem="is missing")
+            return None
+        value = child.value if isinstance(child, Scalar) else None
+        if not (is_int(value) if integral else is_number(value)):
+            lo.report(P.BAD_BOUND, child, what=key, name=name, problem=f"must be {'an integer' if integral else 'a number'}, got {node_desc(child)}")
+            return None
+        values.append(value)
+    step = None
+    step_node = node.get("step")
+    if step_node is not None and not (isinstance(step_node, Scalar) and step_node.value is None and not integral):
+        value = step_node.value if isinstance(step_node, Scalar) else None
+        if not ((is_int(value) if integral else is_number(value)) and value > 0):  # type: ignore[operator]
+            lo.report(P.BAD_BOUND, step_node, what="step", name=name, problem=f"must be a positive {'integer' if integral else 'number'}{'' if integral else ' or null'}, got {node_desc(step_node)}")
+            return None
+        step = value
+    log = False
+    if node.get("log") is not None:
+        log = bool(read_bool(lo, node.get("log"), f"{name}.log"))  # type: ignore[arg-type]
+    return values[0], values[1], step, log
+
+
+def _lower_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, cond: Condition | None) -> None:
+    length = node.get("length")
+    if length is None:
+        lo.report(P.BAD_BOUND, node, what="length", name=name, problem="is missing")
+        return
+    if isinstance(length, Mapping):
+        for entry in length.entries:
+            if entry.key.value not in ("low", "high"):
+                lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("low", "high")))
+        lengths = [read_int(lo, length.get(k) or length, f"{name}.length.{k}", minimum=0) for k in ("low", "high")]
+    else:
+        n = read_int(lo, length, f"{name}.length", minimum=0)
+        lengths = [n, n]
+    element = node.get("element")
+    if not isinstance(element, Mapping):
+        lo.report(S.WRONG_TYPE, element or node, key=f"{name}.element", expected="a mapping {type, low, high, step, log}", got=node_desc(element) if element else "nothing")
+        return
+    etype = element.get("type")
+    ekind = etype.value if isinstance(etype, Scalar) else None
+    if ekind not in ("int", "float"):
+        lo.report(P.UNKNOWN_SPEC_TYPE, etype or element, type=ekind if isinstance(ekind, str) else "nothing", hint=" (elements are int or float)")
+        return
+    for entry in element.entries:
+        if entry.key.value not in ("type", "low", "high", "step", "log"):
+            lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("type", "low", "high", "step", "log")))
+    bounds = _bounds(lo, element, f"{name}.element", integral=ekind == "int")
+    if bounds is None or None in lengths:
+        return
+    low, high, step, log = bounds
+    if ekind == "int" and step is None:
+        step = 1
+    spec = ElementSpec(kind=ekind, low=float(low) if ekind == "float" else low, high=float(high) if ekind == "float" else high, step=step, log=log)  # type: ignore[arg-type]
+    if lengths[0] > lengths[1]:  # type: ignore[operator]
+        lo.report(P.BAD_BOUND, length, what="length", name=name, problem=f"has low {lengths[0]} > high {lengths[1]}")
+        return
+    space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], spec, path, node, cond), node)  # type: ignore[arg-type]
+
+
+def _condition(lo: Lowering, space: SpaceBuilder, target: str, name: str, node: Mapping) -> Condition | None | bool:
+    """The entry's `when`/`when_not` condition; False (reported) when it is invalid."""
+    found = [(k, node.get(k)) for k in ("when", "when_not") if k in node]
+    if not found:
+        return None
+    if len(found) > 1:
+        lo.report(P.CONDITION_INVALID, node.entry("when_not").key, key="when_not", name=name, problem="use either when or when_not, not both")  # type: ignore[union-attr]
+        return False
+    key, value = found[0]
+    if not isinstance(value, Mapping) or len(value.entries) != 1:
+        lo.report(P.CONDITION_INVALID, value, key=key, name=name, problem="must be a mapping with exactly one parent parameter")
+        return False
+    parent_entry = value.entries[0]
+    parent = space.declared(target, parent_entry.key.value)
+    if parent is None:
+        lo.report(P.CONDITION_INVALID, parent_entry.key, key=key, name=name, problem=f"{parent_entry.key.value!r} is not a {target} parameter declared before it")
+        return False
+    raw = to_python(parent_entry.value)
+    values = raw if isinstance(raw, list) else [raw]
+    if not values:
+        lo.report(P.CONDITION_INVALID, parent_entry.value, key=key, name=name, problem="lists no values")
+        return False
+    return Condition(param=parent.name, values=values, negate=key == "when_not")

@@ -1,0 +1,98 @@
+"""Pipeline walking: find every `finetune_params` (and MetaModel `finetune_space`) block in a file.
+
+A file may be a pipeline (`{"pipeline": [...]}` or a bare list of steps, with nested branches), a
+single step, or a bare `finetune_params` object. The walk visits the whole tree (branches such as
+`dispatch`, `feature_augmentation`, stacking `base_learners` included) and remembers, for each
+list of steps, whether a splitter step came before, so that the legacy front-end can tell whether
+the model had folds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence
+
+BLOCK_KEYS = ("finetune_params", "finetune_space")
+# Keys that make a top-level mapping a bare finetune_params object.
+BARE_MARKERS = (
+    "version", "model_params", "train_params", "n_trials", "sampler", "sample", "approach", "eval_mode",
+    "pruner", "phases", "metric",
+)
+_SPLITTER = re.compile(r"(model_selection\.|KFold$|ShuffleSplit$|Split$|LeaveOneOut$|LeavePOut$|SPXY|KennardStone)")
+
+
+@dataclass
+class Block:
+    node: Node
+    """The block's value (a mapping when well-formed)."""
+    key: Scalar | None
+    """The `finetune_params`/`finetune_space` key (None for a bare file)."""
+    kind: str
+    """"finetune_params", "finetune_space" or "bare"."""
+    study_id: str
+    model_class: str | None
+    has_folds: bool | None
+
+
+def _class_of(node: Node | None) -> str | None:
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, Mapping):
+        for key in ("class", "function"):
+            value = node.get(key)
+            if isinstance(value, Scalar) and isinstance(value.value, str):
+                return value.value
+    return None
+
+
+def _is_splitter(step: Node) -> bool:
+    if not isinstance(step, Mapping):
+        return False
+    if "split" in step:
+        return True
+    cls = _class_of(step)
+    return cls is not None and bool(_SPLITTER.search(cls))
+
+
+def find_blocks(root: Node | None) -> list[Block]:
+    if root is None:
+        return []
+    blocks: list[Block] = []
+    _visit(root, blocks, step=None, folds=None)
+    if not blocks and isinstance(root, Mapping) and any(k in root for k in BARE_MARKERS):
+        blocks.append(Block(root, None, "bare", "finetune_params", None, None))
+    _unique_ids(blocks)
+    return blocks
+
+
+def _visit(node: Node, blocks: list[Block], step: Mapping | None, folds: bool | None) -> None:
+    # Iterative over siblings, recursive over depth (the loader bounds depth).
+    if isinstance(node, Sequence):
+        seen_splitter = False if folds is None else folds
+        for item in node.items:
+            if _is_splitter(item):
+                seen_splitter = True
+            _visit(item, blocks, step=item if isinstance(item, Mapping) else step, folds=seen_splitter)
+        return
+    if not isinstance(node, Mapping):
+        return
+    for entry in node.entries:
+        key = entry.key.value
+        if key in BLOCK_KEYS and node.entry(key) is entry:
+            owner = step if step is not None else node
+            model = _class_of(node.get("model")) if key == "finetune_params" else _class_of(node)
+            name = owner.get("name") if isinstance(owner, Mapping) else None
+            study_id = name.value if isinstance(name, Scalar) and isinstance(name.value, str) and name.value else entry.value.pointer
+            blocks.append(Block(entry.value, entry.key, key, study_id, model, folds))
+            continue
+        _visit(entry.value, blocks, step if not (isinstance(entry.value, Mapping) and step is None) else step, folds)
+
+
+def _unique_ids(blocks: list[Block]) -> None:
+    seen: set[str] = set()
+    for block in blocks:
+        if block.study_id in seen:
+            block.study_id = block.node.pointer
+        seen.add(block.study_id)

@@ -1,0 +1,359 @@
+"""The IR: one canonical, resolved description of each hyperparameter study (public, versioned).
+
+Every value is resolved (no aliases, no implicit defaults, canonical enum spellings) and every field
+is always present, so the same input gives byte-identical JSON. The types are plain frozen
+dataclasses so that the compiler and the linter never import pydantic; `ftspec.schema.ir_model`
+wraps them in a pydantic TypeAdapter for validation, loading and the IR's JSON Schema.
+Attribute docstrings become the JSON Schema's descriptions.
+
+Optuna meaning of a space entry (the runtime's contract):
+
+- ``int``: ``trial.suggest_int(name, low, high, step=step, log=log)``; ``high - low`` is a
+  multiple of ``step`` (the compiler reports a step that is not, and records Optuna's shrunk high).
+- ``float``: ``trial.suggest_float(name, low, high, step=step, log=log)``; ``step`` is null for a
+  continuous range.
+- ``categorical``: ``trial.suggest_categorical(name, choices)``.
+- ``sorted_tuple``: ``suggest_int(name + "_length", length_low, length_high)`` when the length
+  varies, then one ``element`` suggestion per position named ``name + "_" + i``; the value is the
+  sorted tuple.
+- ``condition``: the entry is suggested only when the named parameter's value is (or, negated, is
+  not) one of ``values``; parents are always listed before the entries that depend on them.
+- Optuna parameter names: ``name`` for model parameters, ``"train:" + name`` for train parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Union
+
+IR_VERSION = 1
+
+# Read by pydantic (ftspec.schema.ir_model) when it wraps these dataclasses; a plain dict so that
+# this module never imports pydantic. Attribute docstrings become JSON Schema descriptions.
+_SCHEMA_CONFIG: dict[str, Any] = {"use_attribute_docstrings": True, "extra": "forbid"}
+
+Target = Literal["model", "train"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value was written: RFC 6901 pointer and 1-based line/column of its start."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    pointer: str
+    """RFC 6901 JSON pointer of the value in its file."""
+    line: int
+    """1-based line of the value's first character."""
+    column: int
+    """1-based column (in characters) of the value's first character."""
+
+
+@dataclass(frozen=True)
+class StudySource:
+    """The `finetune_params` block a study was compiled from."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    file: str
+    """Path of the source file, as given on the command line."""
+    pointer: str
+    """RFC 6901 pointer of the block."""
+    line: int
+    """1-based line of the block."""
+    column: int
+    """1-based column of the block."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Sample the entry only when another parameter of the study takes (or avoids) given values."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    param: str
+    """Name of the parent parameter (same target)."""
+    values: list[Any]
+    """Values of the parent for which the condition holds."""
+    negate: bool
+    """True for `when_not`: the entry is sampled when the parent is *not* one of `values`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntParam:
+    """An integer range: suggest_int(name, low, high, step=step, log=log)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    name: str
+    """Parameter name; nested groups flattened with `__`."""
+    target: Target
+    """`model`: passed to the estimator; `train`: passed to training (fit)."""
+    kind: Literal["int"] = "int"
+    """Entry kind (the discriminator)."""
+    low: int
+    """Inclusive lower bound."""
+    high: int
+    """Inclusive upper bound (a multiple of `step` above `low`)."""
+    step: int
+    """Grid step (1 for every integer)."""
+    log: bool
+    """Sample on a log scale (then `step` is 1 and `low` >= 1)."""
+    path: list[str]
+    """Where the value goes in the parameter dict: one segment per nesting level."""
+    condition: Condition | None
+    """When the entry is sampled (null: always)."""
+    source: Location
+    """Where the entry was written."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FloatParam:
+    """A float range: suggest_float(name, low, high, step=step, log=log)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    name: str
+    """Parameter name; nested groups flattened with `__`."""
+    target: Target
+    """`model`: passed to the estimator; `train`: passed to training (fit)."""
+    kind: Literal["float"] = "float"
+    """Entry kind (the discriminator)."""
+    low: float
+    """Inclusive lower bound."""
+    high: float
+    """Inclusive upper bound."""
+    step: float | None
+    """Discretisation step, or null for a continuous range."""
+    log: bool
+    """Sample on a log scale (then `step` is null and `low` > 0)."""
+    path: list[str]
+    """Where the value goes in the parameter dict: one segment per nesting level."""
+    condition: Condition | None
+    """When the entry is sampled (null: always)."""
+    source: Location
+    """Where the entry was written."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CategoricalParam:
+    """One of a list of values: suggest_categorical(name, choices)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    name: str
+    """Parameter name; nested groups flattened with `__`."""
+    target: Target
+    """`model`: passed to the estimator; `train`: passed to training (fit)."""
+    kind: Literal["categorical"] = "categorical"
+    """Entry kind (the discriminator)."""
+    choices: list[Any]
+    """The values, in the order written (JSON values)."""
+    path: list[str]
+    """Where the value goes in the parameter dict: one segment per nesting level."""
+    condition: Condition | None
+    """When the entry is sampled (null: always)."""
+    source: Location
+    """Where the entry was written."""
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    """The range each element of a sorted tuple is drawn from."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    kind: Literal["int", "float"]
+    """`int` (suggest_int) or `float` (suggest_float)."""
+    low: float
+    """Inclusive lower bound."""
+    high: float
+    """Inclusive upper bound."""
+    step: float | None
+    """Step (1 for int elements unless given; null for continuous floats)."""
+    log: bool
+    """Log scale."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SortedTupleParam:
+    """A sorted tuple of numbers: a length, then one suggestion per element, sorted."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    name: str
+    """Parameter name; element i is suggested as `name_i`, a varying length as `name_length`."""
+    target: Target
+    """`model`: passed to the estimator; `train`: passed to training (fit)."""
+    kind: Literal["sorted_tuple"] = "sorted_tuple"
+    """Entry kind (the discriminator)."""
+    length_low: int
+    """Smallest length."""
+    length_high: int
+    """Largest length (equal to length_low for a fixed length)."""
+    element: ElementSpec
+    """Range of each element."""
+    path: list[str]
+    """Where the value goes in the parameter dict: one segment per nesting level."""
+    condition: Condition | None
+    """When the entry is sampled (null: always)."""
+    source: Location
+    """Where the entry was written."""
+
+
+SpaceEntry = Union[IntParam, FloatParam, CategoricalParam, SortedTupleParam]
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A sampler or pruner: its kind and every constructor option, resolved."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    kind: str
+    """Canonical kind (see the v2 schema's sampler/pruner enums)."""
+    options: dict[str, Any]
+    """Every option with its value, Optuna 5 defaults made explicit."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Holdout split used by the `single` approach."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    holdout_fraction: float
+    """Fraction of the training data held out for scoring, in (0, 1)."""
+    seed: int | None
+    """Seed of the split (null: a fresh random split)."""
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where the study lives, so that it can be resumed and shared by several workers."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    url: str
+    """Optuna storage URL (sqlite:///..., postgresql://..., or journal:///path for a JournalStorage file)."""
+    study_name: str | None
+    """Study name in the storage (null: generated)."""
+    resume: bool
+    """Load the study if it exists (n_trials counts the trials already finished)."""
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """When failing trials stop the study."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    max_consecutive_failures: int | None
+    """Stop after this many failures in a row (null: never)."""
+    max_failure_ratio: float | None
+    """Stop when failed / finished trials exceeds this ratio (null: never)."""
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """Values that are not searched, merged with each trial's sampled values."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    model: dict[str, Any]
+    """Fixed model parameters (nested as written)."""
+    train: dict[str, Any]
+    """Fixed train parameters (nested as written)."""
+
+
+@dataclass(frozen=True)
+class ForcedTrial:
+    """A trial enqueued before sampling starts (warm start)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    model: dict[str, Any]
+    """Model parameter values by flattened name."""
+    train: dict[str, Any]
+    """Train parameter values by flattened name."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A run of trials with its own sampler on the same study; phases run in order."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    n_trials: int
+    """Trials in this phase."""
+    sampler: ComponentSpec
+    """Sampler of this phase."""
+
+
+@dataclass(frozen=True)
+class Study:
+    """One hyperparameter study, fully resolved."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    id: str
+    """Step name, else the block's pointer."""
+    source: StudySource
+    """Where the block was written."""
+    n_trials: int
+    """Total finished trials of the study (over all phases and workers)."""
+    timeout_seconds: float | None
+    """Stop starting new trials after this many seconds (null: no limit)."""
+    n_jobs: int
+    """Parallel trials in one process."""
+    seed: int | None
+    """Seed of the sampler (null: not reproducible)."""
+    approach: Literal["single", "grouped", "individual"]
+    """How trials are scored: holdout, all folds aggregated, or one study per fold."""
+    eval_mode: Literal["mean", "median", "best", "robust_best"]
+    """How fold scores are aggregated (direction-aware)."""
+    metric: str
+    """Metric from the metric registry."""
+    direction: Literal["minimize", "maximize"]
+    """Optimisation direction (agrees with the metric)."""
+    sampler: ComponentSpec
+    """Sampler with every option resolved."""
+    pruner: ComponentSpec
+    """Pruner with every option resolved (`none` never prunes)."""
+    validation: Validation | None
+    """Holdout split for `single` (null for other approaches)."""
+    storage: Storage | None
+    """Persistent storage (null: in memory)."""
+    failure_policy: FailurePolicy
+    """When failures stop the study."""
+    space: list[SpaceEntry]
+    """Searched parameters, in declaration order (parents before dependants)."""
+    fixed: Fixed
+    """Values that are not searched."""
+    force_params: list[ForcedTrial]
+    """Trials enqueued first."""
+    phases: list[Phase]
+    """Sampler phases (empty: the study's sampler throughout)."""
+
+
+@dataclass(frozen=True)
+class IRDocument:
+    """The output of `ftcompile` for one file."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    ir_version: int
+    """Version of this format; changes on any incompatible change."""
+    studies: list[Study] = field(default_factory=list)
+    """One study per `finetune_params` (or MetaModel `finetune_space`) block, in file order."""
+
+
+def ir_to_dict(obj: Any) -> Any:
+    """Plain JSON-able dict of an IR value, fields in declaration order."""
+    return asdict(obj)
+
+
+def dump_ir(doc: IRDocument) -> str:
+    """Deterministic JSON text of an IR document (2-space indent, trailing newline)."""
+    return json.dumps(ir_to_dict(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,207 @@
+"""The closed vocabularies of finetune_params v2, shared by the compiler, the schema and the runtime.
+
+Plain Python on purpose: the linter imports this module, and it must stay light (no pydantic,
+no optuna). The pydantic model (`ftspec.schema.v2`) and the JSON Schema are built from these
+tables, so a new sampler, pruner or option is added here and nowhere else.
+
+Sampler and pruner defaults are Optuna 5.0's (checked against the installed signatures); the IR
+records them resolved because Optuna 5 changed several of them (multivariate TPE, constant liar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+OPTUNA_DEFAULTS_VERSION = "5.0"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One constructor option of a sampler or pruner: its type, default and admissible values."""
+
+    type: str  # "int" | "float" | "bool" | "str" | "int_or_auto" | "pruner"
+    default: Any
+    description: str
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """A sampler or pruner kind: the Optuna class it builds and its options."""
+
+    description: str
+    optuna_class: str
+    options: dict[str, OptionSpec]
+    single_objective_only: bool = False
+
+
+SAMPLERS: dict[str, KindSpec] = {
+    "tpe": KindSpec(
+        "Tree-structured Parzen Estimator (Optuna's default). The first n_startup_trials are random.",
+        "optuna.samplers.TPESampler",
+        {
+            "n_startup_trials": OptionSpec("int", 10, "Random trials before TPE starts modelling.", minimum=0),
+            "n_ei_candidates": OptionSpec("int", 24, "Candidates drawn to maximise expected improvement.", minimum=1),
+            "multivariate": OptionSpec("bool", True, "Model parameters jointly (Optuna 5 default for one objective)."),
+            "group": OptionSpec("bool", False, "Group parameters by conditional structure (needs multivariate)."),
+            "constant_liar": OptionSpec("bool", True, "Avoid duplicate suggestions with parallel workers (Optuna 5 default)."),
+        },
+    ),
+    "random": KindSpec("Independent uniform sampling.", "optuna.samplers.RandomSampler", {}),
+    "grid": KindSpec(
+        "Exhaustive grid over a finite space: categorical choices and stepped int/float ranges.",
+        "optuna.samplers.GridSampler",
+        {},
+    ),
+    "cmaes": KindSpec(
+        "CMA evolution strategy for continuous and integer parameters; categoricals fall back to random.",
+        "optuna.samplers.CmaEsSampler",
+        {
+            "n_startup_trials": OptionSpec("int", 1, "Independent trials before CMA-ES starts.", minimum=0),
+            "sigma0": OptionSpec("float", None, "Initial step size (Optuna: min range / 6).", exclusive_minimum=0, nullable=True),
+            "popsize": OptionSpec("int", None, "Population size (Optuna: from the dimension).", minimum=1, nullable=True),
+            "use_separable_cma": OptionSpec("bool", False, "Diagonal covariance (faster, less expressive)."),
+            "with_margin": OptionSpec("bool", False, "CMA-ES with margin for discrete parameters."),
+            "lr_adapt": OptionSpec("bool", False, "Learning-rate adaptation for multimodal or noisy problems."),
+            "consider_pruned_trials": OptionSpec("bool", False, "Use pruned trials' last values."),
+        },
+        single_objective_only=True,
+    ),
+    "gp": KindSpec(
+        "Gaussian-process Bayesian optimisation.",
+        "optuna.samplers.GPSampler",
+        {
+            "n_startup_trials": OptionSpec("int", 10, "Random trials before the GP is fitted.", minimum=0),
+            "deterministic_objective": OptionSpec("bool", False, "The objective has no noise."),
+        },
+    ),
+    "qmc": KindSpec(
+        "Quasi-Monte Carlo low-discrepancy sampling.",
+        "optuna.samplers.QMCSampler",
+        {
+            "qmc_type": OptionSpec("str", "sobol", "Sequence type.", choices=("sobol", "halton")),
+            "scramble": OptionSpec("bool", False, "Scramble the sequence."),
+        },
+    ),
+    "bruteforce": KindSpec(
+        "Every combination of a finite space, once.",
+        "optuna.samplers.BruteForceSampler",
+        {"avoid_premature_stop": OptionSpec("bool", False, "Keep going until every combination is evaluated.")},
+    ),
+}
+
+_PRUNER_WARMUP = {
+    "n_startup_trials": OptionSpec("int", 5, "Trials completed before pruning starts.", minimum=0),
+    "n_warmup_steps": OptionSpec("int", 0, "Steps of a trial before it can be pruned.", minimum=0),
+    "interval_steps": OptionSpec("int", 1, "Check for pruning every this many steps.", minimum=1),
+    "n_min_trials": OptionSpec("int", 1, "Trials reporting at a step before pruning at it.", minimum=1),
+}
+
+PRUNERS: dict[str, KindSpec] = {
+    "none": KindSpec("Never prune (Optuna's NopPruner; Optuna's own default would be MedianPruner).", "optuna.pruners.NopPruner", {}),
+    "median": KindSpec("Prune a trial worse than the median of earlier trials at the same step.", "optuna.pruners.MedianPruner", dict(_PRUNER_WARMUP)),
+    "percentile": KindSpec(
+        "Prune a trial outside the given percentile of earlier trials at the same step.",
+        "optuna.pruners.PercentilePruner",
+        {"percentile": OptionSpec("float", None, "Percentile in [0, 100].", minimum=0, maximum=100, required=True), **_PRUNER_WARMUP},
+    ),
+    "successive_halving": KindSpec(
+        "Asynchronous successive halving.",
+        "optuna.pruners.SuccessiveHalvingPruner",
+        {
+            "min_resource": OptionSpec("int_or_auto", "auto", "Minimum resource (steps) per rung, or 'auto'.", minimum=1),
+            "reduction_factor": OptionSpec("int", 4, "Reduction factor between rungs.", minimum=2),
+            "min_early_stopping_rate": OptionSpec("int", 0, "Minimum early-stopping rate.", minimum=0),
+            "bootstrap_count": OptionSpec("int", 0, "Trials per rung before promotion.", minimum=0),
+        },
+    ),
+    "hyperband": KindSpec(
+        "Hyperband: several successive-halving brackets.",
+        "optuna.pruners.HyperbandPruner",
+        {
+            "min_resource": OptionSpec("int", 1, "Minimum resource (steps) per trial.", minimum=1),
+            "max_resource": OptionSpec("int_or_auto", "auto", "Maximum resource, or 'auto' (from the first finished trial).", minimum=1),
+            "reduction_factor": OptionSpec("int", 3, "Reduction factor between rungs.", minimum=2),
+            "bootstrap_count": OptionSpec("int", 0, "Trials per rung before promotion.", minimum=0),
+        },
+    ),
+    "threshold": KindSpec(
+        "Prune when an intermediate value leaves [lower, upper].",
+        "optuna.pruners.ThresholdPruner",
+        {
+            "lower": OptionSpec("float", None, "Prune below this value.", nullable=True),
+            "upper": OptionSpec("float", None, "Prune above this value.", nullable=True),
+            "n_warmup_steps": _PRUNER_WARMUP["n_warmup_steps"],
+            "interval_steps": _PRUNER_WARMUP["interval_steps"],
+        },
+    ),
+    "wilcoxon": KindSpec(
+        "Prune by a Wilcoxon signed-rank test against the best trial (steps are folds or instances).",
+        "optuna.pruners.WilcoxonPruner",
+        {
+            "p_threshold": OptionSpec("float", 0.1, "p-value below which a trial is pruned.", minimum=0, maximum=1),
+            "n_startup_steps": OptionSpec("int", 2, "Steps before the test applies.", minimum=0),
+        },
+    ),
+    "patient": KindSpec(
+        "Wrap another pruner and prune only after `patience` steps without improvement.",
+        "optuna.pruners.PatientPruner",
+        {
+            "wrapped": OptionSpec("pruner", None, "The pruner to wrap (a pruner spec), or null.", nullable=True),
+            "patience": OptionSpec("int", None, "Steps without improvement tolerated.", minimum=0, required=True),
+            "min_delta": OptionSpec("float", 0.0, "Smallest change that counts as improvement.", minimum=0),
+        },
+    ),
+}
+
+APPROACHES: dict[str, str] = {
+    "single": "One study scored on a holdout split of the training data (see `validation`).",
+    "grouped": "One study; each trial is scored on every fold and the scores aggregated by `eval_mode`.",
+    "individual": "One study per fold; best parameters kept per fold.",
+}
+
+EVAL_MODES: dict[str, str] = {
+    "mean": "Mean of the fold scores.",
+    "median": "Median of the fold scores.",
+    "best": "Best fold score, in the study's direction.",
+    "robust_best": "Best fold score among the folds that did not fail (failed folds are ignored instead of counting as worst).",
+}
+
+DIRECTIONS: dict[str, str] = {
+    "minimize": "Lower metric values are better.",
+    "maximize": "Higher metric values are better.",
+}
+
+PARAM_TYPES: dict[str, str] = {
+    "int": "Integer range: suggest_int(low, high, step, log).",
+    "float": "Float range: suggest_float(low, high, step, log).",
+    "categorical": "One of `choices`: suggest_categorical.",
+    "sorted_tuple": "A sorted tuple of `length` numbers drawn from `element`.",
+}
+
+TARGETS: tuple[str, ...] = ("model", "train")
+
+# v2 defaults for the study-level fields, one place for the schema, the front-end and the docs.
+DEFAULTS: dict[str, Any] = {
+    "n_trials": 50,
+    "timeout_seconds": None,
+    "n_jobs": 1,
+    "seed": None,
+    "approach": "grouped",
+    "eval_mode": "mean",
+    "sampler": "tpe",
+    "pruner": "none",
+    "holdout_fraction": 0.2,
+    "resume": False,
+}
+
+
+def default_options(spec: KindSpec) -> dict[str, Any]:
+    """The kind's options with Optuna's defaults, in declaration order."""
+    return {name: opt.default for name, opt in spec.options.items()}
