@@ -5,7 +5,7 @@ the author most likely wrote.
 The reference for every branch is nirs4all 1.4.10 `nirs4all/optimization/optuna.py`
 (`_validate_and_normalize_finetune_params`, `sample_hyperparameters`, `_sample_single_parameter`,
 `_suggest_from_dict`, `_suggest_sorted_tuple`, `_is_grid_search_suitable`, `_create_sampler`) and
-the dialect history in docs/legacy-dialect.md.
+the rule catalogue (docs/rules.md), which says for each finding what older releases did.
 """
 
 from __future__ import annotations

@@ -1,0 +1,332 @@
+"""Front-end tests: each legacy form and each v2 feature lowers to an exact IR with exact findings.
+
+Findings are compared as (code, pointer) pairs; line/column spans are pinned by the golden fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ftspec.compiler.compile import compile_text
+from ftspec.ir import (
+    CategoricalParam,
+    ComponentSpec,
+    Condition,
+    ElementSpec,
+    FloatParam,
+    IntParam,
+    Location,
+    SortedTupleParam,
+    Study,
+)
+from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options
+
+
+def compile_block(block: Any, *, step: dict[str, Any] | None = None) -> tuple[list[Study], list[tuple[str, str]], Any]:
+    doc = {"pipeline": [{**(step or {"model": {"class": "sklearn.linear_model.Ridge"}}), "finetune_params": block}]}
+    result = compile_text(json.dumps(doc, indent=1), "p.json")
+    return result.ir.studies, [(d.code, d.pointer) for d in result.diagnostics], result
+
+
+B = "/pipeline/0/finetune_params"
+
+
+def codes(found: list[tuple[str, str]]) -> set[str]:
+    return {c for c, _ in found}
+
+
+def entry(study: Study, name: str, target: str = "model") -> Any:
+    (hit,) = [e for e in study.space if e.name == name and e.target == target]
+    return hit
+
+
+def strip_source(e: Any) -> Any:
+    """The entry without its location (compared separately)."""
+    from dataclasses import replace
+
+    return replace(e, source=Location("", 0, 0))
+
+
+# --------------------------------------------------------------------------- legacy space forms
+
+
+def test_tagged_list_is_a_range_with_a_safe_fix() -> None:
+    (study,), found, result = compile_block({"model_params": {"n": ["int", 1, 30], "lr": ["log_float", 1e-4, 0.1]}})
+    assert strip_source(entry(study, "n")) == IntParam(name="n", target="model", low=1, high=30, step=1, log=False, path=["n"], condition=None, source=Location("", 0, 0))
+    assert strip_source(entry(study, "lr")) == FloatParam(name="lr", target="model", low=1e-4, high=0.1, step=None, log=True, path=["lr"], condition=None, source=Location("", 0, 0))
+    assert ("FT204", f"{B}/model_params/n") in found
+    fix = next(d.fix for d in result.diagnostics if d.code == "FT204" and d.pointer.endswith("/n"))
+    assert fix.applicability == "safe"
+    assert [(op.op, op.pointer, op.value) for op in fix.ops] == [("replace_value", f"{B}/model_params/n", {"type": "int", "low": 1, "high": 30})]
+
+
+def test_two_element_list_is_a_categorical_and_says_so() -> None:
+    (study,), found, _ = compile_block({"model_params": {"alpha": [0.1, 10]}})
+    assert entry(study, "alpha").choices == [0.1, 10]
+    assert ("FT201", f"{B}/model_params/alpha") in found
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "fix_value"),
+    [
+        (["int", 1, 10, 2], "FT202", {"type": "int", "low": 1, "high": 10, "step": 2}),
+        (["INT", 1, 5], "FT203", {"type": "int", "low": 1, "high": 5}),
+        (["float", "0.1", "1"], "FT202", {"type": "float", "low": 0.1, "high": 1.0}),
+    ],
+)
+def test_lookalike_ranges_stay_categorical_with_an_unsafe_fix(value: list[Any], code: str, fix_value: dict[str, Any]) -> None:
+    (study,), found, result = compile_block({"model_params": {"k": value}})
+    assert entry(study, "k").choices == value
+    diag = next(d for d in result.diagnostics if d.code == code)
+    assert diag.pointer == f"{B}/model_params/k"
+    assert diag.fix is not None and diag.fix.applicability == "unsafe"
+    assert diag.fix.ops[0].value == fix_value
+
+
+def test_int_bounds_are_truncated_like_nirs4all() -> None:
+    (study,), found, _ = compile_block({"model_params": {"k": ["int", 1.5, 30.7]}})
+    assert (entry(study, "k").low, entry(study, "k").high) == (1, 30)
+    assert [p for c, p in found if c == "FT206"] == [f"{B}/model_params/k/1", f"{B}/model_params/k/2"]
+
+
+def test_dict_specs_min_max_step_log_and_values() -> None:
+    (study,), found, _ = compile_block({"model_params": {
+        "a": {"type": "int", "min": 2, "max": 10, "step": 2},
+        "b": {"type": "float_log", "low": 0.001, "high": 1},
+        "c": {"values": ["x", "y"]},
+    }})
+    a, b, c = (entry(study, n) for n in "abc")
+    assert (a.low, a.high, a.step, a.log) == (2, 10, 2, False)
+    assert (b.low, b.high, b.step, b.log) == (0.001, 1.0, None, True)
+    assert c.choices == ["x", "y"]
+    assert [p for code, p in found if code == "FT209"] == [f"{B}/model_params/a", f"{B}/model_params/b", f"{B}/model_params/c", f"{B}/model_params/c/values"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "code"),
+    [
+        ({"min": 1, "max": 5}, "FT207"),
+        ({"type": "log_float", "low": 0.01, "high": 1}, "FT208"),
+        ({"type": "bool"}, "FT212"),
+        ({"type": "categorical", "choices": []}, "FT211"),
+        ({"type": "int", "low": 1}, "FT213"),
+        ({"type": "int", "low": "one", "high": 5}, "FT213"),
+    ],
+)
+def test_dict_specs_nirs4all_rejected_are_errors_and_leave_the_space(spec: dict[str, Any], code: str) -> None:
+    (study,), found, result = compile_block({"model_params": {"p": spec}})
+    assert study.space == []
+    assert code in codes(found)
+    assert result.has_errors
+
+
+def test_sorted_tuple_length_min_zero_became_two() -> None:
+    (study,), found, _ = compile_block({"model_params": {"w": {"type": "sorted_tuple", "length": {"min": 0, "max": 4}, "min": 0, "max": 2, "element_type": "int"}}})
+    w = entry(study, "w")
+    assert isinstance(w, SortedTupleParam)
+    assert (w.length_low, w.length_high) == (2, 4)
+    assert w.element == ElementSpec(kind="int", low=0, high=2, step=1, log=False)
+    assert ("FT218", f"{B}/model_params/w/length/min") in found
+
+
+def test_nested_groups_flatten_names_and_keep_fixed_values_nested() -> None:
+    (study,), found, _ = compile_block({"model_params": {"cfg": {"depth": [1, 2, 3], "mode": "fast"}}})
+    depth = entry(study, "cfg__depth")
+    assert depth.path == ["cfg", "depth"]
+    assert study.fixed.model == {"cfg": {"mode": "fast"}}
+
+
+def test_double_underscore_key_is_split_like_nirs4all() -> None:
+    (study,), found, result = compile_block({"model_params": {"final_estimator__alpha": [0.1, 1.0, 10.0]}})
+    assert entry(study, "final_estimator__alpha").path == ["final_estimator", "alpha"]
+    diag = next(d for d in result.diagnostics if d.code == "FT216")
+    assert diag.fix is not None and diag.fix.ops[0].op == "move_key"
+    assert (diag.fix.ops[0].destination, diag.fix.ops[0].key) == (f"{B}/model_params/final_estimator", "alpha")
+
+
+def test_flat_form_top_level_hyperparameters_are_model_params() -> None:
+    (study,), found, result = compile_block({"n_trials": 5, "C": [0.1, 1.0, 10.0]})
+    assert entry(study, "C").choices == [0.1, 1.0, 10.0]
+    diag = next(d for d in result.diagnostics if d.code == "FT107")
+    assert diag.fix is not None and diag.fix.applicability == "safe"
+    assert diag.fix.ops[0].destination == f"{B}/model_params"
+
+
+def test_unknown_and_dead_keys_are_reported_not_used() -> None:
+    (study,), found, _ = compile_block({"model_params": {"a": [1, 2, 3]}, "cv_mode": "nested", "bogus": 1, "tuner": "optuna", "timeout": 60})
+    assert ("FT104", f"{B}/cv_mode") in found and ("FT104", f"{B}/tuner") in found
+    assert ("FT103", f"{B}/bogus") in found
+    assert ("FT105", f"{B}/timeout") in found
+    assert study.timeout_seconds == 60.0
+    assert [e.name for e in study.space] == ["a"]
+
+
+def test_control_key_inside_model_params() -> None:
+    (study,), found, _ = compile_block({"model_params": {"n_trials": 5, "a": [1, 2, 3]}})
+    assert ("FT108", f"{B}/model_params/n_trials") in found
+    assert study.fixed.model == {"n_trials": 5}
+
+
+# --------------------------------------------------------------------------- legacy study controls
+
+
+def test_sample_alias_and_sample_beside_sampler() -> None:
+    (s1,), f1, _ = compile_block({"sample": "random", "model_params": {"a": ["int", 1, 3]}})
+    assert s1.sampler.kind == "random" and ("FT109", f"{B}/sample") in f1 and ("FT303", f"{B}/sample") in f1
+    (s2,), f2, _ = compile_block({"sample": "grid", "sampler": "tpe", "model_params": {"a": ["int", 1, 3]}})
+    assert s2.sampler.kind == "tpe" and ("FT110", f"{B}/sample") in f2
+
+
+def test_pruner_as_sampler_is_an_error_with_an_unsafe_two_key_fix() -> None:
+    (study,), found, result = compile_block({"sample": "hyperband", "model_params": {"a": ["int", 1, 3]}})
+    assert study.sampler == ComponentSpec("tpe", default_options(SAMPLERS["tpe"]))
+    assert study.pruner == ComponentSpec("none", {})
+    diag = next(d for d in result.diagnostics if d.code == "FT302")
+    assert diag.fix.applicability == "unsafe"  # type: ignore[union-attr]
+    assert [(o.op, o.key, o.value) for o in diag.fix.ops] == [("replace_value", None, "tpe"), ("insert_key", "pruner", "hyperband")]  # type: ignore[union-attr]
+
+
+def test_auto_sampler_resolves_to_grid_only_for_all_categorical_lists() -> None:
+    (grid,), found, _ = compile_block({"model_params": {"a": [1, 2, 3], "b": {"type": "categorical", "choices": ["x", "y"]}}})
+    assert grid.sampler.kind == "grid" and ("FT305", B) in found
+    (tpe,), found, _ = compile_block({"sampler": "grid", "model_params": {"a": [1, 2, 3], "b": ["int", 1, 5]}})
+    assert tpe.sampler.kind == "tpe" and ("FT304", f"{B}/sampler") in found
+
+
+def test_approach_cross_and_eval_mode_avg() -> None:
+    (study,), found, result = compile_block({"approach": "cross", "eval_mode": "avg", "model_params": {"a": [1, 2, 3]}})
+    assert (study.approach, study.eval_mode) == ("grouped", "mean")
+    assert ("FT307", f"{B}/approach") in found and ("FT309", f"{B}/eval_mode") in found
+    assert result.has_errors
+
+
+def test_single_gets_nirs4all_holdout_and_a_warning() -> None:
+    (study,), found, _ = compile_block({"approach": "single", "model_params": {"a": [1, 2, 3]}})
+    assert study.validation is not None and (study.validation.holdout_fraction, study.validation.seed) == (0.2, 42)
+    assert ("FT308", f"{B}/approach") in found
+
+
+def test_metric_direction_conflict_and_classifier_default() -> None:
+    (study,), found, _ = compile_block({"metric": "r2", "direction": "minimize", "model_params": {"a": [1, 2, 3]}})
+    assert (study.metric, study.direction) == ("r2", "maximize") and ("FT314", f"{B}/direction") in found
+    (clf,), found, _ = compile_block({"model_params": {"a": [1, 2, 3]}}, step={"model": {"class": "sklearn.ensemble.RandomForestClassifier"}})
+    assert (clf.metric, clf.direction) == ("balanced_accuracy", "maximize") and ("FT315", B) in found
+
+
+def test_train_params_ranges_are_sampled_and_untyped_choices_are_not() -> None:
+    (study,), found, _ = compile_block({"model_params": {"a": [1, 2, 3]}, "train_params": {"epochs": {"type": "int", "low": 5, "high": 50}, "opt": {"choices": ["adam", "sgd"]}, "verbose": 0}})
+    assert strip_source(entry(study, "epochs", "train")) == IntParam(name="epochs", target="train", low=5, high=50, step=1, log=False, path=["epochs"], condition=None, source=Location("", 0, 0))
+    assert study.fixed.train == {"opt": {"choices": ["adam", "sgd"]}, "verbose": 0}
+    assert ("FT221", f"{B}/train_params/epochs") in found and ("FT220", f"{B}/train_params/opt") in found
+
+
+def test_meta_model_finetune_space_keeps_set_params_addressing() -> None:
+    doc = {"pipeline": [{"model": {"class": "nirs4all.operators.models.MetaModel", "params": {"finetune_space": {"n_trials": 5, "model__alpha": ["float", 0.01, 10.0]}}}}]}
+    result = compile_text(json.dumps(doc), "m.json")
+    (study,) = result.ir.studies
+    assert entry(study, "model__alpha").path == ["model__alpha"]
+    assert [d.code for d in result.diagnostics if d.code == "FT217"] == ["FT217"]
+    assert study.n_trials == 5
+
+
+def test_when_is_ignored_by_the_legacy_engine() -> None:
+    (study,), found, _ = compile_block({"model_params": {"est": ["pls", "ridge", "svr"], "alpha": {"type": "float", "min": 0.1, "max": 1, "when": {"est": "ridge"}}}})
+    assert entry(study, "alpha").condition is None
+    assert ("FT214", f"{B}/model_params/alpha/when") in found
+
+
+def test_phases_sum_and_phase_sampler_default() -> None:
+    (study,), found, _ = compile_block({"n_trials": 99, "phases": [{"n_trials": 10, "sampler": "random"}, {"n_trials": 20}], "model_params": {"a": ["int", 1, 9]}})
+    assert study.n_trials == 30
+    assert [(p.n_trials, p.sampler.kind) for p in study.phases] == [(10, "random"), (20, "tpe")]
+    assert ("FT321", f"{B}/n_trials") in found and ("FT322", f"{B}/phases/1") in found
+
+
+def test_legacy_force_params_use_optuna_names() -> None:
+    (study,), found, _ = compile_block({"model_params": {"a": ["int", 1, 9]}, "train_params": {"epochs": [5, 10, 20]}, "force_params": {"a": 3, "train_epochs": 10, "zzz": 1}})
+    assert len(study.force_params) == 1
+    assert (study.force_params[0].model, study.force_params[0].train) == ({"a": 3}, {"epochs": 10})
+    assert ("FT323", f"{B}/force_params/zzz") in found
+
+
+# --------------------------------------------------------------------------- v2
+
+V2 = {
+    "version": 2,
+    "n_trials": 40,
+    "seed": 7,
+    "metric": "r2",
+    "approach": "grouped",
+    "eval_mode": "median",
+    "sampler": {"kind": "tpe", "options": {"n_startup_trials": 5, "group": True}},
+    "pruner": "median",
+    "model_params": {
+        "est": {"type": "categorical", "choices": ["pls", "ridge"]},
+        "alpha": {"type": "float", "low": 0.01, "high": 10.0, "log": True, "when": {"est": "ridge"}},
+        "cfg": {"depth": {"type": "int", "low": 1, "high": 9, "step": 2}, "mode": "fast"},
+        "ranges": {"fixed": [0.1, 0.9]},
+    },
+    "train_params": {"epochs": {"type": "int", "low": 10, "high": 100, "step": 10}, "verbose": 0},
+    "force_params": [{"model_params": {"est": "pls", "cfg__depth": 3}, "train_params": {"epochs": 20}}],
+}
+
+
+def test_v2_block_lowers_to_the_exact_study() -> None:
+    (study,), found, result = compile_block(V2)
+    assert not result.has_errors and not any(d.severity == "warning" for d in result.diagnostics)
+    tpe = default_options(SAMPLERS["tpe"]) | {"n_startup_trials": 5, "group": True}
+    assert (study.n_trials, study.seed, study.metric, study.direction, study.approach) == (40, 7, "r2", "maximize", "grouped")
+    assert study.sampler == ComponentSpec("tpe", tpe)
+    assert study.pruner == ComponentSpec("median", default_options(PRUNERS["median"]))
+    assert study.eval_mode == "median" and study.validation is None
+    assert [strip_source(e) for e in study.space] == [
+        CategoricalParam(name="est", target="model", choices=["pls", "ridge"], path=["est"], condition=None, source=Location("", 0, 0)),
+        FloatParam(name="alpha", target="model", low=0.01, high=10.0, step=None, log=True, path=["alpha"], condition=Condition("est", ["ridge"], False), source=Location("", 0, 0)),
+        IntParam(name="cfg__depth", target="model", low=1, high=9, step=2, log=False, path=["cfg", "depth"], condition=None, source=Location("", 0, 0)),
+        IntParam(name="epochs", target="train", low=10, high=100, step=10, log=False, path=["epochs"], condition=None, source=Location("", 0, 0)),
+    ]
+    assert (study.fixed.model, study.fixed.train) == ({"cfg": {"mode": "fast"}, "ranges": [0.1, 0.9]}, {"verbose": 0})
+    assert (study.force_params[0].model, study.force_params[0].train) == ({"est": "pls", "cfg__depth": 3}, {"epochs": 20})
+    assert entry(study, "alpha").source.pointer == f"{B}/model_params/alpha"
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "pointer"),
+    [
+        ({"bogus": 1}, "FT102", "/bogus"),
+        ({"version": 3}, "FT112", "/version"),
+        ({"model_params": {"a": [1, 2]}}, "FT223", "/model_params/a"),
+        ({"sampler": {"kind": "tpe", "options": {"n_startup": 3}}}, "FT102", "/sampler/options/n_startup"),
+        ({"sampler": {"kind": "tpe", "options": {"multivariate": "yes"}}}, "FT111", "/sampler/options/multivariate"),
+        ({"sampler": "hyperopt"}, "FT301", "/sampler"),
+        ({"pruner": "wilcox"}, "FT318", "/pruner"),
+        ({"approach": "cross"}, "FT307", "/approach"),
+        ({"metric": "rmsep"}, "FT313", "/metric"),
+        ({"direction": "minimize"}, "FT314", "/direction"),
+        ({"n_trials": 0}, "FT317", "/n_trials"),
+        ({"model_params": {"a": {"type": "int", "low": 1, "high": 5, "lo": 2}}}, "FT102", "/model_params/a/lo"),
+        ({"model_params": {"a": {"type": "float", "low": 1, "high": 5, "when": {"zz": 1}}}}, "FT224", "/model_params/a/when/zz"),
+        ({"phases": [{"n_trials": 10}, {"n_trials": 5, "sampler": "random"}]}, "FT321", "/n_trials"),
+        ({"force_params": [{"model_params": {"est": "svr"}}]}, "FT324", "/force_params/0/model_params/est"),
+        ({"force_params": [{"model_params": {"nope": 1}}]}, "FT323", "/force_params/0/model_params/nope"),
+    ],
+)
+def test_v2_errors_are_located(change: dict[str, Any], code: str, pointer: str) -> None:
+    (study,), found, result = compile_block({**V2, **change})
+    assert (code, B + pointer) in found, found
+
+
+def test_v2_validation_defaults_to_the_study_seed() -> None:
+    (study,), found, _ = compile_block({**V2, "approach": "single", "pruner": "none", "validation": {"holdout_fraction": 0.25}})
+    assert study.validation is not None and (study.validation.holdout_fraction, study.validation.seed) == (0.25, 7)
+    (grouped,), found, _ = compile_block({**V2, "validation": {"holdout_fraction": 0.25}})
+    assert grouped.validation is None and ("FT327", f"{B}/validation") in found
+
+
+def test_v2_requires_metric() -> None:
+    block = {k: v for k, v in V2.items() if k != "metric"}
+    _, found, result = compile_block(block)
+    assert ("FT111", B) in found and result.has_errors
