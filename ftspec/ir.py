@@ -9,7 +9,7 @@ Attribute docstrings become the JSON Schema's descriptions.
 Optuna meaning of a space entry (the runtime's contract):
 
 - ``int``: ``trial.suggest_int(name, low, high, step=step, log=log)``; ``high - low`` is a
-  multiple of ``step`` (the compiler reports a step that is not, and records Optuna's shrunk high).
+  multiple of ``step``: the IR records the high Optuna really uses (FT401 reports the change).
 - ``float``: ``trial.suggest_float(name, low, high, step=step, log=log)``; ``step`` is null for a
   continuous range.
 - ``categorical``: ``trial.suggest_categorical(name, choices)``.

@@ -330,3 +330,10 @@ def test_v2_requires_metric() -> None:
     block = {k: v for k, v in V2.items() if k != "metric"}
     _, found, result = compile_block(block)
     assert ("FT111", B) in found and result.has_errors
+
+
+def test_ir_records_the_high_optuna_really_uses() -> None:
+    (study,), found, result = compile_block({**V2, "model_params": {"k": {"type": "int", "low": 0, "high": 10, "step": 3}, "x": {"type": "float", "low": 0.0, "high": 1.0, "step": 0.3}}})
+    assert (entry(study, "k").high, entry(study, "x").high) == (9, 0.9)
+    fixes = {d.pointer: d.fix.ops[0].value for d in result.diagnostics if d.code == "FT401"}  # type: ignore[union-attr]
+    assert fixes == {f"{B}/model_params/k": 9, f"{B}/model_params/x": 0.9}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
+from ftspec.compiler.distributions import adjusted_high
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
@@ -318,10 +319,12 @@ def replace_fix(node: Node, value: Any, applicability: str = "safe", description
 
 
 def int_entry(name: str, target: str, low: int, high: int, step: int, log: bool, path: list[str], node: Node, condition: Condition | None = None) -> IntParam:
+    high = adjusted_high(low, high, step, True)
     return IntParam(name=name, target=target, low=low, high=high, step=step, log=log, path=path, condition=condition, source=location(node))  # type: ignore[arg-type]
 
 
 def float_entry(name: str, target: str, low: float, high: float, step: float | None, log: bool, path: list[str], node: Node, condition: Condition | None = None) -> FloatParam:
+    high = adjusted_high(low, high, step, False)
     return FloatParam(
         name=name, target=target, low=float(low), high=float(high), step=None if step is None else float(step),
         log=log, path=path, condition=condition, source=location(node),  # type: ignore[arg-type]
@@ -330,6 +333,15 @@ def float_entry(name: str, target: str, low: float, high: float, step: float | N
 
 def categorical_entry(name: str, target: str, choices: list[Any], path: list[str], node: Node, condition: Condition | None = None) -> CategoricalParam:
     return CategoricalParam(name=name, target=target, choices=choices, path=path, condition=condition, source=location(node))  # type: ignore[arg-type]
+
+
+def element_spec(kind: str, low: Any, high: Any, step: Any, log: bool) -> ElementSpec:
+    """A sorted_tuple element range with Optuna's adjusted high (int elements step 1 by default)."""
+    if kind == "int":
+        step = 1 if step is None else int(step)
+        return ElementSpec(kind="int", low=int(low), high=adjusted_high(int(low), int(high), step, True), step=step, log=bool(log))
+    step = None if step is None else float(step)
+    return ElementSpec(kind="float", low=float(low), high=float(adjusted_high(low, high, step, False)), step=step, log=bool(log))
 
 
 def sorted_tuple_entry(name: str, target: str, length_low: int, length_high: int, element: ElementSpec, path: list[str], node: Node, condition: Condition | None = None) -> SortedTupleParam:

@@ -21,6 +21,7 @@ from ftspec.compiler.frontends.common import (
     categorical_entry,
     default_component,
     did_you_mean,
+    element_spec,
     float_entry,
     int_entry,
     is_int,
@@ -39,7 +40,6 @@ from ftspec.compiler.rules import space as P
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
 from ftspec.ir import (
-    ElementSpec,
     FailurePolicy,
     Fixed,
     ForcedTrial,
@@ -746,10 +746,7 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
     kind = "int" if etype in ("int", "int_log") else "float"
     log = to_python(node.get("log")) if node.get("log") is not None else etype in ("int_log", "float_log")
     try:
-        if kind == "int":
-            element = ElementSpec(kind="int", low=int(low), high=int(high), step=int(step) if step is not None else 1, log=bool(log))
-        else:
-            element = ElementSpec(kind="float", low=float(low), high=float(high), step=None if step is None else float(step), log=bool(log))
+        element = element_spec(kind, low, high, step, bool(log))
     except (TypeError, ValueError):
         lo.report(P.BAD_BOUND, node, what="bounds", name=name, problem="are not numbers")
         return

@@ -10,6 +10,7 @@ from ftspec.compiler.frontends.common import (
     categorical_entry,
     default_component,
     did_you_mean,
+    element_spec,
     float_entry,
     int_entry,
     is_int,
@@ -29,7 +30,6 @@ from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
 from ftspec.ir import (
     Condition,
-    ElementSpec,
     FailurePolicy,
     Fixed,
     ForcedTrial,
@@ -396,9 +396,7 @@ def _lower_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: st
     if bounds is None or None in lengths:
         return
     low, high, step, log = bounds
-    if ekind == "int" and step is None:
-        step = 1
-    spec = ElementSpec(kind=ekind, low=float(low) if ekind == "float" else low, high=float(high) if ekind == "float" else high, step=step, log=log)  # type: ignore[arg-type]
+    spec = element_spec(ekind, low, high, step, log)
     if lengths[0] > lengths[1]:  # type: ignore[operator]
         lo.report(P.BAD_BOUND, length, what="length", name=name, problem=f"has low {lengths[0]} > high {lengths[1]}")
         return

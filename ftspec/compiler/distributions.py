@@ -1,0 +1,27 @@
+"""Optuna's distribution arithmetic, reproduced without importing Optuna (the linter must stay light).
+
+Tests compare these functions with optuna.distributions on the same inputs.
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+
+def adjusted_high(low: Any, high: Any, step: Any, integral: bool) -> Any:
+    """The high Optuna really uses: `_adjust_int_uniform_high` / `_adjust_discrete_uniform_high`.
+
+    Optuna silently lowers `high` to the last point of the step grid; the IR records that value
+    (and FT401 reports the change at the source).
+    """
+    if step is None or low > high or step <= 0:
+        return high
+    if integral:
+        r = high - low
+        return high if r % step == 0 else r // step * step + low
+    d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
+    d_r = d_high - d_low
+    if d_r % d_step == 0:
+        return high
+    return float((d_r // d_step) * d_step + d_low)
