@@ -12,8 +12,14 @@ import pkgutil
 from ftspec.compiler.diagnostics import RULES, Rule
 
 
+_loaded = False
+
+
 def all_rules() -> dict[str, Rule]:
     """Every registered rule, by code, in code order."""
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
+    global _loaded
+    if not _loaded:
+        for info in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{info.name}")
+        _loaded = True
     return dict(sorted(RULES.items()))
