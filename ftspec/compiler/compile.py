@@ -9,7 +9,7 @@ from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.frontends.common import Lowering, node_desc
 from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
 from ftspec.compiler.frontends.v2 import lower_v2
-from ftspec.compiler.nodes import Mapping
+from ftspec.compiler.nodes import Mapping, Scalar
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.source import SourceDocument, load_path, load_text
 from ftspec.compiler.walk import find_blocks
@@ -44,7 +44,7 @@ def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
         node = block.node
         key_name = block.key.value if block.key is not None else "finetune_params"
         if not isinstance(node, Mapping):
-            if not (block.kind == "finetune_params" and node.value is None):  # type: ignore[union-attr]
+            if not (isinstance(node, Scalar) and node.value is None):
                 collector.report(S.BLOCK_NOT_MAPPING, node, key=key_name, type=node_desc(node))
             continue
         if not node.entries:

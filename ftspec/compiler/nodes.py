@@ -113,3 +113,17 @@ def to_python(node: Node) -> Any:
     if isinstance(node, Sequence):
         return [to_python(item) for item in node.items]
     return {key: to_python(value) for key, value in node.items()}
+
+
+def index_nodes(root: Node) -> dict[str, Node]:
+    """Every node of a subtree by pointer."""
+    found: dict[str, Node] = {}
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        found[node.pointer] = node
+        if isinstance(node, Mapping):
+            stack.extend(e.value for e in node.entries)
+        elif isinstance(node, Sequence):
+            stack.extend(node.items)
+    return found

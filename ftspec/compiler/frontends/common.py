@@ -13,7 +13,7 @@ from typing import Any
 
 from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
 from ftspec.compiler.distributions import adjusted_high
-from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, index_nodes, to_python
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
 from ftspec.ir import (
@@ -44,15 +44,7 @@ class Lowering:
     def nodes_by_pointer(self) -> dict[str, Node]:
         """Every node of the block by pointer (built on first use)."""
         if self._index is None:
-            self._index = {}
-            stack: list[Node] = [self.block]
-            while stack:
-                node = stack.pop()
-                self._index[node.pointer] = node
-                if isinstance(node, Mapping):
-                    stack.extend(e.value for e in node.entries)
-                elif isinstance(node, Sequence):
-                    stack.extend(node.items)
+            self._index = index_nodes(self.block)
         return self._index
 
     def node_at(self, pointer: str) -> Node:
@@ -60,6 +52,10 @@ class Lowering:
 
     def report(self, rule: Rule, at: Node | None, fix: Fix | None = None, **args: Any) -> None:
         self.collector.report(rule, at if at is not None else self.block, fix, **args)
+
+
+ANNOTATION_KEY = "_comment"
+"""A key that carries a comment (JSON has none): ignored by nirs4all and by both front-ends."""
 
 
 def location(node: Node) -> Location:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ftspec.compiler.diagnostics import Fix, FixOp
 from ftspec.compiler.frontends.common import (
+    ANNOTATION_KEY,
     Lowering,
     SpaceBuilder,
     categorical_entry,
@@ -53,6 +54,7 @@ from ftspec.schema.metrics import METRICS
 from ftspec.schema.vocab import PRUNERS, SAMPLERS
 
 CONTROL_KEYS = (
+    ANNOTATION_KEY,
     "n_trials", "approach", "eval_mode", "sampler", "sample", "pruner", "metric", "direction", "seed", "n_jobs",
     "storage", "study_name", "resume", "force_params", "phases", "verbose", "model_params", "train_params",
     "engine", "timeout", "timeout_seconds",
@@ -78,7 +80,7 @@ LEGACY_SAMPLERS = ("auto", "grid", "tpe", "random", "cmaes", "binary")
 LEGACY_PRUNERS = ("none", "median", "successive_halving", "hyperband")
 LEGACY_EVAL_MODES = ("best", "mean", "robust_best")
 SPEC_MARKERS = ("type", "min", "low", "choices", "values")
-DICT_SPEC_KEYS = ("type", "choices", "values", "min", "max", "low", "high", "step", "log", "length", "element_type", "when", "when_not", "options")
+DICT_SPEC_KEYS = (ANNOTATION_KEY, "type", "choices", "values", "min", "max", "low", "high", "step", "log", "length", "element_type", "when", "when_not", "options")
 GENERATOR_KEY = re.compile(r"^_[a-z]+(_[a-z]+)*_$")
 CLASSIFIER_NAMES = re.compile(
     r"(Classifier|SVC|LogisticRegression(CV)?|DiscriminantAnalysis|GaussianNB|MultinomialNB|BernoulliNB|"
@@ -240,9 +242,8 @@ def _approach(lo: Lowering, ctx: BlockContext) -> str:
             fix = replace_fix(node, "grouped", "unsafe", "write approach: grouped (cross-validated scoring)") if token == "cross" else None
             lo.report(T.UNKNOWN_APPROACH, node, fix, value=value, hint=did_you_mean(token, ("single", "grouped", "individual")))
             return "grouped"
-    if approach == "single" or ctx.has_folds is False:
-        at = node if node is not None else _block_anchor(lo)
-        lo.report(T.SCORED_ON_TRAINING_SET, at, value=approach, fraction=0.2, seed=42)
+    if approach == "single":
+        lo.report(T.SCORED_ON_TRAINING_SET, node, value=approach, fraction=0.2, seed=42)
     if approach != "single" and ctx.has_folds is False:
         lo.report(T.APPROACH_WITHOUT_FOLDS, node if node is not None else _block_anchor(lo), value=approach)
     return approach
@@ -390,7 +391,7 @@ def _model_params(lo: Lowering, ctx: BlockContext) -> tuple[list[tuple[str, Node
         lo.report(S.WRONG_TYPE, params, key="model_params", expected="a mapping", got=node_desc(params))
         return [], []
     if isinstance(params, Mapping) and params.entries:
-        items = [(e.key.value, e.value, e.key) for e in params.entries]
+        items = [(e.key.value, e.value, e.key) for e in params.entries if e.key.value != ANNOTATION_KEY]
         return _dedupe(items), _dedupe(items)
     # Flat form (or MetaModel finetune_space): every key that is not a control key is a model parameter.
     items = []
@@ -434,6 +435,8 @@ def _lower_model_value(lo: Lowering, space: SpaceBuilder, name: str, nesting: li
         if "options" in node:
             lo.report(P.OPTIONS_SPEC, node.entry("options").key, name=name, effect="is a nested group for the Optuna engine: its values are passed as a nested dict")  # type: ignore[union-attr]
         for entry in node.entries:
+            if entry.key.value == ANNOTATION_KEY:
+                continue
             _lower_model_value(lo, space, f"{name}__{entry.key.value}", nesting + [entry.key.value], entry.value, entry.key, ctx, from_nesting=True)
         return
     path = _model_path(lo, name, key, node, key_node, ctx)
@@ -468,7 +471,7 @@ def _lower_train_params(lo: Lowering, space: SpaceBuilder) -> None:
     if not isinstance(node, Mapping):
         lo.report(S.WRONG_TYPE, node, key="train_params", expected="a mapping", got=node_desc(node))
         return
-    for key, value, key_node in _dedupe([(e.key.value, e.value, e.key) for e in node.entries]):
+    for key, value, key_node in _dedupe([(e.key.value, e.value, e.key) for e in node.entries if e.key.value != ANNOTATION_KEY]):
         if _train_sampable(value):
             before = len(space.entries)
             _lower_spec(lo, space, "train", key, [key], value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftspec.compiler.frontends.common import (
+    ANNOTATION_KEY,
     Lowering,
     SpaceBuilder,
     categorical_entry,
@@ -58,7 +59,7 @@ SPEC_KEYS = {
 def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
     block = lo.block
     for entry in block.entries:
-        if entry.key.value not in V2_KEYS:
+        if entry.key.value not in V2_KEYS and entry.key.value != ANNOTATION_KEY:
             lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, V2_KEYS))
     get = block.get
     for name in V2_KEYS:
@@ -110,7 +111,8 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
             lo.report(S.WRONG_TYPE, node, key=key, expected="a mapping", got=node_desc(node))
             continue
         for entry in node.entries:
-            lower_value(lo, space, target, entry.key.value, [entry.key.value], entry.value, entry.key)
+            if entry.key.value != ANNOTATION_KEY:
+                lower_value(lo, space, target, entry.key.value, [entry.key.value], entry.value, entry.key)
 
     phases = _phases(lo)
     if phases:
@@ -294,15 +296,16 @@ def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         return
     if "fixed" in node:
         for entry in node.entries:
-            if entry.key.value != "fixed":
+            if entry.key.value not in ("fixed", ANNOTATION_KEY):
                 lo.report(P.SPEC_KEY_IGNORED, entry.key, key=entry.key.value, name=name)
         space.add_fixed(target, name, path, to_python(node.get("fixed")), node)  # type: ignore[arg-type]
         return
-    if not node.entries:
+    if not any(e.key.value != ANNOTATION_KEY for e in node.entries):
         space.add_fixed(target, name, path, {}, node)
         return
     for entry in node.entries:
-        lower_value(lo, space, target, f"{name}__{entry.key.value}", path + [entry.key.value], entry.value, entry.key)
+        if entry.key.value != ANNOTATION_KEY:
+            lower_value(lo, space, target, f"{name}__{entry.key.value}", path + [entry.key.value], entry.value, entry.key)
 
 
 def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
@@ -312,7 +315,7 @@ def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         lo.report(P.UNKNOWN_SPEC_TYPE, type_node, type=kind if isinstance(kind, str) else node_desc(type_node), hint=did_you_mean(kind, SPEC_KEYS))  # type: ignore[arg-type]
         return
     for entry in node.entries:
-        if entry.key.value not in SPEC_KEYS[kind]:
+        if entry.key.value not in SPEC_KEYS[kind] and entry.key.value != ANNOTATION_KEY:
             lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, SPEC_KEYS[kind]))
     condition = _condition(lo, space, target, name, node)
     if condition is False:

@@ -17,7 +17,7 @@ TWO_ELEMENT_LIST = define(
 TAGGED_LIST_LOOKALIKE = define(
     "FT202", "tagged-list-lookalike", "warning",
     "A list that looks like a tagged range but is read as a categorical.",
-    "{text} is a categorical over {n} values, not a {tag} range{extra}",
+    "{text} is a categorical over {n} values, not a range of type {tag!r}{extra}",
     old="nirs4all recognises a range only for exactly three elements `[type, low, high]` with numeric bounds; "
     "`[\"int\", 1, 10, 2]` (with a step) or `[\"int\", \"1\", \"5\"]` became a categorical that includes the "
     "type name itself as a choice.",

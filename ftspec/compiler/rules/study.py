@@ -225,7 +225,8 @@ APPROACH_WITHOUT_FOLDS = define(
     "FT326", "approach-without-folds", "warning",
     "grouped/individual in a pipeline with no splitter before the model.",
     "approach {value!r} needs folds, but no splitter step precedes this model: nirs4all silently used a holdout",
-    old="Without folds nirs4all silently used the single holdout (20%, random_state=42) for every approach.",
+    old="Without folds nirs4all 1.4 silently used the single holdout (20%, random_state=42) for every approach; "
+    "before 2026-02 it trained and scored on the training set.",
     now="The IR keeps the approach; the runtime refuses a grouped study without folds.",
     fix="Add a splitter step (e.g. sklearn.model_selection.KFold) before the model, or use `approach: single`.",
 )
