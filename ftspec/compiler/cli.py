@@ -83,8 +83,9 @@ def write_outputs(results: list[tuple[Input, CompileResult]], output: str | None
               help="Write the IR to FILE (all studies), or to DIR/<file>.ir.json per input. Default: stdout.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the findings written to stderr.")
+@click.option("--no-ir", is_flag=True, help="Do not print or write the IR: findings and exit code only.")
 @click.version_option(package_name="ftspec")
-def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format: str) -> None:
+def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format: str, no_ir: bool) -> None:
     """Compile finetune_params in pipeline files (JSON, YAML; directories recursively) to the ftspec IR.
 
     Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 unreadable input or usage error.
@@ -93,7 +94,8 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
     results = [(inp, compile_path(inp.path)) for inp in inputs]
     diagnostics = problems + [d for _, r in results for d in r.diagnostics]
     try:
-        write_outputs(results, output)
+        if not no_ir:
+            write_outputs(results, output)
     except OSError as exc:
         click.echo(f"ftcompile: cannot write {output}: {exc.strerror or exc}", err=True)
         sys.exit(2)
