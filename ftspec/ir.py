@@ -166,11 +166,11 @@ class ElementSpec:
 
     kind: Literal["int", "float"]
     """`int` (suggest_int) or `float` (suggest_float)."""
-    low: float
-    """Inclusive lower bound."""
-    high: float
-    """Inclusive upper bound."""
-    step: float | None
+    low: int | float
+    """Inclusive lower bound (an int for int elements)."""
+    high: int | float
+    """Inclusive upper bound (an int for int elements)."""
+    step: int | float | None
     """Step (1 for int elements unless given; null for continuous floats)."""
     log: bool
     """Log scale."""

@@ -80,6 +80,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
         else:
             lo.report(T.BAD_N_TRIALS, n_trials_node, got=node_desc(n_trials_node))
     timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
+    timeout = None if timeout is None else float(timeout)
     n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
     seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, nullable=True))
 
