@@ -1,0 +1,263 @@
+"""`ftcompile` end to end through `ftspec.compiler.cli.main(argv)`: exit codes, findings on stderr,
+IR on stdout or in files (compared with the fixture goldens), JSON findings, determinism.
+
+Every test runs with the project root as the working directory, so that paths in findings and in
+the IR are the relative ones the goldens hold. Regenerate goldens with `python -m tests.golden --update`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests import golden
+except ImportError:  # pytest's rootdir-relative import mode without the project root on sys.path
+    import golden  # type: ignore[no-redef]
+
+from ftspec.compiler.cli import main
+from ftspec.compiler.compile import compile_path
+
+FINDING = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>FT\d{3}) (?P<severity>error|warning|info) (?P<message>.+)$")
+SUMMARY = re.compile(r"^\d+ file\(s\), \d+ stud(y|ies): \d+ error\(s\), \d+ warning\(s\), \d+ info$")
+DIAGNOSTIC_FIELDS = {
+    "code", "name", "severity", "message", "file", "pointer", "line", "column", "end_line", "end_column", "fix",
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(golden.ROOT)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def _fixtures(sub: str, *, readable_only: bool = True) -> list:
+    params = []
+    for fixture in golden.fixture_paths():
+        rel = golden.relative(fixture)
+        if fixture.parent.name != sub or (readable_only and rel in golden.KNOWN_FAILURES):
+            continue
+        params.append(pytest.param(rel, id=fixture.name))
+    return params
+
+
+def _golden_ir(rel: str) -> str:
+    return golden.golden_paths(golden.ROOT / rel)[0].read_text(encoding="utf-8")
+
+
+def _golden_findings(rel: str) -> list[tuple[int, int, str, str]]:
+    """(line, column, code, severity) of each finding in the golden."""
+    rows = []
+    for line in golden.golden_paths(golden.ROOT / rel)[1].read_text(encoding="utf-8").splitlines():
+        span, code, severity, _pointer = line.split(" ", 3)
+        start = span.split("-")[0]
+        row, col = start.split(":")
+        rows.append((int(row), int(col), code, severity))
+    return rows
+
+
+def _finding_lines(err: str) -> list[str]:
+    lines = err.splitlines()
+    assert lines and SUMMARY.match(lines[-1]), f"no summary line at the end of stderr: {lines[-1:]}"
+    return lines[:-1]
+
+
+# --------------------------------------------------------------------------- exit codes
+
+
+def test_strict_v2_directory_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "--strict", "fixtures/v2/")
+    assert code == 0, err
+    assert not [line for line in _finding_lines(err) if " error " in line or " warning " in line]
+
+
+@pytest.mark.parametrize("rel", _fixtures("legacy"))
+def test_strict_legacy_fixture_fails_and_lists_findings(capsys: pytest.CaptureFixture[str], rel: str) -> None:
+    code, _out, err = run(capsys, "--strict", rel)
+    assert code == 1
+    listed = []
+    for line in _finding_lines(err):
+        match = FINDING.match(line)
+        assert match, f"not `file:line:col: CODE severity message`: {line!r}"
+        assert match["file"] == rel
+        listed.append((int(match["line"]), int(match["column"]), match["code"], match["severity"]))
+    assert listed == _golden_findings(rel)
+    messages = [d.message for d in compile_path(rel).diagnostics]
+    assert [FINDING.match(line)["message"] for line in _finding_lines(err)] == messages  # type: ignore[index]
+
+
+def test_legacy_fixture_without_strict_fails_only_on_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, _err = run(capsys, "fixtures/legacy/tagged_lists.json")  # warnings and infos only
+    assert code == 0
+    code, _out, _err = run(capsys, "fixtures/legacy/dict_errors.yaml")
+    assert code == 1
+
+
+def test_missing_file_exits_2_with_ft012(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fixtures/legacy/no_such_pipeline.json")
+    assert code == 2
+    lines = _finding_lines(err)
+    assert len(lines) == 1
+    match = FINDING.match(lines[0])
+    assert match and match["code"] == "FT012" and match["severity"] == "error"
+    assert match["file"] == "fixtures/legacy/no_such_pipeline.json"
+    assert json.loads(out) == {"ir_version": 1, "studies": []}
+
+
+def test_missing_file_beside_good_ones_still_compiles_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fixtures/v2/tpe_single.yaml", "nowhere.yaml")
+    assert code == 2
+    assert "FT012" in err
+    assert out == _golden_ir("fixtures/v2/tpe_single.yaml")
+
+
+@pytest.mark.parametrize(
+    ("rel", "where"),
+    [("fixtures/invalid/malformed_json.json", (8, 9)), ("fixtures/invalid/malformed_yaml.yaml", (7, 9))],
+)
+def test_malformed_file_exits_2_with_ft001_at_its_position(
+    capsys: pytest.CaptureFixture[str], rel: str, where: tuple[int, int]
+) -> None:
+    code, _out, err = run(capsys, rel)
+    assert code == 2
+    first = FINDING.match(_finding_lines(err)[0])
+    assert first is not None
+    assert (first["file"], first["code"], first["severity"]) == (rel, "FT001", "error")
+    assert (int(first["line"]), int(first["column"])) == where
+
+
+def test_directory_with_binary_files_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "blob.json").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "picture.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+    (tmp_path / "utf16.yml").write_bytes("finetune_params: {n_trials: 3}".encode("utf-16"))
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "zeros.json").write_bytes(b"\x00" * 64)
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2
+    reported = {}
+    for line in _finding_lines(err):
+        match = FINDING.match(line)
+        assert match, line
+        reported.setdefault(Path(match["file"]).name, []).append(match["code"])
+    assert set(reported) == {"blob.json", "picture.yaml", "utf16.yml", "zeros.json"}
+    assert all(any(c.startswith("FT0") for c in codes) for codes in reported.values())
+    assert json.loads(out) == {"ir_version": 1, "studies": []}
+
+
+FORMERLY_CRASHING = ["fixtures/invalid/block_is_list.yaml", "fixtures/invalid/nan.json"]
+"""Fixtures on which ftcompile once printed a traceback (AttributeError, ValueError from dump_ir)."""
+
+
+def _crash_params() -> list:
+    params = []
+    for rel in sorted(set(FORMERLY_CRASHING) | set(golden.KNOWN_FAILURES)):
+        known = golden.KNOWN_FAILURES.get(rel)
+        marks = [pytest.mark.xfail(raises=known.raises, strict=True, reason=known.reason)] if known else []
+        params.append(pytest.param(rel, id=Path(rel).name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("rel", _crash_params())
+def test_bad_block_gives_findings_not_a_traceback(capsys: pytest.CaptureFixture[str], rel: str) -> None:
+    code = main([rel])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert code == 1
+    assert out == _golden_ir(rel)
+    assert [tuple(int(x) if x.isdigit() else x for x in FINDING.match(line).group("line", "column", "code", "severity"))  # type: ignore[union-attr]
+            for line in _finding_lines(err)] == _golden_findings(rel)
+
+
+# --------------------------------------------------------------------------- IR output
+
+
+@pytest.mark.parametrize("rel", _fixtures("legacy") + _fixtures("v2") + _fixtures("invalid"))
+def test_stdout_ir_equals_golden(capsys: pytest.CaptureFixture[str], rel: str) -> None:
+    _code, out, _err = run(capsys, rel)
+    assert out == _golden_ir(rel)
+
+
+@pytest.mark.parametrize("sub", ["legacy", "v2"])
+def test_output_dir_writes_one_ir_per_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, sub: str) -> None:
+    out_dir = tmp_path / "ir"
+    out_dir.mkdir()
+    code, out, _err = run(capsys, "-o", str(out_dir), f"fixtures/{sub}/")
+    assert code == (1 if sub == "legacy" else 0)
+    assert out == ""
+    for param in _fixtures(sub):
+        rel = param.values[0]
+        written = out_dir / (Path(rel).name + ".ir.json")
+        assert written.exists(), f"no IR written for {rel}"
+        assert written.read_text(encoding="utf-8") == _golden_ir(rel)
+
+
+def test_output_dir_skips_unreadable_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out_dir = tmp_path / "ir"
+    out_dir.mkdir()
+    code, _out, _err = run(
+        capsys, "-o", str(out_dir), "fixtures/invalid/malformed_json.json", "fixtures/v2/conditions.json"
+    )
+    assert code == 2
+    assert sorted(p.name for p in out_dir.iterdir()) == ["conditions.json.ir.json"]
+
+
+def test_output_file_writes_the_merged_ir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "merged.ir.json"
+    code, out, _err = run(capsys, "-o", str(target), "fixtures/v2/")
+    assert code == 0
+    assert out == ""
+    studies = []
+    for param in _fixtures("v2"):
+        studies += json.loads(_golden_ir(param.values[0]))["studies"]
+    expected = json.dumps({"ir_version": 1, "studies": studies}, indent=2, ensure_ascii=False) + "\n"
+    assert target.read_text(encoding="utf-8") == expected
+
+
+# --------------------------------------------------------------------------- JSON findings
+
+
+@pytest.mark.parametrize(
+    "rel", ["fixtures/legacy/cross_avg.json", "fixtures/legacy/dict_specs.json", "fixtures/invalid/v2_errors.json"]
+)
+def test_json_findings_carry_every_field(capsys: pytest.CaptureFixture[str], rel: str) -> None:
+    _code, _out, err = run(capsys, "--output-format", "json", rel)
+    payload = json.loads(err)
+    diagnostics = payload["diagnostics"]
+    assert diagnostics, "these fixtures have findings"
+    for item in diagnostics:
+        assert set(item) == DIAGNOSTIC_FIELDS
+        assert item["file"] == rel
+        assert isinstance(item["line"], int) and isinstance(item["end_column"], int)
+        if item["fix"] is not None:
+            assert item["fix"]["applicability"] in ("safe", "unsafe")
+            assert item["fix"]["ops"]
+    assert diagnostics == [d.to_dict() for d in compile_path(rel).diagnostics]
+    assert SUMMARY.match(payload["summary"])
+
+
+def test_json_findings_of_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, "--output-format", "json", "missing.json")
+    assert code == 2
+    (item,) = json.loads(err)["diagnostics"]
+    assert set(item) == DIAGNOSTIC_FIELDS
+    assert item["code"] == "FT012" and item["name"] == "unreadable-file"
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+@pytest.mark.parametrize("args", [("fixtures/legacy/",), ("fixtures/v2/",), ("--output-format", "json", "fixtures/legacy/")])
+def test_two_runs_are_byte_identical(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    first = run(capsys, *args)
+    second = run(capsys, *args)
+    assert first == second
