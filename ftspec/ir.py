@@ -355,5 +355,5 @@ def ir_to_dict(obj: Any) -> Any:
 
 
 def dump_ir(doc: IRDocument) -> str:
-    """Deterministic JSON text of an IR document (2-space indent, trailing newline)."""
-    return json.dumps(ir_to_dict(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Deterministic JSON text of an IR document (2-space indent, ASCII with escapes, trailing newline)."""
+    return json.dumps(ir_to_dict(doc), indent=2, ensure_ascii=True, allow_nan=False) + "\n"

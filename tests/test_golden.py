@@ -129,12 +129,7 @@ def test_invalid_fixtures_have_an_error_or_source_finding(fixture: Path) -> None
 
 # --------------------------------------------------------------------------- IR -> JSON -> IR
 
-ROUNDTRIP_VALUE_BUGS = {
-    "fixtures/v2/patient_percentile.json": (
-        "the patient pruner's `wrapped` option is a ComponentSpec object in the compiled IR but a plain "
-        "dict after load_ir, so load_ir(dump_ir(ir)) != ir"
-    ),
-}
+ROUNDTRIP_VALUE_BUGS: dict[str, str] = {}
 ROUNDTRIP_TEXT_BUGS: dict[str, str] = {}
 """Fixture -> why dump_ir(load_ir(golden)) differs from the golden today (strict xfail)."""
 

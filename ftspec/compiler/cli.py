@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -17,19 +16,13 @@ from ftspec.compiler.rules.source import UNREADABLE_FILE
 from ftspec.ir import IR_VERSION, IRDocument, dump_ir
 
 SOURCE_SUFFIXES = (".json", ".yaml", ".yml")
+IR_SUFFIX = ".ir.json"
+"""ftcompile's own output; never read back as input when a directory is searched."""
 
 
-@dataclass
-class Input:
-    path: str
-    """Path as reported in findings and the IR."""
-    relative: str
-    """Path relative to the argument it was found under (for -o DIR)."""
-
-
-def collect_inputs(paths: Sequence[str]) -> tuple[list[Input], list[Diagnostic]]:
+def collect_inputs(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
     """Files named on the command line, and *.json/*.yaml/*.yml under named directories (sorted)."""
-    inputs: list[Input] = []
+    inputs: list[str] = []
     problems: list[Diagnostic] = []
     for arg in paths:
         if os.path.isdir(arg):
@@ -37,12 +30,11 @@ def collect_inputs(paths: Sequence[str]) -> tuple[list[Input], list[Diagnostic]]
             for dirpath, dirnames, filenames in os.walk(arg):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in filenames:
-                    if name.endswith(SOURCE_SUFFIXES):
-                        full = os.path.join(dirpath, name)
-                        found.append(Input(full, os.path.relpath(full, arg)))
-            inputs.extend(sorted(found, key=lambda i: i.path))
+                    if name.endswith(SOURCE_SUFFIXES) and not name.endswith(IR_SUFFIX):
+                        found.append(os.path.join(dirpath, name))
+            inputs.extend(sorted(found))
         elif os.path.exists(arg) or os.path.islink(arg):
-            inputs.append(Input(arg, os.path.basename(arg)))
+            inputs.append(arg)
         else:
             collector = Collector(arg)
             collector.report(UNREADABLE_FILE, None, path=arg, reason="no such file or directory")
@@ -59,16 +51,17 @@ def summarize(diagnostics: Sequence[Diagnostic], files: int, studies: int) -> st
     return f"{files} file(s), {studies} stud{'y' if studies == 1 else 'ies'}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
 
 
-def write_outputs(results: list[tuple[Input, CompileResult]], output: str | None) -> None:
+def write_outputs(results: list[tuple[str, CompileResult]], output: str | None) -> None:
     if output is None:
         merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
         sys.stdout.write(dump_ir(merged))
         return
     if os.path.isdir(output) or output.endswith(os.sep):
-        for inp, result in results:
-            if result.unreadable:
-                continue
-            target = Path(output) / (inp.relative + ".ir.json")
+        # Output paths mirror the inputs below their common directory, so two inputs never collide.
+        readable = [(inp, r) for inp, r in results if not r.unreadable]
+        base = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p, _ in readable]) if readable else ""
+        for path, result in readable:
+            target = Path(output) / (os.path.relpath(os.path.abspath(path), base) + IR_SUFFIX)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(dump_ir(result.ir), encoding="utf-8")
         return
@@ -91,7 +84,7 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
     Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 unreadable input or usage error.
     """
     inputs, problems = collect_inputs(paths)
-    results = [(inp, compile_path(inp.path)) for inp in inputs]
+    results = [(path, compile_path(path)) for path in inputs]
     diagnostics = problems + [d for _, r in results for d in r.diagnostics]
     try:
         if not no_ir:
@@ -115,6 +108,10 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftcompile with `argv` (default: sys.argv[1:]) and return its exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        # A lone surrogate in a config (valid JSON escape, invalid text) must not crash the output.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="ftcompile", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -18,8 +18,13 @@ BLOCK_KEYS = ("finetune_params", "finetune_space")
 # Keys that make a top-level mapping a bare finetune_params object.
 BARE_MARKERS = (
     "version", "model_params", "train_params", "n_trials", "sampler", "sample", "approach", "eval_mode",
-    "pruner", "phases", "metric",
+    "pruner", "phases", "metric", "direction", "seed", "n_jobs", "storage", "study_name", "resume",
+    "force_params", "timeout", "timeout_seconds", "engine", "cv_mode", "param_strategy", "inner_cv",
+    "outer_cv", "use_full_train_for_final", "tuner", "training_params", "nb_trials",
 )
+"""Keys that only a finetune_params object has; a file with none of them (say package.json) is
+not a config. A bare file of hyperparameters only (`{"C": [...]}`) is therefore not recognised:
+put it under `finetune_params`."""
 _SPLITTER = re.compile(r"(model_selection\.|KFold$|ShuffleSplit$|Split$|LeaveOneOut$|LeavePOut$|SPXY|KennardStone)")
 
 
@@ -82,7 +87,9 @@ def _visit(node: Node, blocks: list[Block], step: Mapping | None, folds: bool | 
         key = entry.key.value
         if key in BLOCK_KEYS and node.entry(key) is entry:
             owner = step if step is not None else node
-            model = _class_of(node.get("model")) if key == "finetune_params" else _class_of(node)
+            # finetune_params sits on a step beside `model`; finetune_space inside the meta-model's
+            # params, beside the inner `model` it tunes.
+            model = _class_of(node.get("model")) or (_class_of(node) if key == "finetune_space" else None)
             name = owner.get("name") if isinstance(owner, Mapping) else None
             study_id = name.value if isinstance(name, Scalar) and isinstance(name.value, str) and name.value else entry.value.pointer
             blocks.append(Block(entry.value, entry.key, key, study_id, model, folds))

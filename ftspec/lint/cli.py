@@ -92,9 +92,9 @@ def cli(paths: tuple[str, ...], select: tuple[str, ...], extend_select: tuple[st
     if fix:
         from ftspec.migrate.engine import fix_paths
 
-        fix_paths([i.path for i in inputs], unsafe=unsafe_fixes, out=sys.stderr)
-    for inp in inputs:
-        outcome, _, bad = lint_file(inp.path, selection, set(rules), schema_only=schema_only)
+        fix_paths(inputs, unsafe=unsafe_fixes, out=sys.stderr)
+    for path in inputs:
+        outcome, _, bad = lint_file(path, selection, set(rules), schema_only=schema_only)
         report.files.append(outcome)
         unreadable = unreadable or bad
     reporter = REPORTERS[fmt](sys.stdout, show_source=bool(show_source) and fmt == "text", statistics=statistics)
@@ -107,6 +107,10 @@ def cli(paths: tuple[str, ...], select: tuple[str, ...], extend_select: tuple[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftlint with `argv` (default: sys.argv[1:]) and return its exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        # A lone surrogate in a config (valid JSON escape, invalid text) must not crash the output.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="ftlint", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -8,11 +8,12 @@ and reports every finding in one pass.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
-from ftspec.compiler.distributions import adjusted_high
+from ftspec.compiler.distributions import adjusted_high, as_float
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, index_nodes, to_python
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
@@ -116,10 +117,9 @@ def read_number(
     value = node.value if isinstance(node, Scalar) else object()
     if value is None and nullable:
         return None
-    ok = is_number(value)
+    v = as_float(value) if is_number(value) else None
+    ok = v is not None
     if ok:
-        v = float(value)  # type: ignore[arg-type]
-        ok = v == v and v not in (float("inf"), float("-inf"))
         ok = ok and (exclusive_minimum is None or v > exclusive_minimum) and (minimum is None or v >= minimum)
         ok = ok and (maximum is None or v <= maximum) and (exclusive_maximum is None or v < exclusive_maximum)
     if ok:
@@ -189,7 +189,9 @@ def _read_option(lo: Lowering, opt: OptionSpec, node: Node, key: str, *, strict:
     if value is None and opt.nullable:
         return None
     if opt.type == "pruner":
-        return lower_component(lo, node, PRUNERS, key, strict=strict) or _BAD
+        wrapped = lower_component(lo, node, PRUNERS, key, strict=strict)
+        # Stored as plain JSON data: options are JSON values in the IR.
+        return _BAD if wrapped is None else {"kind": wrapped.kind, "options": wrapped.options}
     if opt.type == "bool":
         ok = isinstance(value, bool)
         expected = "true or false"
@@ -321,8 +323,9 @@ def int_entry(name: str, target: str, low: int, high: int, step: int, log: bool,
 
 def float_entry(name: str, target: str, low: float, high: float, step: float | None, log: bool, path: list[str], node: Node, condition: Condition | None = None) -> FloatParam:
     high = adjusted_high(low, high, step, False)
+    # A bound beyond the float range stays as written; SpaceBuilder.add refuses it with a finding.
     return FloatParam(
-        name=name, target=target, low=float(low), high=float(high), step=None if step is None else float(step),
+        name=name, target=target, low=_float_or_raw(low), high=_float_or_raw(high), step=None if step is None else _float_or_raw(step),
         log=log, path=path, condition=condition, source=location(node),  # type: ignore[arg-type]
     )
 
@@ -331,13 +334,19 @@ def categorical_entry(name: str, target: str, choices: list[Any], path: list[str
     return CategoricalParam(name=name, target=target, choices=choices, path=path, condition=condition, source=location(node))  # type: ignore[arg-type]
 
 
+def _float_or_raw(value: Any) -> Any:
+    converted = as_float(value)
+    return value if converted is None else converted
+
+
 def element_spec(kind: str, low: Any, high: Any, step: Any, log: bool) -> ElementSpec:
     """A sorted_tuple element range with Optuna's adjusted high (int elements step 1 by default)."""
     if kind == "int":
         step = 1 if step is None else int(step)
         return ElementSpec(kind="int", low=int(low), high=adjusted_high(int(low), int(high), step, True), step=step, log=bool(log))
     step = None if step is None else float(step)
-    return ElementSpec(kind="float", low=float(low), high=float(adjusted_high(low, high, step, False)), step=step, log=bool(log))
+    low, high = float(low), float(high)
+    return ElementSpec(kind="float", low=low, high=float(adjusted_high(low, high, step, False)), step=step, log=bool(log))
 
 
 def sorted_tuple_entry(name: str, target: str, length_low: int, length_high: int, element: ElementSpec, path: list[str], node: Node, condition: Condition | None = None) -> SortedTupleParam:
@@ -345,6 +354,21 @@ def sorted_tuple_entry(name: str, target: str, length_low: int, length_high: int
         name=name, target=target, length_low=length_low, length_high=length_high, element=element,
         path=path, condition=condition, source=location(node),  # type: ignore[arg-type]
     )
+
+
+def _finite(value: Any) -> bool:
+    """No NaN, infinity or float-overflowing integer anywhere in a value (the IR is strict JSON)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return as_float(value) is not None
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return _finite(vars(value))
+    return True
 
 
 def set_path(tree: dict[str, Any], path: list[str], value: Any) -> str | None:
@@ -370,28 +394,52 @@ class SpaceBuilder:
         self.lo = lo
         self.entries: list[SpaceEntry] = []
         self.fixed: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
-        self._claimed: dict[str, list[tuple[str, ...]]] = {"model": [], "train": []}
+        self._leaves: dict[str, set[tuple[str, ...]]] = {"model": set(), "train": set()}
+        self._groups: dict[str, set[tuple[str, ...]]] = {"model": set(), "train": set()}
+        self._names: dict[str, set[str]] = {"model": set(), "train": set()}
 
     def _claim(self, target: str, name: str, path: list[str], node: Node) -> bool:
         from ftspec.compiler.rules import space as P
 
+        if name in self._names[target]:
+            self.lo.report(P.NAME_CONFLICT, node, name=name, problem="is defined twice (after flattening nested groups with `__`)")
+            return False
         new = tuple(path)
-        for old in self._claimed[target]:
-            shorter = min(len(old), len(new))
-            if old[:shorter] == new[:shorter]:
-                problem = "is defined twice" if old == new else f"is both a value and a group ({'__'.join(old if len(old) < len(new) else new)!r})"
-                self.lo.report(P.NAME_CONFLICT, node, name=name, problem=problem)
-                return False
-        self._claimed[target].append(new)
+        leaves, groups = self._leaves[target], self._groups[target]
+        problem = None
+        if new in leaves:
+            problem = "is defined twice"
+        elif new in groups:
+            problem = f"is both a value and a group ({'__'.join(new)!r})"
+        else:
+            for i in range(1, len(new)):
+                if new[:i] in leaves:
+                    problem = f"is both a value and a group ({'__'.join(new[:i])!r})"
+                    break
+        if problem is not None:
+            self.lo.report(P.NAME_CONFLICT, node, name=name, problem=problem)
+            return False
+        leaves.add(new)
+        groups.update(new[:i] for i in range(1, len(new)))
+        self._names[target].add(name)
         return True
 
     def add(self, entry: SpaceEntry, node: Node) -> None:
-        if self._claim(entry.target, entry.name, entry.path, node):
+        if not _finite(vars(entry)):
+            self._not_finite(entry.name, node)
+        elif self._claim(entry.target, entry.name, entry.path, node):
             self.entries.append(entry)
 
     def add_fixed(self, target: str, name: str, path: list[str], value: Any, node: Node) -> None:
-        if self._claim(target, name, path, node):
+        if not _finite(value):
+            self._not_finite(name, node)
+        elif self._claim(target, name, path, node):
             set_path(self.fixed[target], path, value)
+
+    def _not_finite(self, name: str, node: Node) -> None:
+        from ftspec.compiler.rules import space as P
+
+        self.lo.report(P.BAD_BOUND, node, what="a value", name=name, problem="is not a finite number (NaN, Infinity or too large); the parameter is left out of the IR")
 
     def declared(self, target: str, name: str) -> SpaceEntry | None:
         for entry in self.entries:

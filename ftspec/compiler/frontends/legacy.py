@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftspec.compiler.diagnostics import Fix, FixOp
+from ftspec.compiler.distributions import as_float
 from ftspec.compiler.frontends.common import (
     ANNOTATION_KEY,
     Lowering,
@@ -150,8 +151,14 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
         _lower_model_value(lo, space, key, [key], node, key_node, ctx, from_nesting=False)
     _lower_train_params(lo, space)
 
-    sampler = _sampler(lo, space, flat)
     phases = _phases(lo, space, flat)
+    if phases:
+        written = block.get("sampler") if "sampler" in block else block.get("sample")
+        if written is not None:
+            lo.report(T.SAMPLER_WITH_PHASES, written, value=to_python(written))
+        sampler = phases[0].sampler
+    else:
+        sampler = _sampler(lo, space, flat)
     if phases:
         total = sum(p.n_trials for p in phases)
         if get("n_trials") is not None:
@@ -515,6 +522,10 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
     if _is_range_list(node):
         kind, log = RANGE_TAGS[values[0]]
         low, high = values[1], values[2]
+        for raw, item, what in ((low, node.items[1], "low"), (high, node.items[2], "high")):
+            if as_float(raw) is None:
+                lo.report(P.BAD_BOUND, item, what=what, name=name, problem="is not a finite number")
+                return
         if kind == "int":
             ilow, ihigh = int(low), int(high)
             for raw, item, cut in ((low, node.items[1], ilow), (high, node.items[2], ihigh)):
@@ -626,8 +637,8 @@ def _lower_dict_categorical(lo: Lowering, space: SpaceBuilder, target: str, name
     choices = to_python(choices_node) if choices_node is not None else []
     if not choices:
         if type_node is None and any(k in node for k in ("min", "max", "low", "high")):
-            low = to_python(node.get("min") if "min" in node else node.get("low"))
-            high = to_python(node.get("max") if "max" in node else node.get("high"))
+            low = to_python(node.get("min")) if "min" in node else to_python(node.get("low")) if "low" in node else None
+            high = to_python(node.get("max")) if "max" in node else to_python(node.get("high")) if "high" in node else None
             kind = "int" if is_int(low) and is_int(high) else "float"
             fix = Fix("unsafe", f"add type: {kind}", (FixOp("insert_key", node.pointer, key="type", value=kind, first=True),))
             lo.report(P.SPEC_WITHOUT_TYPE, node, fix)
@@ -691,8 +702,8 @@ def _lower_dict_range(lo: Lowering, space: SpaceBuilder, target: str, name: str,
             casted.append(None)
             continue
         number = _parse_number(raw) if isinstance(raw, str) else raw if _pynum(raw) else None
-        if number is None:
-            lo.report(P.BAD_BOUND, item or node, what=what, name=name, problem=f"is not a number ({node_desc(item) if item else raw!r})")
+        if number is None or as_float(number) is None:
+            lo.report(P.BAD_BOUND, item or node, what=what, name=name, problem=f"is not a number ({node_desc(item) if item else repr(raw)})")
             return
         if kind == "int":
             cut = int(number)
@@ -707,8 +718,12 @@ def _lower_dict_range(lo: Lowering, space: SpaceBuilder, target: str, name: str,
         if log_node is None:
             ops.append(FixOp("insert_key", node.pointer, key="log", value=True))
     if ops:
-        olds = [o for o in ("min", "max") if o in node] + ([ptype] if ptype.endswith("_log") else [])
-        lo.report(P.SPEC_KEY_ALIAS, node, Fix("safe", "write the v2 spelling", tuple(ops)), old=", ".join(olds), new="low/high" + (" and log: true" if ptype.endswith("_log") else ""))
+        olds = [o for o in ("min", "max") if o in node and ("low" if o == "min" else "high") not in node]
+        news = ["low" if o == "min" else "high" for o in olds]
+        if ptype.endswith("_log"):
+            olds.append(f"type: {ptype}")
+            news.append(f"type: {kind}" + (", log: true" if log_node is None else ""))
+        lo.report(P.SPEC_KEY_ALIAS, node, Fix("safe", "write the v2 spelling", tuple(ops)), old=", ".join(olds), new=", ".join(news))
     low, high, step = casted
     if kind == "int":
         if step is None or step <= 0:
@@ -739,8 +754,11 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
             lengths = (int(lmin), int(lmax))
         else:
             lengths = (int(length), int(length))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"is not a length ({_short(length)})")
+        return
+    if lengths[0] < 0 or lengths[0] > lengths[1]:
+        lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"gives the range {lengths[0]}..{lengths[1]}, which Optuna refuses")
         return
     low, _, _ = _bound(lo, node, name, ("min", "low"), 0.0)
     high, _, _ = _bound(lo, node, name, ("max", "high"), 1.0)
@@ -748,9 +766,18 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
     etype = to_python(node.get("element_type")) if node.get("element_type") is not None else "float"
     kind = "int" if etype in ("int", "int_log") else "float"
     log = to_python(node.get("log")) if node.get("log") is not None else etype in ("int_log", "float_log")
+    if not isinstance(log, bool):
+        lo.report(S.WRONG_TYPE, node.get("log"), key=f"{name}.log", expected="true or false", got=node_desc(node.get("log")))  # type: ignore[arg-type]
+        return
+    if step is not None and not (_pynum(step) and as_float(step) is not None and step > 0):
+        lo.report(P.BAD_BOUND, node.get("step"), what="step", name=name, problem="must be a positive number")  # type: ignore[arg-type]
+        return
+    if as_float(low) is None or as_float(high) is None:
+        lo.report(P.BAD_BOUND, node, what="bounds", name=name, problem="are not finite numbers")
+        return
     try:
         element = element_spec(kind, low, high, step, bool(log))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         lo.report(P.BAD_BOUND, node, what="bounds", name=name, problem="are not numbers")
         return
     space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], element, path, node), node)

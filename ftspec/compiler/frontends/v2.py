@@ -117,6 +117,9 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
 
     phases = _phases(lo)
     if phases:
+        if get("sampler") is not None:
+            lo.report(T.SAMPLER_WITH_PHASES, get("sampler"), value=to_python(get("sampler")))  # type: ignore[arg-type]
+        sampler = phases[0].sampler
         total = sum(p.n_trials for p in phases)
         if n_trials_node is not None and n_trials != total:
             lo.report(T.N_TRIALS_WITH_PHASES, n_trials_node, n_trials=n_trials, total=total)

@@ -435,8 +435,15 @@ def _value_count(low: Any, high: Any, step: Any, log: bool, integral: bool) -> i
         return (int(high) - int(low)) // int(step) + 1
     if step is None:
         return 1 if low == high else None
-    d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
-    return int((d_high - d_low) // d_step) + 1
+    try:
+        d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
+        return int((d_high - d_low) // d_step) + 1
+    except decimal.DecimalException:
+        return _COUNT_CAP + 1  # more values than 28 significant digits can count
+
+
+_COUNT_CAP = 10**18
+"""Counts above this are all 'too many' (no grid of that size can be enumerated)."""
 
 
 def _entry_count(entry: SpaceEntry) -> int | None:
@@ -451,7 +458,22 @@ def _entry_count(entry: SpaceEntry) -> int | None:
     k = _value_count(e.low, e.high, e.step, e.log, e.kind == "int")
     if k is None:
         return None
-    return sum(k ** n for n in range(entry.length_low, entry.length_high + 1))
+    # sum(k ** n) over the lengths, stopping once it is past any grid Optuna could enumerate.
+    if k == 1:
+        return max(entry.length_high - max(entry.length_low, 0) + 1, 0)
+    start = max(entry.length_low, 0)
+    power = 1
+    for _ in range(start):
+        power *= k
+        if power > _COUNT_CAP:
+            return _COUNT_CAP + 1
+    total = 0
+    for _ in range(start, entry.length_high + 1):
+        total += power
+        if total > _COUNT_CAP:
+            return _COUNT_CAP + 1
+        power *= k
+    return total
 
 
 def _is_single(entry: SpaceEntry) -> bool:
@@ -685,7 +707,7 @@ def _space_size(study: Study) -> int | None:
         count = _entry_count(entry)
         if count is None:
             return None
-        size *= count
+        size = min(size * count, _COUNT_CAP + 1)
     return size
 
 

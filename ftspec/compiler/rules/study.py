@@ -264,3 +264,11 @@ GRID_WITH_TRAIN_PARAMS = define(
     now="The grid covers every searched parameter.",
     fix="Nothing to do; old runs of this config crashed.",
 )
+SAMPLER_WITH_PHASES = define(
+    "FT331", "sampler-with-phases", "warning",
+    "A top-level sampler beside `phases` is never used.",
+    "sampler {value!r} is ignored: each phase runs its own sampler",
+    old="With `phases`, nirs4all built the top-level sampler and never used it.",
+    now="The phases' samplers run; the IR's top-level sampler is the first phase's.",
+    fix="Remove the top-level sampler, or make it the first phase's sampler.",
+)
