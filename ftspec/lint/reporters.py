@@ -7,7 +7,6 @@ syntax, `text` is for people.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -125,6 +124,8 @@ SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 def fingerprint(diag: Diagnostic) -> str:
     """Stable across runs and line moves: rule, file and JSON pointer."""
+    import hashlib  # only SARIF needs it; the linter's startup stays light
+
     return hashlib.sha256(f"{diag.code}\0{diag.file}\0{diag.pointer}".encode()).hexdigest()[:32]
 
 
