@@ -1,0 +1,845 @@
+"""Pydantic v2 models of the `finetune_params` v2 surface syntax (docs/v2-syntax.md).
+
+The JSON Schema generated from these models (`python -m ftspec.schema.generate`) is the
+normative statement of the syntax, so the models carry only what JSON Schema (draft-07) can
+express: types, bounds, enums, required keys, `additionalProperties: false`, `minItems`,
+`uniqueItems`. Rules that relate several fields (`low <= high`, `step` divides the range, `log`
+needs `low > 0`, `direction` agrees with `metric`, phases sum to `n_trials`, a `when` parent
+declared earlier) are *not* checked here: the compiler reports them as located diagnostics.
+Because of that, `FinetuneParamsV2.model_validate` accepts exactly the documents the JSON Schema
+accepts (tests/test_schema.py checks this property on generated documents).
+
+Strictness mirrors JSON Schema's type system rather than pydantic's coercions:
+
+- no string-to-number or number-to-string coercion, and booleans are never numbers;
+- a float with an integral value (``5.0``) *is* an integer, as JSON Schema (draft-06 and later)
+  says; it is converted to ``int``;
+- an integer is a number (converted to ``float`` where the field is a float).
+
+Every closed vocabulary comes from `ftspec.schema.vocab` and `ftspec.schema.metrics`; the option
+models of samplers and pruners are generated from their `OptionSpec` tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    Strict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
+
+from ftspec.schema.metrics import METRICS
+from ftspec.schema.vocab import (
+    APPROACHES,
+    DEFAULTS,
+    DIRECTIONS,
+    EVAL_MODES,
+    OPTUNA_DEFAULTS_VERSION,
+    PARAM_TYPES,
+    PRUNERS,
+    SAMPLERS,
+    KindSpec,
+    OptionSpec,
+)
+
+__all__ = [
+    "FinetuneParamsV2",
+    "IntSpec",
+    "FloatSpec",
+    "CategoricalSpec",
+    "SortedTupleSpec",
+    "IntElement",
+    "FloatElement",
+    "LengthRange",
+    "FixedSpec",
+    "ParamGroup",
+    "ParamMap",
+    "ANNOTATION_KEY",
+    "ParamValue",
+    "Constant",
+    "SamplerSpec",
+    "PrunerSpec",
+    "SAMPLER_MODELS",
+    "PRUNER_MODELS",
+    "SAMPLER_OPTION_MODELS",
+    "PRUNER_OPTION_MODELS",
+    "Validation",
+    "FailurePolicy",
+    "ForcedTrial",
+    "Phase",
+    "json_equal",
+]
+
+# --------------------------------------------------------------------------------------------
+# Base model and JSON-Schema-faithful scalar types
+# --------------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    """Base of every v2 model: closed (extra keys are errors) and strict (no coercion)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, regex_engine="python-re")
+
+
+def _integral_float_to_int(value: Any) -> Any:
+    """JSON Schema's `integer` includes floats with a zero fractional part: accept them as ints."""
+    if type(value) is float and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(**constraints: Any) -> Any:
+    """An integer as JSON Schema means it (`5` or `5.0`, never `true` or `"5"`), with bounds.
+
+    The bounds sit inside the validator that turns `5.0` into `5`, so that they are emitted as
+    `minimum`/`maximum`/`exclusiveMinimum` in the JSON Schema.
+    """
+    return Annotated[int, Strict(), Field(**constraints), BeforeValidator(_integral_float_to_int)]
+
+
+JsonInt = json_int()
+PositiveInt = json_int(ge=1)
+NonNegativeInt = json_int(ge=0)
+
+JsonNumber = Annotated[float, Strict()]
+"""A number: int or float, never a boolean or a string."""
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _absent(description: str, **kwargs: Any) -> Any:
+    """An optional key that may be omitted but is not nullable (None in Python means 'not given')."""
+    return Field(default=None, description=description, json_schema_extra=_drop_default, **kwargs)
+
+
+def _documented_enum(values: dict[str, str], *, title: str | None = None, description: str | None = None) -> Any:
+    """`Literal[*values]` whose JSON Schema documents each value (SchemaStore: oneOf of const + description)."""
+    schema: dict[str, Any] = {
+        "type": "string",
+        "oneOf": [{"const": name, "description": doc} for name, doc in values.items()],
+    }
+    if title:
+        schema["title"] = title
+    if description:
+        schema["description"] = description
+    return Annotated[Literal[tuple(values)], WithJsonSchema(schema)]  # type: ignore[valid-type]
+
+
+ANNOTATION_KEY = "_comment"
+"""The annotation key (JSON has no comments): ignored by ftspec and nirs4all; `ftlint: ignore[...]` in
+it suppresses findings inside the mapping that holds it. Allowed where the v2 front-end ignores it:
+the block, search specs, `{fixed: ...}`, `model_params`/`train_params` and nested groups."""
+
+Annotation = Union[StrictStr, list[StrictStr]]
+_ANNOTATION_DOC = (
+    "An annotation (a string or a list of strings), ignored by ftspec and nirs4all; "
+    "`ftlint: ignore[FT...]` in it suppresses those findings inside this mapping."
+)
+_ANNOTATION_SCHEMA: dict[str, Any] = {
+    "title": "Comment",
+    "description": _ANNOTATION_DOC,
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+}
+
+
+def _is_annotation(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _drop_annotation(value: Any) -> Any:
+    """Check and remove a `_comment` key (annotations are not part of the model's data)."""
+    if isinstance(value, dict) and ANNOTATION_KEY in value:
+        if not _is_annotation(value[ANNOTATION_KEY]):
+            raise PydanticCustomError("annotation", "`_comment` must be a string or a list of strings")
+        value = {k: v for k, v in value.items() if k != ANNOTATION_KEY}
+    return value
+
+
+def _annotated_schema(extra: dict[str, Any] | None = None) -> Any:
+    """`json_schema_extra` that declares the `_comment` property (last) and adds `extra`."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        schema.setdefault("properties", {})[ANNOTATION_KEY] = copy.deepcopy(_ANNOTATION_SCHEMA)
+        schema.update(copy.deepcopy(extra or {}))
+
+    return apply
+
+
+class _AnnotatedModel(_Model):
+    """A v2 mapping that may carry a `_comment` annotation (checked, then dropped)."""
+
+    model_config = ConfigDict(json_schema_extra=_annotated_schema())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _annotation(cls, value: Any) -> Any:
+        return _drop_annotation(value)
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values as JSON Schema's `uniqueItems`/`const` define it.
+
+    Booleans are not numbers (`true != 1`), `1 == 1.0`, arrays and objects compare element-wise.
+    """
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if type(a) is not type(b) and not (isinstance(a, str) and isinstance(b, str)):
+        return False
+    return bool(a == b)
+
+
+# --------------------------------------------------------------------------------------------
+# Documented enums (built from the registries)
+# --------------------------------------------------------------------------------------------
+
+MetricName = _documented_enum(
+    {name: f"{m.description} Direction: {m.direction} ({m.task})." for name, m in METRICS.items()},
+)
+ApproachName = _documented_enum(APPROACHES)
+EvalModeName = _documented_enum(EVAL_MODES)
+DirectionName = _documented_enum(DIRECTIONS)
+
+SamplerName = _documented_enum(
+    {name: spec.description for name, spec in SAMPLERS.items() if not any(o.required for o in spec.options.values())},
+    title="Sampler kind",
+    description=f"A sampler kind; every option takes Optuna {OPTUNA_DEFAULTS_VERSION}'s default.",
+)
+PrunerName = _documented_enum(
+    {name: spec.description for name, spec in PRUNERS.items() if not any(o.required for o in spec.options.values())},
+    title="Pruner kind",
+    description=(
+        f"A pruner kind; every option takes Optuna {OPTUNA_DEFAULTS_VERSION}'s default "
+        "(kinds with a required option need the `{kind, options}` form)."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Samplers and pruners: `kind` string or `{kind, options}`, options generated from vocab
+# --------------------------------------------------------------------------------------------
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _option_annotation(opt: OptionSpec) -> Any:
+    constraints: dict[str, Any] = {}
+    if opt.minimum is not None:
+        constraints["ge"] = opt.minimum
+    if opt.maximum is not None:
+        constraints["le"] = opt.maximum
+    if opt.exclusive_minimum is not None:
+        constraints["gt"] = opt.exclusive_minimum
+    if opt.type == "int":
+        ann: Any = json_int(**constraints)
+    elif opt.type == "float":
+        ann = Annotated[JsonNumber, Field(**constraints)]
+    elif opt.type == "bool":
+        ann = StrictBool
+    elif opt.type == "str":
+        ann = Literal[opt.choices] if opt.choices else StrictStr  # type: ignore[valid-type]
+    elif opt.type == "int_or_auto":
+        ann = Union[Literal["auto"], json_int(**constraints)]
+    elif opt.type == "pruner":
+        ann = "PrunerSpec"
+    else:  # pragma: no cover - guarded by tests over the vocab tables
+        raise ValueError(f"unknown option type {opt.type!r}")
+    if opt.nullable:
+        ann = Optional[ann]
+    return ann
+
+
+def _options_model(family: str, kind: str, spec: KindSpec) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for name, opt in spec.options.items():
+        kwargs: dict[str, Any] = {"description": opt.description}
+        if not opt.required:
+            kwargs["default"] = opt.default
+        fields[name] = (_option_annotation(opt), Field(**kwargs))
+    name = f"{_camel(kind)}{family.capitalize()}Options"
+    model = create_model(  # type: ignore[call-overload]
+        name,
+        __base__=_Model,
+        __module__=__name__,
+        __doc__=(
+            f"Options of the `{kind}` {family} ({spec.optuna_class}); an option not given takes "
+            f"Optuna {OPTUNA_DEFAULTS_VERSION}'s default."
+            if spec.options
+            else f"The `{kind}` {family} ({spec.optuna_class}) has no options: only `{{}}` is accepted."
+        ),
+        **fields,
+    )
+    model.model_config = ConfigDict(**{**_Model.model_config, "title": f"{kind} {family} options"})
+    return model
+
+
+def _component_model(family: str, kind: str, spec: KindSpec, options_model: type[BaseModel]) -> type[BaseModel]:
+    required = any(o.required for o in spec.options.values())
+    options_field = (
+        Field(description=f"Options of the `{kind}` {family} (required: some options have no default).")
+        if required
+        else Field(
+            default_factory=options_model,
+            description=f"Options of the `{kind}` {family}; omitted options take Optuna {OPTUNA_DEFAULTS_VERSION}'s defaults.",
+        )
+    )
+    model = create_model(  # type: ignore[call-overload]
+        f"{_camel(kind)}{family.capitalize()}",
+        __base__=_Model,
+        __module__=__name__,
+        __doc__=f"{spec.description} Built as `{spec.optuna_class}`.",
+        kind=(Literal[kind], Field(description=f"The {family} kind.")),  # type: ignore[valid-type]
+        options=(options_model, options_field),
+    )
+    model.model_config = ConfigDict(**{**_Model.model_config, "title": f"{kind} {family}"})
+    return model
+
+
+SAMPLER_OPTION_MODELS: dict[str, type[BaseModel]] = {
+    kind: _options_model("sampler", kind, spec) for kind, spec in SAMPLERS.items()
+}
+PRUNER_OPTION_MODELS: dict[str, type[BaseModel]] = {
+    kind: _options_model("pruner", kind, spec) for kind, spec in PRUNERS.items()
+}
+SAMPLER_MODELS: dict[str, type[BaseModel]] = {
+    kind: _component_model("sampler", kind, spec, SAMPLER_OPTION_MODELS[kind]) for kind, spec in SAMPLERS.items()
+}
+PRUNER_MODELS: dict[str, type[BaseModel]] = {
+    kind: _component_model("pruner", kind, spec, PRUNER_OPTION_MODELS[kind]) for kind, spec in PRUNERS.items()
+}
+for _model in (*SAMPLER_OPTION_MODELS.values(), *PRUNER_OPTION_MODELS.values(), *SAMPLER_MODELS.values(), *PRUNER_MODELS.values()):
+    globals()[_model.__name__] = _model
+
+
+def _component_tag(kinds: dict[str, KindSpec], models: dict[str, type[BaseModel]]):
+    def tag(value: Any) -> str | None:
+        if isinstance(value, str):
+            return "name"
+        if isinstance(value, dict):
+            kind = value.get("kind")
+            return kind if isinstance(kind, str) and kind in kinds else None
+        for kind, model in models.items():
+            if isinstance(value, model):
+                return kind
+        return None
+
+    return tag
+
+
+SamplerSpec = TypeAliasType(  # type: ignore[misc]
+    "SamplerSpec",
+    Annotated[
+        Union[
+            Annotated[SamplerName, Tag("name")],
+            *(Annotated[model, Tag(kind)] for kind, model in SAMPLER_MODELS.items()),
+        ],
+        Discriminator(
+            _component_tag(SAMPLERS, SAMPLER_MODELS),
+            custom_error_type="sampler_spec",
+            custom_error_message=(
+                "expected a sampler kind string or {kind, options} with kind one of: " + ", ".join(SAMPLERS)
+            ),
+        ),
+        Field(
+            title="Sampler",
+            description="A sampler: a kind string (all options at their defaults) or `{kind, options}`.",
+        ),
+    ],
+)
+
+PrunerSpec = TypeAliasType(  # type: ignore[misc]
+    "PrunerSpec",
+    Annotated[
+        Union[
+            Annotated[PrunerName, Tag("name")],
+            *(Annotated[model, Tag(kind)] for kind, model in PRUNER_MODELS.items()),
+        ],
+        Discriminator(
+            _component_tag(PRUNERS, PRUNER_MODELS),
+            custom_error_type="pruner_spec",
+            custom_error_message=(
+                "expected a pruner kind string or {kind, options} with kind one of: " + ", ".join(PRUNERS)
+            ),
+        ),
+        Field(
+            title="Pruner",
+            description="A pruner: a kind string (all options at their defaults) or `{kind, options}`; `none` never prunes.",
+        ),
+    ],
+)
+
+for _model in (*PRUNER_OPTION_MODELS.values(), *PRUNER_MODELS.values()):
+    _model.model_rebuild(_types_namespace={"PrunerSpec": PrunerSpec})
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter values
+# --------------------------------------------------------------------------------------------
+
+WhenMap = Annotated[
+    dict[str, Any],
+    Field(
+        min_length=1,
+        max_length=1,
+        examples=[{"kernel": "rbf"}, {"kernel": ["rbf", "poly"]}],
+    ),
+]
+
+
+def _when_field() -> Any:
+    return _absent(
+        "Sample this parameter only when the named parameter (same target, declared earlier) takes "
+        "the given value or one of the given values: `{param: value}` or `{param: [values]}`."
+    )
+
+
+def _when_not_field() -> Any:
+    return _absent(
+        "Sample this parameter only when the named parameter (same target, declared earlier) does "
+        "not take the given value or values: `{param: value}` or `{param: [values]}`."
+    )
+
+
+class _SearchSpec(_AnnotatedModel):
+    """Base of the search specs: at most one of `when` / `when_not` (the fields are declared last)."""
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "_SearchSpec":
+        if "when" in self.model_fields_set and "when_not" in self.model_fields_set:
+            raise PydanticCustomError("one_condition", "`when` and `when_not` cannot both be given")
+        return self
+
+
+_ONE_CONDITION = {"not": {"required": ["when", "when_not"]}}
+
+
+class IntSpec(_SearchSpec):
+    """An integer range: `trial.suggest_int(name, low, high, step=step, log=log)`.
+
+    `high - low` must be a multiple of `step`; `log` needs `low >= 1` and `step: 1`
+    (checked by the compiler).
+    """
+
+    model_config = ConfigDict(title="int parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
+
+    type: Literal["int"] = Field(description=PARAM_TYPES["int"])
+    low: JsonInt = Field(description="Inclusive lower bound.")
+    high: JsonInt = Field(description="Inclusive upper bound (`high - low` a multiple of `step`).")
+    step: PositiveInt = Field(default=1, description="Grid step.")
+    log: StrictBool = Field(default=False, description="Sample on a log scale (needs `low >= 1` and `step: 1`).")
+    when: WhenMap = _when_field()
+    when_not: WhenMap = _when_not_field()
+
+
+class FloatSpec(_SearchSpec):
+    """A float range: `trial.suggest_float(name, low, high, step=step, log=log)`.
+
+    `log` needs `low > 0` and no `step` (checked by the compiler).
+    """
+
+    model_config = ConfigDict(title="float parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
+
+    type: Literal["float"] = Field(description=PARAM_TYPES["float"])
+    low: JsonNumber = Field(description="Inclusive lower bound.")
+    high: JsonNumber = Field(description="Inclusive upper bound.")
+    step: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
+        default=None, description="Discretisation step, or null for a continuous range."
+    )
+    log: StrictBool = Field(default=False, description="Sample on a log scale (needs `low > 0` and no step).")
+    when: WhenMap = _when_field()
+    when_not: WhenMap = _when_not_field()
+
+
+class CategoricalSpec(_SearchSpec):
+    """One of a list of values: `trial.suggest_categorical(name, choices)`."""
+
+    model_config = ConfigDict(title="categorical parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
+
+    type: Literal["categorical"] = Field(description=PARAM_TYPES["categorical"])
+    choices: list[Any] = Field(
+        min_length=1,
+        description="The values to choose from: non-empty and distinct, in the order they are tried by grid samplers.",
+        json_schema_extra={"uniqueItems": True},
+        examples=[["rbf", "linear"], [True, False]],
+    )
+    when: WhenMap = _when_field()
+    when_not: WhenMap = _when_not_field()
+
+    @field_validator("choices")
+    @classmethod
+    def _distinct(cls, choices: list[Any]) -> list[Any]:
+        for i, a in enumerate(choices):
+            for b in choices[:i]:
+                if json_equal(a, b):
+                    raise PydanticCustomError("distinct_choices", "choices must be distinct: {value} is repeated", {"value": repr(a)})
+        return choices
+
+
+class IntElement(_Model):
+    """Integer elements of a sorted tuple (suggest_int per position)."""
+
+    model_config = ConfigDict(title="int element")
+
+    type: Literal["int"] = Field(description="Elements are integers.")
+    low: JsonInt = Field(description="Inclusive lower bound of each element.")
+    high: JsonInt = Field(description="Inclusive upper bound of each element.")
+    step: PositiveInt = Field(default=1, description="Grid step of each element.")
+    log: StrictBool = Field(default=False, description="Sample each element on a log scale.")
+
+
+class FloatElement(_Model):
+    """Float elements of a sorted tuple (suggest_float per position)."""
+
+    model_config = ConfigDict(title="float element")
+
+    type: Literal["float"] = Field(description="Elements are floats.")
+    low: JsonNumber = Field(description="Inclusive lower bound of each element.")
+    high: JsonNumber = Field(description="Inclusive upper bound of each element.")
+    step: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
+        default=None, description="Discretisation step of each element, or null for continuous."
+    )
+    log: StrictBool = Field(default=False, description="Sample each element on a log scale.")
+
+
+def _type_tag(allowed: tuple[str, ...]):
+    def tag(value: Any) -> str | None:
+        if isinstance(value, dict):
+            t = value.get("type")
+            return t if isinstance(t, str) and t in allowed else None
+        if isinstance(value, BaseModel):
+            return getattr(value, "type", None)
+        return None
+
+    return tag
+
+
+ElementSpec = Annotated[
+    Union[Annotated[IntElement, Tag("int")], Annotated[FloatElement, Tag("float")]],
+    Discriminator(
+        _type_tag(("int", "float")),
+        custom_error_type="element_spec",
+        custom_error_message="expected {type: int|float, low, high, step, log}",
+    ),
+]
+
+
+class LengthRange(_Model):
+    """A varying tuple length: `suggest_int(name + '_length', low, high)`."""
+
+    model_config = ConfigDict(title="length range")
+
+    low: PositiveInt = Field(description="Smallest length.")
+    high: PositiveInt = Field(description="Largest length.")
+
+
+class SortedTupleSpec(_SearchSpec):
+    """A sorted tuple of numbers: a length, then one suggestion per element, sorted."""
+
+    model_config = ConfigDict(title="sorted_tuple parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
+
+    type: Literal["sorted_tuple"] = Field(description=PARAM_TYPES["sorted_tuple"])
+    length: Union[PositiveInt, LengthRange] = Field(
+        description="Number of elements: a fixed length, or `{low, high}` for a searched length.",
+        examples=[3, {"low": 1, "high": 3}],
+    )
+    element: ElementSpec = Field(description="The range each element is drawn from.")
+    when: WhenMap = _when_field()
+    when_not: WhenMap = _when_not_field()
+
+
+class FixedSpec(_AnnotatedModel):
+    """A constant, written explicitly: use it for list or mapping values."""
+
+    model_config = ConfigDict(title="fixed value")
+
+    fixed: Any = Field(description="The value, passed as written (any JSON value).", examples=[[64, 32], {"alpha": 1.0}])
+
+
+Constant = Annotated[
+    Union[StrictBool, StrictInt, StrictFloat, StrictStr, None],
+    WithJsonSchema(
+        {
+            "type": ["string", "number", "boolean", "null"],
+            "title": "constant",
+            "description": "A constant value (not searched).",
+        }
+    ),
+]
+
+
+class _AnnotatedMap(RootModel[dict[str, "ParamValue"]]):
+    """A mapping of parameter values that may hold a `_comment` annotation (dropped on validation)."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _annotation(cls, value: Any) -> Any:
+        return _drop_annotation(value)
+
+
+class ParamMap(_AnnotatedMap):
+    """Parameters by name: each value a search spec, `{fixed: value}`, a nested group or a constant."""
+
+    model_config = ConfigDict(
+        title="parameters",
+        json_schema_extra={"properties": {ANNOTATION_KEY: _ANNOTATION_SCHEMA}},
+    )
+
+
+class ParamGroup(_AnnotatedMap):
+    """A nested group: a mapping without `type` or `fixed` keys.
+
+    Its keys are flattened with `__` into parameter names and the value is rebuilt nested.
+    """
+
+    model_config = ConfigDict(
+        title="nested group",
+        json_schema_extra={
+            "properties": {ANNOTATION_KEY: _ANNOTATION_SCHEMA},
+            "not": {"anyOf": [{"required": ["type"]}, {"required": ["fixed"]}]},
+        },
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_spec_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict) and ("type" in value or "fixed" in value):
+            raise PydanticCustomError("group_spec_key", "a nested group cannot have a `type` or `fixed` key")
+        return value
+
+
+_SPEC_MODELS = {"int": IntSpec, "float": FloatSpec, "categorical": CategoricalSpec, "sorted_tuple": SortedTupleSpec}
+
+
+def _param_value_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "type" in value:
+            t = value["type"]
+            return t if isinstance(t, str) and t in _SPEC_MODELS else None
+        if "fixed" in value:
+            return "fixed"
+        return "group"
+    if value is None or isinstance(value, (str, int, float)):  # bool is an int
+        return "constant"
+    if isinstance(value, FixedSpec):
+        return "fixed"
+    if isinstance(value, ParamGroup):
+        return "group"
+    if isinstance(value, BaseModel):
+        return getattr(value, "type", None)
+    return None  # a list (v2 has no bare lists) or a non-JSON value
+
+
+ParamValue = TypeAliasType(  # type: ignore[misc]
+    "ParamValue",
+    Annotated[
+        Union[
+            Annotated[IntSpec, Tag("int")],
+            Annotated[FloatSpec, Tag("float")],
+            Annotated[CategoricalSpec, Tag("categorical")],
+            Annotated[SortedTupleSpec, Tag("sorted_tuple")],
+            Annotated[FixedSpec, Tag("fixed")],
+            Annotated[ParamGroup, Tag("group")],
+            Annotated[Constant, Tag("constant")],
+        ],
+        Discriminator(
+            _param_value_tag,
+            custom_error_type="param_value",
+            custom_error_message=(
+                "expected a search spec {type: int|float|categorical|sorted_tuple, ...}, {fixed: value}, "
+                "a nested mapping, or a string/number/boolean/null constant; a list is not a parameter "
+                "value in v2 (write {type: categorical, choices: [...]} or {fixed: [...]})"
+            ),
+        ),
+        Field(
+            title="Parameter value",
+            description=(
+                "A search spec (`int`, `float`, `categorical`, `sorted_tuple`), `{fixed: value}`, a nested "
+                "group (a mapping without `type`/`fixed`), or a string/number/boolean/null constant. "
+                "A bare list is not allowed."
+            ),
+        ),
+    ],
+)
+
+for _model in (_AnnotatedMap, ParamMap, ParamGroup):
+    _model.model_rebuild(_types_namespace={"ParamValue": ParamValue})
+
+_PARAM_EXAMPLES = [
+    {"n_components": {"type": "int", "low": 1, "high": 30}, "scale": {"type": "categorical", "choices": [True, False]}}
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Study-level submodels
+# --------------------------------------------------------------------------------------------
+
+
+class Validation(_Model):
+    """Holdout split of the `single` approach."""
+
+    model_config = ConfigDict(title="validation")
+
+    holdout_fraction: Annotated[JsonNumber, Field(gt=0, lt=1)] = Field(
+        default=DEFAULTS["holdout_fraction"], description="Fraction of the training data held out for scoring, in (0, 1)."
+    )
+    seed: Optional[NonNegativeInt] = _absent(
+        "Seed of the split; omitted: the study's `seed`; null: a fresh random split."
+    )
+
+
+class FailurePolicy(_Model):
+    """When failing trials stop the study (null: never)."""
+
+    model_config = ConfigDict(title="failure policy")
+
+    max_consecutive_failures: Optional[PositiveInt] = Field(
+        default=None, description="Stop after this many failed trials in a row (null: never)."
+    )
+    max_failure_ratio: Optional[Annotated[JsonNumber, Field(gt=0, le=1)]] = Field(
+        default=None, description="Stop when failed / finished trials exceeds this ratio, in (0, 1] (null: never)."
+    )
+
+
+class ForcedTrial(_Model):
+    """A trial enqueued before sampling starts, keyed by flattened parameter name."""
+
+    model_config = ConfigDict(title="forced trial")
+
+    model_params: dict[str, Any] = Field(
+        default_factory=dict, description="Model parameter values by flattened name (`group__param`)."
+    )
+    train_params: dict[str, Any] = Field(
+        default_factory=dict, description="Train parameter values by flattened name (`group__param`)."
+    )
+
+
+class Phase(_Model):
+    """A run of trials with its own sampler on the same study; phases run in order."""
+
+    model_config = ConfigDict(title="phase")
+
+    n_trials: PositiveInt = Field(description="Trials in this phase.")
+    sampler: SamplerSpec = Field(description="Sampler of this phase.", examples=["random", {"kind": "tpe"}])
+
+
+_EXAMPLE_BLOCK: dict[str, Any] = {
+    "version": 2,
+    "n_trials": 60,
+    "metric": "rmse",
+    "approach": "single",
+    "validation": {"holdout_fraction": 0.2, "seed": 7},
+    "sampler": {"kind": "tpe", "options": {"n_startup_trials": 10}},
+    "pruner": "none",
+    "seed": 42,
+    "model_params": {
+        "n_components": {"type": "int", "low": 1, "high": 30},
+        "scale": {"type": "categorical", "choices": [True, False]},
+    },
+    "train_params": {"epochs": {"type": "int", "low": 10, "high": 100, "step": 10}, "verbose": 0},
+}
+
+
+class FinetuneParamsV2(_AnnotatedModel):
+    """A `finetune_params` v2 block: one hyperparameter study (see docs/v2-syntax.md)."""
+
+    model_config = ConfigDict(title="finetune_params (v2)", json_schema_extra=_annotated_schema({"examples": [_EXAMPLE_BLOCK]}))
+
+    version: Annotated[Literal[2], BeforeValidator(_integral_float_to_int)] = Field(
+        description="Marks the block as v2 (without it the block is read as the legacy dialect)."
+    )
+    n_trials: PositiveInt = Field(
+        default=DEFAULTS["n_trials"],
+        description="Total finished trials of the study (over phases, workers and resumes).",
+        examples=[50, 200],
+    )
+    timeout_seconds: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
+        default=DEFAULTS["timeout_seconds"], description="Stop starting trials after this many seconds (null: no limit)."
+    )
+    n_jobs: PositiveInt = Field(default=DEFAULTS["n_jobs"], description="Parallel trials in one process.")
+    seed: Optional[NonNegativeInt] = Field(
+        default=DEFAULTS["seed"], description="Sampler seed (null: not reproducible)."
+    )
+    approach: ApproachName = Field(
+        default=DEFAULTS["approach"], description="Holdout scoring, all folds aggregated, or one study per fold."
+    )
+    eval_mode: EvalModeName = Field(
+        default=DEFAULTS["eval_mode"], description="Aggregation of fold scores (direction-aware)."
+    )
+    metric: MetricName = Field(description="The score, from the metric registry; it fixes the direction.")
+    direction: DirectionName = _absent(
+        "Optimisation direction; omitted: from `metric` (must agree with it if given)."
+    )
+    sampler: SamplerSpec = Field(
+        default=DEFAULTS["sampler"],
+        description=f"Sampler: a kind string or `{{kind, options}}`; options not given take Optuna {OPTUNA_DEFAULTS_VERSION}'s defaults.",
+        examples=["tpe", {"kind": "tpe", "options": {"n_startup_trials": 10}}],
+    )
+    pruner: PrunerSpec = Field(
+        default=DEFAULTS["pruner"],
+        description="Pruner: a kind string or `{kind, options}`; `none` never prunes.",
+        examples=["none", {"kind": "median", "options": {"n_warmup_steps": 5}}],
+    )
+    validation: Validation = _absent(
+        "Holdout split of the `single` approach; omitted: `{holdout_fraction: 0.2}` with the study's seed."
+    )
+    storage: Optional[Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*://")]] = Field(
+        default=None,
+        description="Optuna storage URL (null: in memory).",
+        examples=["sqlite:///study.db", "postgresql://user@host/db", "journal:///path/study.log"],
+    )
+    study_name: Optional[Annotated[StrictStr, Field(min_length=1)]] = Field(
+        default=None, description="Study name in the storage (null: generated)."
+    )
+    resume: StrictBool = Field(
+        default=DEFAULTS["resume"], description="Continue an existing study (`n_trials` is then the total)."
+    )
+    failure_policy: FailurePolicy = Field(
+        default_factory=FailurePolicy, description="Stop the study on repeated failures."
+    )
+    force_params: list[ForcedTrial] = Field(
+        default_factory=list, description="Trials enqueued first, keyed by flattened parameter name."
+    )
+    phases: list[Phase] = Field(
+        default_factory=list,
+        description="Samplers in sequence on one study; `n_trials` then defaults to their sum and must equal it if given.",
+    )
+    model_params: ParamMap = Field(
+        default_factory=lambda: ParamMap({}),
+        description="Search space and fixed values of the estimator.",
+        examples=_PARAM_EXAMPLES,
+    )
+    train_params: ParamMap = Field(
+        default_factory=lambda: ParamMap({}),
+        description="Search space and fixed values passed to training.",
+        examples=[{"epochs": {"type": "int", "low": 10, "high": 100, "step": 10}, "verbose": 0}],
+    )
