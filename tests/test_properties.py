@@ -491,7 +491,7 @@ REGRESSIONS = [
     ("legacy-empty-segment-name", _doc({"n_trials": 3, "model_params": {"a____b": [1, 2, 3], "a": {"": {"b": [4, 5]}}}}),
      "json", ("FT222", "/finetune_params/model_params/a//b")),
     ("sorted-length-reversed", _doc({"n_trials": 3, "model_params": {"s": {"type": "sorted_tuple", "length": {"min": 5, "max": 2}}}}),
-     "json", ("FT213", "/finetune_params/model_params/s/length")),
+     "json", ("FT404", "/finetune_params/model_params/s/length")),
     ("sorted-length-zero-min", _doc({"n_trials": 3, "model_params": {"s": {"type": "sorted_tuple", "length": {"min": 0, "max": 1}}}}),
      "json", ("FT218", "/finetune_params/model_params/s/length/min")),
     ("sorted-length-negative", _doc({"n_trials": 3, "model_params": {"s": {"type": "sorted_tuple", "length": -3}}}), "json",

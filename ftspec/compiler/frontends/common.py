@@ -92,7 +92,12 @@ def node_desc(node: Node) -> str:
 
 
 def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer in JSON Schema's sense: never a boolean; a float without fraction counts (5.0 is 5)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer() and as_float(value) is not None
 
 
 def is_number(value: Any) -> bool:
@@ -104,7 +109,7 @@ def read_int(lo: Lowering, node: Node, key: str, *, minimum: int | None = None, 
     if value is None and nullable:
         return None
     if is_int(value) and (minimum is None or value >= minimum):
-        return value  # type: ignore[return-value]
+        return int(value)  # type: ignore[arg-type]
     expected = "an integer" + (f" >= {minimum}" if minimum is not None else "") + (" or null" if nullable else "")
     lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
     return None
@@ -145,10 +150,11 @@ def read_bool(lo: Lowering, node: Node, key: str) -> bool | None:
     return None
 
 
-def read_str(lo: Lowering, node: Node, key: str, *, nullable: bool = False) -> str | None:
-    if isinstance(node, Scalar) and (isinstance(node.value, str) or (nullable and node.value is None)):
+def read_str(lo: Lowering, node: Node, key: str, *, nullable: bool = False, nonempty: bool = False) -> str | None:
+    if isinstance(node, Scalar) and ((isinstance(node.value, str) and (node.value or not nonempty)) or (nullable and node.value is None)):
         return node.value  # type: ignore[return-value]
-    lo.report(S.WRONG_TYPE, node, key=key, expected="a string" + (" or null" if nullable else ""), got=node_desc(node))
+    expected = ("a non-empty string" if nonempty else "a string") + (" or null" if nullable else "")
+    lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
     return None
 
 
@@ -207,7 +213,9 @@ def _read_option(lo: Lowering, opt: OptionSpec, node: Node, key: str, *, strict:
         ok = isinstance(value, str) and (opt.choices is None or value in opt.choices)
         expected = "one of " + ", ".join(opt.choices) if opt.choices else "a string"
     if ok:
-        return float(value) if opt.type == "float" else value  # type: ignore[arg-type]
+        if opt.type == "float":
+            return float(value)  # type: ignore[arg-type]
+        return int(value) if is_int(value) else value  # type: ignore[arg-type]
     if opt.minimum is not None:
         expected += f" >= {opt.minimum:g}"
     if opt.exclusive_minimum is not None:

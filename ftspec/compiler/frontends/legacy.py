@@ -10,6 +10,7 @@ the rule catalogue (docs/rules.md), which says for each finding what older relea
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
+from ftspec.compiler.rules.optuna import LOW_GREATER_THAN_HIGH
 from ftspec.ir import (
     FailurePolicy,
     Fixed,
@@ -123,7 +125,7 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
     if get("n_trials") is not None:
         value = get("n_trials").value if isinstance(get("n_trials"), Scalar) else None  # type: ignore[union-attr]
         if is_int(value) and value >= 1:  # type: ignore[operator]
-            n_trials = value
+            n_trials = int(value)  # type: ignore[arg-type]
         else:
             lo.report(T.BAD_N_TRIALS, get("n_trials"), got=node_desc(get("n_trials")))  # type: ignore[arg-type]
     n_jobs = 1
@@ -146,6 +148,7 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
     pruner = _pruner(lo)
 
     space = SpaceBuilder(lo)
+    first_param_finding = len(lo.collector.diagnostics)
     params_node, flat = _model_params(lo, ctx)
     for key, node, key_node in params_node:
         _lower_model_value(lo, space, key, [key], node, key_node, ctx, from_nesting=False)
@@ -159,6 +162,9 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
         sampler = phases[0].sampler
     else:
         sampler = _sampler(lo, space, flat)
+    if sampler.kind == "grid" or any(p.sampler.kind == "grid" for p in phases):
+        # nirs4all's grid check refuses nested groups: nesting `a__b` would turn this grid into TPE.
+        _withdraw_fixes(lo, first_param_finding, P.DOUBLE_UNDERSCORE_KEY.code)
     if phases:
         total = sum(p.n_trials for p in phases)
         if get("n_trials") is not None:
@@ -178,6 +184,14 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
 
 def _block_anchor(lo: Lowering) -> Node:
     return lo.fields.get("_key", lo.block)
+
+
+def _withdraw_fixes(lo: Lowering, start: int, code: str) -> None:
+    """Drop the fix of the `code` findings reported since `start` (it would change the meaning)."""
+    diagnostics = lo.collector.diagnostics
+    for i in range(start, len(diagnostics)):
+        if diagnostics[i].code == code and diagnostics[i].fix is not None:
+            diagnostics[i] = dataclasses.replace(diagnostics[i], fix=None)
 
 
 # --------------------------------------------------------------------------- keys
@@ -466,7 +480,12 @@ def _model_path(lo: Lowering, name: str, key: str, node: Node, key_node: Node, c
     head, *rest = str(key).split("__")
     parent = node.pointer.rsplit("/", 1)[0]
     inner = "__".join(rest)
-    fix = Fix("safe", f"nest as {head}: {{{inner}: ...}}", (FixOp("move_key", node.pointer, key=inner, destination=f"{parent}/{head}"),))
+    fix = None
+    siblings = lo.node_at(parent)
+    if not (isinstance(siblings, Mapping) and head in siblings):
+        # Only a new group, created where the key was, keeps the value (and the order of the
+        # space); an existing `head` would take it at its end, or is not a group at all.
+        fix = Fix("safe", f"nest as {head}: {{{inner}: ...}}", (FixOp("move_key", node.pointer, key=inner, destination=f"{parent}/{head}"),))
     lo.report(P.DOUBLE_UNDERSCORE_KEY, key_node, fix, name=name, path=parts)
     return parts
 
@@ -757,8 +776,11 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
     except (TypeError, ValueError, OverflowError):
         lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"is not a length ({_short(length)})")
         return
-    if lengths[0] < 0 or lengths[0] > lengths[1]:
-        lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"gives the range {lengths[0]}..{lengths[1]}, which Optuna refuses")
+    if lengths[0] < 0:
+        lo.report(P.BAD_BOUND, length_node or node, what="length", name=name, problem=f"is negative ({lengths[0]})")
+        return
+    if lengths[0] > lengths[1]:
+        lo.report(LOW_GREATER_THAN_HIGH, length_node or node, what=f"length of {name!r}", low=lengths[0], high=lengths[1])
         return
     low, _, _ = _bound(lo, node, name, ("min", "low"), 0.0)
     high, _, _ = _bound(lo, node, name, ("max", "high"), 1.0)

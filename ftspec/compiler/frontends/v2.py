@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ftspec.compiler.frontends.common import (
@@ -29,6 +30,7 @@ from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
+from ftspec.compiler.rules.optuna import LOW_GREATER_THAN_HIGH
 from ftspec.ir import (
     Condition,
     FailurePolicy,
@@ -61,6 +63,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
     for entry in block.entries:
         if entry.key.value not in V2_KEYS and entry.key.value != ANNOTATION_KEY:
             lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, V2_KEYS))
+    _check_annotation(lo, block)
     get = block.get
     for name in V2_KEYS:
         node = get(name)
@@ -76,7 +79,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
     if n_trials_node is not None:
         value = n_trials_node.value if isinstance(n_trials_node, Scalar) else None
         if is_int(value) and value >= 1:  # type: ignore[operator]
-            n_trials = value
+            n_trials = int(value)  # type: ignore[arg-type]
         else:
             lo.report(T.BAD_N_TRIALS, n_trials_node, got=node_desc(n_trials_node))
     timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
@@ -111,6 +114,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
         if not isinstance(node, Mapping):
             lo.report(S.WRONG_TYPE, node, key=key, expected="a mapping", got=node_desc(node))
             continue
+        _check_annotation(lo, node)
         for entry in node.entries:
             if entry.key.value != ANNOTATION_KEY:
                 lower_value(lo, space, target, entry.key.value, [entry.key.value], entry.value, entry.key)
@@ -136,6 +140,16 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
     )
 
 
+def _check_annotation(lo: Lowering, node: Mapping) -> None:
+    """A `_comment` annotation is a string or a list of strings (the schema says the same)."""
+    entry = node.entry(ANNOTATION_KEY)
+    if entry is None:
+        return
+    value = to_python(entry.value)
+    if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        lo.report(S.WRONG_TYPE, entry.value, key=ANNOTATION_KEY, expected="a string or a list of strings", got=node_desc(entry.value))
+
+
 def _opt(lo: Lowering, key: str, read: Any) -> Any:
     node = lo.block.get(key)
     return None if node is None else read(node)
@@ -154,7 +168,7 @@ def _enum(lo: Lowering, key: str, table: dict[str, str], rule: Any, default: str
 
 def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None:
     node = lo.block.get(key)
-    if node is None or (isinstance(node, Scalar) and node.value is None):
+    if node is None:
         return None
     if not isinstance(node, Mapping):
         lo.report(S.WRONG_TYPE, node, key=key, expected="a mapping", got=node_desc(node))
@@ -183,7 +197,7 @@ def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | N
 def _storage(lo: Lowering) -> Storage | None:
     get = lo.block.get
     url = None if get("storage") is None else read_str(lo, get("storage"), "storage", nullable=True)  # type: ignore[arg-type]
-    name = None if get("study_name") is None else read_str(lo, get("study_name"), "study_name", nullable=True)  # type: ignore[arg-type]
+    name = None if get("study_name") is None else read_str(lo, get("study_name"), "study_name", nullable=True, nonempty=True)  # type: ignore[arg-type]
     resume = False if get("resume") is None else bool(read_bool(lo, get("resume"), "resume"))  # type: ignore[arg-type]
     if url is None:
         for key, value in (("study_name", name), ("resume", resume)):
@@ -224,7 +238,9 @@ def _phases(lo: Lowering) -> list[Phase]:
         if n_node is None:
             lo.report(S.WRONG_TYPE, item, key="phases[].n_trials", expected="set", got="nothing")
         sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
-        if item.get("sampler") is not None:
+        if item.get("sampler") is None:
+            lo.report(S.WRONG_TYPE, item, key="phases[].sampler", expected="set (each phase names its sampler)", got="nothing")
+        else:
             sampler = lower_component(lo, item.get("sampler"), SAMPLERS, "phases[].sampler", strict=True) or sampler  # type: ignore[arg-type]
         if n is not None:
             phases.append(Phase(n_trials=n, sampler=sampler))
@@ -295,13 +311,14 @@ def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
     if isinstance(node, Sequence):
         lo.report(P.V2_LIST_VALUE, node)
         return
+    _check_annotation(lo, node)
     if "type" in node:
         _lower_spec(lo, space, target, name, path, node)
         return
     if "fixed" in node:
         for entry in node.entries:
             if entry.key.value not in ("fixed", ANNOTATION_KEY):
-                lo.report(P.SPEC_KEY_IGNORED, entry.key, key=entry.key.value, name=name)
+                lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=" (a {fixed: ...} value has no other key)")
         space.add_fixed(target, name, path, to_python(node.get("fixed")), node)  # type: ignore[arg-type]
         return
     if not any(e.key.value != ANNOTATION_KEY for e in node.entries):
@@ -333,6 +350,13 @@ def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         if not choices_node.items:
             lo.report(P.EMPTY_CHOICES, choices_node, name=name)
             return
+        seen: set[str] = set()
+        for item in choices_node.items:
+            key = _json_key(to_python(item))
+            if key in seen:
+                lo.report(P.DUPLICATE_CHOICE, item, value=json.dumps(to_python(item)), name=name)
+                return
+            seen.add(key)
         space.add(categorical_entry(name, target, to_python(choices_node), path, node, cond), node)
         return
     if kind == "sorted_tuple":
@@ -348,6 +372,17 @@ def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         space.add(float_entry(name, target, low, high, step, log, path, node, cond), node)
 
 
+def _json_key(value: Any) -> str:
+    """Equality as JSON Schema's uniqueItems sees it: numbers by value (1 == 1.0), booleans apart."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return f"n:{value!r}" if isinstance(value, float) and not value.is_integer() else f"n:{int(value)}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_key(v) for v in value) + "]"
+    return "{" + ",".join(f"{json.dumps(k)}:{_json_key(v)}" for k, v in sorted(value.items())) + "}"
+
+
 def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[Any, Any, Any, bool] | None:
     values = []
     for key in ("low", "high"):
@@ -359,7 +394,7 @@ def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[
         if not (is_int(value) if integral else is_number(value)):
             lo.report(P.BAD_BOUND, child, what=key, name=name, problem=f"must be {'an integer' if integral else 'a number'}, got {node_desc(child)}")
             return None
-        values.append(value)
+        values.append(int(value) if integral else value)  # type: ignore[arg-type]
     step = None
     step_node = node.get("step")
     if step_node is not None and not (isinstance(step_node, Scalar) and step_node.value is None and not integral):
@@ -367,7 +402,7 @@ def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[
         if not ((is_int(value) if integral else is_number(value)) and value > 0):  # type: ignore[operator]
             lo.report(P.BAD_BOUND, step_node, what="step", name=name, problem=f"must be a positive {'integer' if integral else 'number'}{'' if integral else ' or null'}, got {node_desc(step_node)}")
             return None
-        step = value
+        step = int(value) if integral else value  # type: ignore[arg-type]
     log = False
     if node.get("log") is not None:
         log = bool(read_bool(lo, node.get("log"), f"{name}.log"))  # type: ignore[arg-type]
@@ -383,9 +418,9 @@ def _lower_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: st
         for entry in length.entries:
             if entry.key.value not in ("low", "high"):
                 lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("low", "high")))
-        lengths = [read_int(lo, length.get(k) or length, f"{name}.length.{k}", minimum=0) for k in ("low", "high")]
+        lengths = [read_int(lo, length.get(k) or length, f"{name}.length.{k}", minimum=1) for k in ("low", "high")]
     else:
-        n = read_int(lo, length, f"{name}.length", minimum=0)
+        n = read_int(lo, length, f"{name}.length", minimum=1)
         lengths = [n, n]
     element = node.get("element")
     if not isinstance(element, Mapping):
@@ -403,10 +438,10 @@ def _lower_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: st
     if bounds is None or None in lengths:
         return
     low, high, step, log = bounds
-    spec = element_spec(ekind, low, high, step, log)
     if lengths[0] > lengths[1]:  # type: ignore[operator]
-        lo.report(P.BAD_BOUND, length, what="length", name=name, problem=f"has low {lengths[0]} > high {lengths[1]}")
+        lo.report(LOW_GREATER_THAN_HIGH, length, what=f"length of {name!r}", low=lengths[0], high=lengths[1])
         return
+    spec = element_spec(ekind, low, high, step, log)
     space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], spec, path, node, cond), node)  # type: ignore[arg-type]
 
 

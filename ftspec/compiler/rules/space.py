@@ -238,3 +238,11 @@ CATEGORICAL_TAG_LIST = define(
     fix="The safe fix writes `{type: categorical, choices: [...]}`.",
     fixable="safe",
 )
+DUPLICATE_CHOICE = define(
+    "FT226", "duplicate-choice", "error",
+    "(v2) A categorical lists the same value twice.",
+    "choice {value} of {name!r} is listed twice",
+    old="-",
+    now="The block is an error (v2 choices are distinct JSON values; 1 and 1.0 are the same number).",
+    fix="Remove the repeated value.",
+)
