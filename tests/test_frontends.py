@@ -140,7 +140,7 @@ def test_nested_groups_flatten_names_and_keep_fixed_values_nested() -> None:
 
 
 def test_double_underscore_key_is_split_like_nirs4all() -> None:
-    (study,), found, result = compile_block({"model_params": {"final_estimator__alpha": [0.1, 1.0, 10.0]}})
+    (study,), found, result = compile_block({"sampler": "tpe", "model_params": {"final_estimator__alpha": [0.1, 1.0, 10.0]}})
     assert entry(study, "final_estimator__alpha").path == ["final_estimator", "alpha"]
     diag = next(d for d in result.diagnostics if d.code == "FT216")
     assert diag.fix is not None and diag.fix.ops[0].op == "move_key"
