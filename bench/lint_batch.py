@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PIPELINE_SCHEMA, machine, tool, write_files  # noqa: E402
+from _common import PIPELINE_SCHEMA, bench_env, machine, tool, write_files  # noqa: E402
 
 
 _MEASURE = (
@@ -30,7 +30,7 @@ _MEASURE = (
 
 def run(cmd: list[str]) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of one process, measured by a fresh parent so peaks do not mix."""
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, env=bench_env(), check=True).stdout.split()
     rc, seconds, peak_kib = int(out[0]), float(out[1]), int(out[2])
     if rc not in (0, 1):
         sys.exit(f"{cmd[0]} failed with exit code {rc}")
@@ -46,6 +46,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("json", "yaml"):
             paths = write_files(Path(tmp) / fmt, args.files, fmt)
+            run([tool("ftlint"), paths[0]])  # warm-up: bytecode written
             ft = min(run([tool("ftlint"), "--output-format", "json", str(Path(tmp) / fmt)]) for _ in range(args.runs))
             cjs = min(run([tool("check-jsonschema"), "--schemafile", str(PIPELINE_SCHEMA), *paths]) for _ in range(args.runs))
             ft_rate, cjs_rate = args.files / ft[0], args.files / cjs[0]

@@ -27,6 +27,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Union
 
+from ftspec._record import Record
+
 IR_VERSION = 1
 
 # Read by pydantic (ftspec.schema.ir_model) when it wraps these dataclasses; a plain dict so that
@@ -36,8 +38,8 @@ _SCHEMA_CONFIG: dict[str, Any] = {"use_attribute_docstrings": True, "extra": "fo
 Target = Literal["model", "train"]
 
 
-@dataclass(frozen=True)
-class Location:
+@dataclass(eq=False, repr=False)
+class Location(Record):
     """Where a value was written: RFC 6901 pointer and 1-based line/column of its start."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -50,8 +52,8 @@ class Location:
     """1-based column (in characters) of the value's first character."""
 
 
-@dataclass(frozen=True)
-class StudySource:
+@dataclass(eq=False, repr=False)
+class StudySource(Record):
     """The `finetune_params` block a study was compiled from."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -66,8 +68,8 @@ class StudySource:
     """1-based column of the block."""
 
 
-@dataclass(frozen=True)
-class Condition:
+@dataclass(eq=False, repr=False)
+class Condition(Record):
     """Sample the entry only when another parameter of the study takes (or avoids) given values."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -80,8 +82,8 @@ class Condition:
     """True for `when_not`: the entry is sampled when the parent is *not* one of `values`."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class IntParam:
+@dataclass(kw_only=True, eq=False, repr=False)
+class IntParam(Record):
     """An integer range: suggest_int(name, low, high, step=step, log=log)."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -108,8 +110,8 @@ class IntParam:
     """Where the entry was written."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class FloatParam:
+@dataclass(kw_only=True, eq=False, repr=False)
+class FloatParam(Record):
     """A float range: suggest_float(name, low, high, step=step, log=log)."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -136,8 +138,8 @@ class FloatParam:
     """Where the entry was written."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class CategoricalParam:
+@dataclass(kw_only=True, eq=False, repr=False)
+class CategoricalParam(Record):
     """One of a list of values: suggest_categorical(name, choices)."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -158,8 +160,8 @@ class CategoricalParam:
     """Where the entry was written."""
 
 
-@dataclass(frozen=True)
-class ElementSpec:
+@dataclass(eq=False, repr=False)
+class ElementSpec(Record):
     """The range each element of a sorted tuple is drawn from."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -176,8 +178,8 @@ class ElementSpec:
     """Log scale."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class SortedTupleParam:
+@dataclass(kw_only=True, eq=False, repr=False)
+class SortedTupleParam(Record):
     """A sorted tuple of numbers: a length, then one suggestion per element, sorted."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -205,8 +207,8 @@ class SortedTupleParam:
 SpaceEntry = Union[IntParam, FloatParam, CategoricalParam, SortedTupleParam]
 
 
-@dataclass(frozen=True)
-class ComponentSpec:
+@dataclass(eq=False, repr=False)
+class ComponentSpec(Record):
     """A sampler or pruner: its kind and every constructor option, resolved."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -217,8 +219,8 @@ class ComponentSpec:
     """Every option with its value, Optuna 5 defaults made explicit."""
 
 
-@dataclass(frozen=True)
-class Validation:
+@dataclass(eq=False, repr=False)
+class Validation(Record):
     """Holdout split used by the `single` approach."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -229,8 +231,8 @@ class Validation:
     """Seed of the split (null: a fresh random split)."""
 
 
-@dataclass(frozen=True)
-class Storage:
+@dataclass(eq=False, repr=False)
+class Storage(Record):
     """Where the study lives, so that it can be resumed and shared by several workers."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -243,8 +245,8 @@ class Storage:
     """Load the study if it exists (n_trials counts the trials already finished)."""
 
 
-@dataclass(frozen=True)
-class FailurePolicy:
+@dataclass(eq=False, repr=False)
+class FailurePolicy(Record):
     """When failing trials stop the study."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -255,8 +257,8 @@ class FailurePolicy:
     """Stop when failed / finished trials exceeds this ratio (null: never)."""
 
 
-@dataclass(frozen=True)
-class Fixed:
+@dataclass(eq=False, repr=False)
+class Fixed(Record):
     """Values that are not searched, merged with each trial's sampled values."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -267,8 +269,8 @@ class Fixed:
     """Fixed train parameters (nested as written)."""
 
 
-@dataclass(frozen=True)
-class ForcedTrial:
+@dataclass(eq=False, repr=False)
+class ForcedTrial(Record):
     """A trial enqueued before sampling starts (warm start)."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -279,8 +281,8 @@ class ForcedTrial:
     """Train parameter values by flattened name."""
 
 
-@dataclass(frozen=True)
-class Phase:
+@dataclass(eq=False, repr=False)
+class Phase(Record):
     """A run of trials with its own sampler on the same study; phases run in order."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -291,8 +293,8 @@ class Phase:
     """Sampler of this phase."""
 
 
-@dataclass(frozen=True)
-class Study:
+@dataclass(eq=False, repr=False)
+class Study(Record):
     """One hyperparameter study, fully resolved."""
 
     __pydantic_config__ = _SCHEMA_CONFIG
@@ -337,8 +339,8 @@ class Study:
     """Sampler phases (empty: the study's sampler throughout)."""
 
 
-@dataclass(frozen=True)
-class IRDocument:
+@dataclass(eq=False, repr=False)
+class IRDocument(Record):
     """The output of `ftcompile` for one file."""
 
     __pydantic_config__ = _SCHEMA_CONFIG

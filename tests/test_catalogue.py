@@ -6,7 +6,7 @@ import re
 
 from ftspec.compiler.diagnostics import FAMILIES
 from ftspec.compiler.rules import all_rules
-from ftspec.compiler.rules.catalogue import CATALOGUE, REGENERATE, render_catalogue
+from ftspec.compiler.catalogue import CATALOGUE, REGENERATE, render_catalogue
 
 
 def test_every_rule_is_documented_and_well_named() -> None:

@@ -11,35 +11,9 @@ from typing import Sequence
 import click
 
 from ftspec.compiler.compile import CompileResult, compile_path
-from ftspec.compiler.diagnostics import Collector, Diagnostic
-from ftspec.compiler.rules.source import UNREADABLE_FILE
+from ftspec.compiler.diagnostics import Diagnostic
+from ftspec.compiler.inputs import IR_SUFFIX, collect_inputs
 from ftspec.ir import IR_VERSION, IRDocument, dump_ir
-
-SOURCE_SUFFIXES = (".json", ".yaml", ".yml")
-IR_SUFFIX = ".ir.json"
-"""ftcompile's own output; never read back as input when a directory is searched."""
-
-
-def collect_inputs(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
-    """Files named on the command line, and *.json/*.yaml/*.yml under named directories (sorted)."""
-    inputs: list[str] = []
-    problems: list[Diagnostic] = []
-    for arg in paths:
-        if os.path.isdir(arg):
-            found = []
-            for dirpath, dirnames, filenames in os.walk(arg):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in filenames:
-                    if name.endswith(SOURCE_SUFFIXES) and not name.endswith(IR_SUFFIX):
-                        found.append(os.path.join(dirpath, name))
-            inputs.extend(sorted(found))
-        elif os.path.exists(arg) or os.path.islink(arg):
-            inputs.append(arg)
-        else:
-            collector = Collector(arg)
-            collector.report(UNREADABLE_FILE, None, path=arg, reason="no such file or directory")
-            problems.extend(collector.diagnostics)
-    return inputs, problems
 
 
 def render_text(diag: Diagnostic) -> str:

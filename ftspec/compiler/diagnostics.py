@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ftspec._record import Record
 from ftspec.compiler.nodes import Node, Span
 
 Severity = Literal["error", "warning", "info"]
@@ -30,8 +31,8 @@ FAMILIES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
+@dataclass(eq=False, repr=False)
+class Rule(Record):
     code: str
     """`FT` + 3 digits; never reused."""
     name: str
@@ -95,8 +96,8 @@ def define(
 FixOpName = Literal["rename_key", "replace_value", "remove_key", "move_key", "insert_key"]
 
 
-@dataclass(frozen=True)
-class FixOp:
+@dataclass(eq=False, repr=False)
+class FixOp(Record):
     """One tree edit.
 
     - rename_key: the entry at `pointer` gets key `key`.
@@ -116,15 +117,15 @@ class FixOp:
     first: bool = False
 
 
-@dataclass(frozen=True)
-class Fix:
+@dataclass(eq=False, repr=False)
+class Fix(Record):
     applicability: Literal["safe", "unsafe"]
     description: str
     ops: tuple[FixOp, ...]
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+@dataclass(eq=False, repr=False)
+class Diagnostic(Record):
     code: str
     severity: Severity
     message: str

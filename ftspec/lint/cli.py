@@ -3,18 +3,21 @@
 Exit codes: 0 nothing at error level (with --strict: nothing at warning level either); 1 findings
 that fail; 2 a usage or configuration error, or an input that cannot be read (still reported, the
 other files still linted).
+
+The command line is parsed with argparse rather than click (which ftcompile, ftmigrate and ftrun
+use): ftlint runs in pre-commit on every commit, and importing click costs more than linting a
+file (see the README's performance section).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
-import click
-
-from ftspec.compiler.cli import collect_inputs
+from ftspec import __version__
+from ftspec.compiler.inputs import collect_inputs
 from ftspec.compiler.rules import all_rules
 from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config
 from ftspec.lint.linter import lint_file
@@ -23,7 +26,38 @@ from ftspec.lint.reporters import REPORTERS, FileOutcome, LintReport
 FORMATS = [*REPORTERS, "auto"]
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
+class UsageError(Exception):
+    """Bad command line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ftlint", description="Lint finetune_params in pipeline files (JSON, YAML; directories recursively).")
+    add = parser.add_argument
+    add("paths", nargs="*", metavar="PATH")
+    add("--select", action="append", default=[], metavar="CODES", help="Rule codes or prefixes to enable (replaces the configuration's).")
+    add("--extend-select", action="append", default=[], metavar="CODES", help="Rule codes or prefixes to enable on top of the selection.")
+    add("--ignore", action="append", default=[], metavar="CODES", help="Rule codes or prefixes to disable (replaces the configuration's).")
+    add("--strict", action="store_true", default=None, help="Warnings fail too (exit 1).")
+    add("--output-format", choices=FORMATS, default=None, help="Default: text; auto = github under GITHUB_ACTIONS, else text.")
+    add("--show-source", action=argparse.BooleanOptionalAction, default=None, help="Show the source line and a caret under each finding (default: on a terminal).")
+    add("--statistics", action="store_true", help="Count findings per rule.")
+    add("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
+    add("--list-rules", action="store_true", help="Print the rule catalogue and exit.")
+    add("--schema-only", action="store_true", help="Only validate each block against the v2 JSON Schema (like check-jsonschema), with locations.")
+    add("--fix", action="store_true", help="Apply safe fixes in place (the ftmigrate engine).")
+    add("--unsafe-fixes", action="store_true", help="With --fix, also apply fixes that change the meaning.")
+    add("--config", metavar="FILE", help="pyproject.toml to read [tool.ftlint] from (default: the nearest one).")
+    add("--exit-zero", action="store_true", help="Exit 0 even when findings fail (usage errors still exit 2).")
+    add("--version", action="version", version=f"ftlint (ftspec) {__version__}")
+    return parser
+
+
+def _codes(values: list[str]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
@@ -33,76 +67,56 @@ def resolve_format(fmt: str) -> str:
     return fmt
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configuration's).")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the selection.")
-@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable (replaces the configuration's).")
-@click.option("--strict", is_flag=True, default=None, help="Warnings fail too (exit 1).")
-@click.option("--output-format", type=click.Choice(FORMATS), default=None, help="Default: text (github under GITHUB_ACTIONS with auto).")
-@click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret under each finding (default: on a terminal).")
-@click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
-@click.option("--list-rules", is_flag=True, help="Print the rule catalogue and exit.")
-@click.option("--schema-only", is_flag=True, help="Only validate each block against the v2 JSON Schema (like check-jsonschema), with locations.")
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place (the ftmigrate engine).")
-@click.option("--unsafe-fixes", is_flag=True, help="With --fix, also apply fixes that change the meaning.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="pyproject.toml to read [tool.ftlint] from (default: the nearest one).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail (usage errors still exit 2).")
-@click.version_option(package_name="ftspec")
-def cli(paths: tuple[str, ...], select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
-        strict: bool | None, output_format: str | None, show_source: bool | None, statistics: bool,
-        explain: str | None, list_rules: bool, schema_only: bool, fix: bool, unsafe_fixes: bool,
-        config_path: str | None, exit_zero: bool) -> None:
-    """Lint finetune_params in pipeline files (JSON, YAML; directories recursively)."""
+def run(args: argparse.Namespace) -> int:
     rules = all_rules()
-    if explain:
-        rule = rules.get(explain.strip().upper())
+    if args.explain:
+        rule = rules.get(args.explain.strip().upper())
         if rule is None:
-            raise click.UsageError(f"unknown rule {explain!r}")
-        click.echo(rule.doc(), nl=False)
-        return
-    if list_rules:
+            raise UsageError(f"unknown rule {args.explain!r}")
+        sys.stdout.write(rule.doc())
+        return 0
+    if args.list_rules:
         for rule in rules.values():
-            click.echo(f"{rule.code}  {rule.name:<40} {rule.severity:<8} {rule.fixable or '-':<7} {rule.title}")
-        return
-    if not paths:
-        raise click.UsageError("no PATH given")
-    if unsafe_fixes and not fix:
-        raise click.UsageError("--unsafe-fixes needs --fix")
+            sys.stdout.write(f"{rule.code}  {rule.name:<40} {rule.severity:<8} {rule.fixable or '-':<7} {rule.title}\n")
+        return 0
+    if not args.paths:
+        raise UsageError("no PATH given")
+    if args.unsafe_fixes and not args.fix:
+        raise UsageError("--unsafe-fixes needs --fix")
     try:
-        pyproject = Path(config_path) if config_path else find_pyproject(paths)
+        pyproject = args.config if args.config else find_pyproject(args.paths)
         config = load_config(pyproject) if pyproject is not None else LintConfig()
-        selection = build_selection(config, {"select": _codes(select), "extend_select": _codes(extend_select), "ignore": _codes(ignore)}, rules)
+        cli = {"select": _codes(args.select), "extend_select": _codes(args.extend_select), "ignore": _codes(args.ignore)}
+        selection = build_selection(config, cli, rules)
     except ConfigError as exc:
-        click.echo(f"ftlint: {exc}", err=True)
-        sys.exit(2)
-    fmt = resolve_format(output_format or config.output_format or "text")
+        sys.stderr.write(f"ftlint: {exc}\n")
+        return 2
+    fmt = resolve_format(args.output_format or config.output_format or "text")
     if fmt not in REPORTERS:
-        click.echo(f"ftlint: unknown output format {fmt!r}", err=True)
-        sys.exit(2)
-    strict = strict if strict is not None else bool(config.strict)
+        sys.stderr.write(f"ftlint: unknown output format {fmt!r}\n")
+        return 2
+    strict = args.strict if args.strict is not None else bool(config.strict)
+    show_source = args.show_source
     if show_source is None:
         show_source = config.show_source if config.show_source is not None else sys.stdout.isatty()
 
-    inputs, problems = collect_inputs(paths)
+    inputs, problems = collect_inputs(args.paths)
     report = LintReport(strict=strict)
     report.files.extend(FileOutcome(d.file, [d]) for d in problems)
     unreadable = bool(problems)
-    if fix:
+    if args.fix:
         from ftspec.migrate.engine import fix_paths
 
-        fix_paths(inputs, unsafe=unsafe_fixes, out=sys.stderr)
+        fix_paths(inputs, unsafe=args.unsafe_fixes, out=sys.stderr)
     for path in inputs:
-        outcome, _, bad = lint_file(path, selection, set(rules), schema_only=schema_only)
+        outcome, _, bad = lint_file(path, selection, set(rules), schema_only=args.schema_only)
         report.files.append(outcome)
         unreadable = unreadable or bad
-    reporter = REPORTERS[fmt](sys.stdout, show_source=bool(show_source) and fmt == "text", statistics=statistics)
-    reporter.render(report)
+    REPORTERS[fmt](sys.stdout, show_source=bool(show_source) and fmt == "text", statistics=args.statistics).render(report)
     if unreadable:
-        sys.exit(2)
+        return 2
     failing = {"error", "warning"} if strict else {"error"}
-    sys.exit(0 if exit_zero or not any(d.severity in failing for d in report.diagnostics) else 1)
+    return 0 if args.exit_zero or not any(d.severity in failing for d in report.diagnostics) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,16 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A lone surrogate in a config (valid JSON escape, invalid text) must not crash the output.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    parser = build_parser()
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="ftlint", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+        return run(parser.parse_args(list(argv) if argv is not None else None))
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write(f"ftlint: error: {exc}\n")
         return 2
-    except SystemExit as exc:
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,13 +16,18 @@ import fnmatch
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+# tomllib and pathlib are imported only when a pyproject.toml with [tool.ftlint] is read: the linter
+# runs on every commit and most runs never need them.
+
+
+def _toml() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
 
 KNOWN_KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "strict", "output-format", "show-source")
 
@@ -40,32 +45,44 @@ class LintConfig:
     strict: bool | None = None
     output_format: str | None = None
     show_source: bool | None = None
-    root: Path | None = None
+    root: str | None = None
     """Directory of the pyproject.toml (per-file-ignores patterns are relative to it)."""
-    path: Path | None = None
+    path: str | None = None
 
 
-def find_pyproject(start: Iterable[str]) -> Path | None:
+def find_pyproject(start: Iterable[str]) -> str | None:
     """The nearest pyproject.toml with a [tool.ftlint] table, walking up from the first path."""
     first = next(iter(start), None)
-    here = Path(first).resolve() if first else Path.cwd()
-    if not here.is_dir():
-        here = here.parent
-    for directory in (here, *here.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+    here = os.path.realpath(first) if first else os.getcwd()
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    while True:
+        candidate = os.path.join(here, "pyproject.toml")
+        if os.path.isfile(candidate):
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if isinstance(data.get("tool"), dict) and "ftlint" in data["tool"]:
-                return candidate
-    return None
+                with open(candidate, encoding="utf-8") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            if "ftlint" in text:  # cheap test first: most pyproject.toml files have no [tool.ftlint]
+                tomllib = _toml()
+                try:
+                    data = tomllib.loads(text)
+                except tomllib.TOMLDecodeError:
+                    data = {}
+                if isinstance(data.get("tool"), dict) and "ftlint" in data["tool"]:
+                    return candidate
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
-def load_config(path: Path) -> LintConfig:
+def load_config(path: str) -> LintConfig:
+    tomllib = _toml()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = tomllib.loads(handle.read())
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -97,7 +114,7 @@ def load_config(path: Path) -> LintConfig:
         strict=table.get("strict"),
         output_format=table.get("output-format"),
         show_source=table.get("show-source"),
-        root=path.parent,
+        root=os.path.dirname(os.path.abspath(path)),
         path=path,
     )
 
@@ -121,18 +138,16 @@ class Selection:
 
     enabled: set[str]
     per_file: list[tuple[str, set[str]]]
-    root: Path
+    root: str
 
     def enabled_for(self, path: str) -> set[str]:
         if not self.per_file:
             return self.enabled
-        try:
-            rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
-        except ValueError:
-            rel = Path(path).as_posix()
+        rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        given = path.replace(os.sep, "/")
         ignored: set[str] = set()
         for pattern, codes in self.per_file:
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(Path(path).as_posix(), pattern):
+            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(given, pattern):
                 ignored |= codes
         return self.enabled - ignored
 
@@ -148,4 +163,4 @@ def build_selection(config: LintConfig, cli: dict[str, Any], codes: Iterable[str
     ignore = cli.get("ignore") if cli.get("ignore") else config.ignore
     enabled -= expand_selectors(ignore, codes, "--ignore" if cli.get("ignore") else origin)
     per_file = [(pattern, expand_selectors(sel, codes, origin)) for pattern, sel in config.per_file_ignores.items()]
-    return Selection(enabled, per_file, config.root or Path.cwd())
+    return Selection(enabled, per_file, config.root or os.getcwd())

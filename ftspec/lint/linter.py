@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from ftspec.compiler.compile import UNREADABLE_CODES, compile_document
@@ -49,6 +48,8 @@ def lint_file(path: str, selection: Selection, known: set[str], *, schema_only: 
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    from importlib import resources
+
     import jsonschema
 
     text = resources.files("ftspec.schema").joinpath("finetune_params.v2.schema.json").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import click
 
-from ftspec.compiler.cli import collect_inputs
+from ftspec.compiler.inputs import collect_inputs
 from ftspec.migrate.engine import MIGRATE_SELECT, fix_paths
 
 

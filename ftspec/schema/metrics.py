@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ftspec._record import Record
 
-@dataclass(frozen=True)
-class Metric:
+
+@dataclass(eq=False, repr=False)
+class Metric(Record):
     name: str
     direction: str  # "minimize" | "maximize"
     task: str  # "regression" | "classification"

@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ftspec._record import Record
+
 OPTUNA_DEFAULTS_VERSION = "5.0"
 
 
-@dataclass(frozen=True)
-class OptionSpec:
+@dataclass(eq=False, repr=False)
+class OptionSpec(Record):
     """One constructor option of a sampler or pruner: its type, default and admissible values."""
 
     type: str  # "int" | "float" | "bool" | "str" | "int_or_auto" | "pruner"
@@ -31,8 +33,8 @@ class OptionSpec:
     required: bool = False
 
 
-@dataclass(frozen=True)
-class KindSpec:
+@dataclass(eq=False, repr=False)
+class KindSpec(Record):
     """A sampler or pruner kind: the Optuna class it builds and its options."""
 
     description: str

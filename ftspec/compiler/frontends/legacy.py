@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ftspec._record import Record
 from ftspec.compiler.diagnostics import Fix, FixOp
 from ftspec.compiler.distributions import as_float
 from ftspec.compiler.frontends.common import (
@@ -91,8 +92,8 @@ CLASSIFIER_NAMES = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class BlockContext:
+@dataclass(eq=False, repr=False)
+class BlockContext(Record):
     """What the pipeline around a block tells the legacy front-end."""
 
     kind: str = "finetune_params"

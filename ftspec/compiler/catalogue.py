@@ -1,7 +1,7 @@
 """The rule catalogue (docs/rules.md), generated from the registry.
 
-    python -m ftspec.compiler.rules.catalogue          # rewrite docs/rules.md
-    python -m ftspec.compiler.rules.catalogue --check  # exit 1 if it is out of date
+    python -m ftspec.compiler.catalogue          # rewrite docs/rules.md
+    python -m ftspec.compiler.catalogue --check  # exit 1 if it is out of date
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from ftspec.compiler.diagnostics import FAMILIES
 from ftspec.compiler.rules import all_rules
 
-CATALOGUE = Path(__file__).resolve().parents[3] / "docs" / "rules.md"
-REGENERATE = "python -m ftspec.compiler.rules.catalogue"
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+REGENERATE = "python -m ftspec.compiler.catalogue"
 
 
 def render_catalogue() -> str:
