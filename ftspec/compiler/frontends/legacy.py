@@ -172,6 +172,7 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
             lo.report(T.N_TRIALS_WITH_PHASES, get("n_trials"), n_trials=n_trials, total=total)  # type: ignore[arg-type]
         n_trials = total
 
+    _final_fit_notes(lo, space, flat, sampler.kind)
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
         approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
@@ -181,6 +182,19 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
         force_params=_force_params(lo, space), phases=phases,
     )
+
+
+def _final_fit_notes(lo: Lowering, space: SpaceBuilder, flat: list[tuple[str, Node, Node]], sampler: str) -> None:
+    """What nirs4all's refit dropped (FT332), and grids that older releases ran as TPE (FT333)."""
+    dropped = [
+        f"train {e.name}" if e.target == "train" else e.name
+        for e in space.entries
+        if e.target == "train" or len(e.path) > 1 or e.kind == "sorted_tuple"
+    ]
+    if dropped:
+        lo.report(T.FINAL_FIT_DROPS_PARAMS, _block_anchor(lo), names=", ".join(dropped))
+    if sampler == "grid" and any(isinstance(node, Mapping) for _, node, _ in flat):
+        lo.report(T.GRID_WITH_DICT_CATEGORICAL, lo.fields.get("sampler", _block_anchor(lo)))
 
 
 def _block_anchor(lo: Lowering) -> Node:

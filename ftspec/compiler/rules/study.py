@@ -272,3 +272,23 @@ SAMPLER_WITH_PHASES = define(
     now="The phases' samplers run; the IR's top-level sampler is the first phase's.",
     fix="Remove the top-level sampler, or make it the first phase's sampler.",
 )
+FINAL_FIT_DROPS_PARAMS = define(
+    "FT332", "final-fit-drops-params", "warning",
+    "Tuned values that nirs4all's final refit never applied.",
+    "nirs4all's final fit dropped the tuned {names}: the refit model did not use them",
+    old="After the study, nirs4all passed `best_params` under their Optuna names to the final fit, and the "
+    "model factory kept only constructor arguments: tuned train parameters (`train_<name>`), nested groups "
+    "(`a__b`) and sorted tuples (`name_0`, ...) were silently dropped, so the final model was not the one "
+    "the search selected.",
+    now="The IR carries every searched value with its target and path; ftspec's runtime refits with all of them.",
+    fix="Nothing to change in the config; results of old runs came from a model without these values.",
+)
+GRID_WITH_DICT_CATEGORICAL = define(
+    "FT333", "grid-with-dict-categorical", "info",
+    "Grid chosen with mapping-form categoricals, which older releases did not accept for grid.",
+    "grid over mapping-form categoricals: nirs4all before 2026-01 ran TPE for this block",
+    old="Before 2026-01 the grid check accepted only plain lists; a `{type: categorical, choices: [...]}` "
+    "parameter made `auto` (and `grid`) run TPE.",
+    now="Grid, as nirs4all 1.4 runs it.",
+    fix="Nothing to do; results of old runs came from TPE.",
+)
