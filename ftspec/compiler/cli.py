@@ -10,6 +10,7 @@ from typing import Sequence
 
 import click
 
+from ftspec._console import run_click
 from ftspec.compiler.compile import CompileResult, compile_path
 from ftspec.compiler.diagnostics import Diagnostic
 from ftspec.compiler.inputs import IR_SUFFIX, collect_inputs
@@ -82,20 +83,7 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftcompile with `argv` (default: sys.argv[1:]) and return its exit code."""
-    for stream in (sys.stdout, sys.stderr):
-        # A lone surrogate in a config (valid JSON escape, invalid text) must not crash the output.
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="ftcompile", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+    return run_click(cli, argv, "ftcompile")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import sys
 from typing import Sequence
 
 from ftspec import __version__
+from ftspec._console import safe_streams
 from ftspec.compiler.inputs import collect_inputs
 from ftspec.compiler.rules import all_rules
 from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config
@@ -121,10 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftlint with `argv` (default: sys.argv[1:]) and return its exit code."""
-    for stream in (sys.stdout, sys.stderr):
-        # A lone surrogate in a config (valid JSON escape, invalid text) must not crash the output.
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+    safe_streams()
     parser = build_parser()
     try:
         return run(parser.parse_args(list(argv) if argv is not None else None))

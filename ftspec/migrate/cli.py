@@ -12,6 +12,7 @@ from typing import Sequence
 
 import click
 
+from ftspec._console import run_click
 from ftspec.compiler.inputs import collect_inputs
 from ftspec.migrate.engine import MIGRATE_SELECT, fix_paths
 
@@ -45,16 +46,7 @@ def cli(paths: tuple[str, ...], diff: bool, check: bool, unsafe_fixes: bool, qui
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftmigrate with `argv` (default: sys.argv[1:]) and return its exit code."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="ftmigrate", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+    return run_click(cli, argv, "ftmigrate")
 
 
 if __name__ == "__main__":
