@@ -1,0 +1,150 @@
+"""Build Optuna samplers and pruners from the IR's resolved `{kind, options}` specs.
+
+Every option of `ftspec.schema.vocab.SAMPLERS` / `PRUNERS` is passed to the Optuna constructor
+exactly as the IR records it (the IR writes every option, Optuna 5 defaults made explicit), with
+these mappings:
+
+- samplers get the study's `seed` (every sampler kind accepts one);
+- `grid` gets its search space from the IR space (`grid_search_space`); it is an error when the
+  space is not finite (a continuous float range, a log float range);
+- pruner `none` is `optuna.pruners.NopPruner` (a real no-op; Optuna's own default is MedianPruner);
+- pruner `patient`'s `wrapped` option (a plain `{kind, options}` dict, a `ComponentSpec`, or null)
+  is built recursively and passed as `wrapped_pruner`;
+- `int_or_auto` options keep the string `"auto"` as Optuna expects it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Mapping, Sequence
+
+import optuna
+
+from ftspec.ir import CategoricalParam, ComponentSpec, FloatParam, IntParam, SortedTupleParam, SpaceEntry
+from ftspec.schema.vocab import PRUNERS, SAMPLERS
+
+__all__ = ["build_sampler", "build_pruner", "grid_search_space", "optuna_name", "RuntimeSpecError"]
+
+
+class RuntimeSpecError(ValueError):
+    """The IR asks for something the runtime cannot build (unknown kind or option, infinite grid)."""
+
+
+def optuna_name(entry: SpaceEntry) -> str:
+    """The Optuna parameter name of a space entry: `name`, or `"train:" + name` for train parameters."""
+    return entry.name if entry.target == "model" else f"train:{entry.name}"
+
+
+def _check_options(what: str, kind: str, options: Mapping[str, Any], table: Mapping[str, Any]) -> None:
+    if kind not in table:
+        raise RuntimeSpecError(f"unknown {what} kind {kind!r} (expected one of: {', '.join(table)})")
+    unknown = [name for name in options if name not in table[kind].options]
+    if unknown:
+        raise RuntimeSpecError(f"{what} {kind!r}: unknown option(s) {', '.join(map(repr, unknown))}")
+
+
+def _spec_parts(spec: ComponentSpec | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    if isinstance(spec, ComponentSpec):
+        return spec.kind, dict(spec.options)
+    if isinstance(spec, Mapping) and "kind" in spec:
+        return str(spec["kind"]), dict(spec.get("options") or {})
+    raise RuntimeSpecError(f"a sampler/pruner spec must be a ComponentSpec or a {{kind, options}} dict, not {spec!r}")
+
+
+def _int_values(low: int, high: int, step: int) -> list[int]:
+    return list(range(low, high + 1, step))
+
+
+def _float_values(name: str, low: float, high: float, step: float | None, log: bool) -> list[float]:
+    if step is None:
+        scale = "log " if log else ""
+        raise RuntimeSpecError(f"grid sampler: parameter {name!r} is a continuous {scale}float range; the grid needs a finite space")
+    n = int(math.floor((high - low) / step + 1e-9))
+    # Same arithmetic as Optuna's FloatDistribution grid: low + k * step, k = 0..n.
+    return [low + k * step for k in range(n + 1)]
+
+
+def _element_values(name: str, element: Any) -> list[Any]:
+    if element.kind == "int":
+        return _int_values(int(element.low), int(element.high), int(element.step or 1))
+    return _float_values(name, float(element.low), float(element.high), element.step, element.log)
+
+
+def grid_search_space(space: Sequence[SpaceEntry]) -> dict[str, list[Any]]:
+    """The GridSampler search space of an IR space, keyed by Optuna parameter name, in IR order.
+
+    Categorical entries give their choices; int ranges give every value of their step grid
+    (log int ranges have step 1); stepped float ranges give `low + k * step`; a sorted tuple gives
+    `name_length` (when the length varies) and `name_i` for every possible position. Conditional
+    entries are included (the grid then repeats combinations that differ only in inactive
+    parameters). A continuous float range raises `RuntimeSpecError`.
+    """
+    grid: dict[str, list[Any]] = {}
+    for entry in space:
+        name = optuna_name(entry)
+        if isinstance(entry, CategoricalParam):
+            grid[name] = list(entry.choices)
+        elif isinstance(entry, IntParam):
+            grid[name] = _int_values(entry.low, entry.high, entry.step)
+        elif isinstance(entry, FloatParam):
+            grid[name] = _float_values(name, entry.low, entry.high, entry.step, entry.log)
+        elif isinstance(entry, SortedTupleParam):
+            if entry.length_high != entry.length_low:
+                grid[f"{name}_length"] = _int_values(entry.length_low, entry.length_high, 1)
+            for i in range(entry.length_high):
+                grid[f"{name}_{i}"] = _element_values(f"{name}_{i}", entry.element)
+        else:  # pragma: no cover - the IR union is closed
+            raise RuntimeSpecError(f"unknown space entry {entry!r}")
+    return grid
+
+
+def build_sampler(spec: ComponentSpec | Mapping[str, Any], space: Sequence[SpaceEntry], seed: int | None) -> optuna.samplers.BaseSampler:
+    """The Optuna sampler of `spec`, with its options passed exactly and the study's `seed`."""
+    kind, options = _spec_parts(spec)
+    _check_options("sampler", kind, options, SAMPLERS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        if kind == "tpe":
+            return optuna.samplers.TPESampler(seed=seed, **options)
+        if kind == "random":
+            return optuna.samplers.RandomSampler(seed=seed)
+        if kind == "grid":
+            return optuna.samplers.GridSampler(grid_search_space(space), seed=seed)
+        if kind == "cmaes":
+            return optuna.samplers.CmaEsSampler(seed=seed, **options)
+        if kind == "gp":
+            return optuna.samplers.GPSampler(seed=seed, **options)
+        if kind == "qmc":
+            return optuna.samplers.QMCSampler(seed=seed, **options)
+        if kind == "bruteforce":
+            return optuna.samplers.BruteForceSampler(seed=seed, **options)
+    raise RuntimeSpecError(f"sampler kind {kind!r} has no builder")  # pragma: no cover - vocab and builders agree
+
+
+def build_pruner(spec: ComponentSpec | Mapping[str, Any]) -> optuna.pruners.BasePruner:
+    """The Optuna pruner of `spec`, with its options passed exactly (`none` -> NopPruner)."""
+    kind, options = _spec_parts(spec)
+    _check_options("pruner", kind, options, PRUNERS)
+    if kind == "none":
+        return optuna.pruners.NopPruner()
+    if kind == "median":
+        return optuna.pruners.MedianPruner(**options)
+    if kind == "percentile":
+        return optuna.pruners.PercentilePruner(**options)
+    if kind == "successive_halving":
+        return optuna.pruners.SuccessiveHalvingPruner(**options)
+    if kind == "hyperband":
+        return optuna.pruners.HyperbandPruner(**options)
+    if kind == "threshold":
+        return optuna.pruners.ThresholdPruner(**options)
+    if kind == "wilcoxon":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.pruners.WilcoxonPruner(**options)
+    if kind == "patient":
+        wrapped = options.pop("wrapped", None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.pruners.PatientPruner(None if wrapped is None else build_pruner(wrapped), **options)
+    raise RuntimeSpecError(f"pruner kind {kind!r} has no builder")  # pragma: no cover - vocab and builders agree
