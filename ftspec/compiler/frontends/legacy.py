@@ -677,7 +677,7 @@ def _lower_dict_categorical(lo: Lowering, space: SpaceBuilder, target: str, name
             fix = Fix("unsafe", f"add type: {kind}", (FixOp("insert_key", node.pointer, key="type", value=kind, first=True),))
             lo.report(P.SPEC_WITHOUT_TYPE, node, fix)
         elif "options" in node:
-            lo.report(P.OPTIONS_SPEC, node.entry("options").key, name=name, effect="with type categorical raises in nirs4all (it requires 'choices')")  # type: ignore[union-attr]
+            lo.report(P.OPTIONS_WITHOUT_CHOICES, node.entry("options").key, name=name)  # type: ignore[union-attr]
         else:
             lo.report(P.EMPTY_CHOICES, choices_node or node, name=name)
         return

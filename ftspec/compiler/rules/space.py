@@ -246,3 +246,12 @@ DUPLICATE_CHOICE = define(
     now="The block is an error (v2 choices are distinct JSON values; 1 and 1.0 are the same number).",
     fix="Remove the repeated value.",
 )
+OPTIONS_WITHOUT_CHOICES = define(
+    "FT227", "options-without-choices", "error",
+    "`type: categorical` with `options` and no `choices`: nirs4all raised.",
+    "`options` under {name!r}: nirs4all's Optuna engine requires `choices` and raised at the first trial",
+    old="Only the n4m engine reads `options` (a categorical over named objects); with `type: categorical` the "
+    "Optuna engine raised \"requires 'choices' or 'values' list\", so every run of this config failed.",
+    now="The block is an error; the parameter is left out of the IR.",
+    fix="Write a `categorical` over the option names (`choices: [...]`) and build the objects in code.",
+)
