@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import ftspec.compiler.source as source
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, Span, to_python
 from ftspec.compiler.source import (
@@ -429,8 +432,6 @@ def test_directory_path(tmp_path) -> None:
 
 
 def test_unreadable_file(tmp_path, monkeypatch) -> None:
-    import ftspec.compiler.source as source
-
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
@@ -1005,6 +1006,8 @@ def test_yaml_round_trip(value, flow: bool) -> None:
     except Exception:  # ruamel's dumper sometimes writes what its parser rejects (e.g. {:0: x})
         assert doc.root is None and "FT001" in codes(collector.diagnostics)
         return
+    if expected != value:  # ... or what its parser reads otherwise ({'?0': None} as {?0: null}, read {0: None})
+        return
     assert to_python(doc.root) == expected == value
     assert not [d for d in collector.diagnostics if d.code not in ("FT003", "FT014")]
     check_spans(doc)
@@ -1047,3 +1050,342 @@ def test_yaml_plain_scalar_matches_the_12_reading(text: str) -> None:
         assert math.isnan(ours)
     else:
         assert ours == theirs and type(ours) is type(theirs), (text, ours, theirs)
+
+
+# ----------------------------------------------------------------------------------------------
+# YAML: the C event source (libyaml, from ruamel.yaml.clib or .clibz) against the pure parser
+#
+# The loader reads YAML with ruamel's C parser when it is installed, and with the pure-Python
+# parser otherwise or wherever the two could differ. Either way the tree and every finding must
+# be the same; these tests load each text both ways and compare everything.
+
+_HAS_C = source._c_parser() is not None
+needs_c = pytest.mark.skipif(not _HAS_C, reason="ruamel's C parser is not installed (ruamel.yaml[oldlibyaml])")
+
+
+@contextlib.contextmanager
+def pure_yaml():
+    """Load YAML as on a machine without the C parser."""
+    saved = source._c_parser_class
+    source._c_parser_class = False
+    try:
+        yield
+    finally:
+        source._c_parser_class = saved
+
+
+def tree(node: Node | None):
+    """Everything a node holds: kind, value and its type, span, pointer, style, tag; recursively."""
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        value = node.value
+        if isinstance(value, float) and math.isnan(value):
+            value = "NaN"  # nan != nan
+        return ("scalar", type(node.value).__name__, value, node.span, node.pointer, node.style, node.tag)
+    if isinstance(node, Sequence):
+        return ("seq", node.span, node.pointer, node.style, [tree(item) for item in node.items])
+    return ("map", node.span, node.pointer, node.style, [(tree(e.key), tree(e.value)) for e in node.entries])
+
+
+def loaded(data: str | bytes):
+    collector = Collector("f.yaml")
+    if isinstance(data, bytes):
+        doc = load_bytes(data, "f.yaml", collector)
+    else:
+        doc = load_text(data, "f.yaml", collector, "yaml")
+    return tree(doc.root), (doc.text, doc.bom, doc.newline, doc.format), collector.diagnostics
+
+
+def c_path_taken(text: str) -> bool:
+    """Whether the C parser's reading is used for `text` (else the pure parser's)."""
+    if source._NOT_FOR_C.search(text):
+        return False
+    try:
+        source._load_yaml_c(text, Collector("f"))
+    except source._Fallback:
+        return False
+    return True
+
+
+def assert_same_both_ways(data: str | bytes) -> None:
+    fast = loaded(data)
+    with pure_yaml():
+        pure = loaded(data)
+    assert fast[2] == pure[2]  # findings first: the most readable difference
+    assert fast == pure
+
+
+# A generator of YAML documents that exercises what the two parsers might read differently:
+# block and flow collections, every scalar style, comments, anchors, aliases and merge keys,
+# tags, non-ASCII text, multi-line scalars, empty values, document markers, CRLF and a BOM.
+# Most of what it writes is valid YAML; some is not (an alias before its anchor, a tab, a wrong
+# indentation), which must then give the same findings too.
+
+_WORDS = ["a", "lr", "name", "model_params", "héllo", "wörld", "日本語", "données", "😀", "x-y", "μ", "k1"]
+_KEYS = _WORDS + ["<<", '"quoted key"', "'single'", "1", "true", "~", '"a/b~c"', "key with spaces"]
+_PLAIN = [
+    "1", "-2", "3.5", "1e3", "1e-3", "0x1F", "0o17", "010", "yes", "No", "on", "OFF", "y", "null", "Null", "~",
+    "true", "False", ".inf", "-.Inf", ".nan", "2024-01-31", "2024-01-31 10:00:00", "1_000", "1:30", "0b101", "+7",
+    ".5", "hello world", "a:b", "a#b", "http://x.y/z?q=1&r=2", "-x", "?y", "é ü", "12abc", "a'b", 'say "hi"',
+    "99999999999999999999999", "1.0e+3", "x%y", "a@b", "!x",
+]
+_TAGS = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq", "!custom", "!", "!<tag:x>", "!!python/x"]
+_BLOCK_LINES = ["text", "é 😀 ü", "  more indented", "", "# not a comment", "a: b", "trailing  "]
+_DQ_ESCAPES = ["\\n", "\\t", "\\\\", '\\"', "\\/", "\\x41", "\\u00e9", "\\U0001F600", "\\e", "\\N", "\\_", "\\ ", "\\0"]
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\x85\u2028\u2029\ufeff")
+    | st.sampled_from(["\n", "'", '"', "#", ":", " ", "\\", "\t"]),
+    max_size=12,
+)
+
+
+@st.composite
+def _scalar(draw, indent: int, flow: bool) -> str:
+    """A scalar in some style; continuation lines indented past `indent`."""
+    kinds = ["plain", "plain", "word", "single", "double", "json", "empty"] + ([] if flow else ["multi"])
+    kind = draw(st.sampled_from(kinds))
+    pad = "\n" + " " * (indent + draw(st.integers(1, 3)))
+    if kind == "plain":
+        return draw(st.sampled_from(_PLAIN))
+    if kind == "word":
+        return draw(st.sampled_from(_WORDS))
+    if kind == "multi":  # a plain scalar over several lines
+        return draw(st.sampled_from(_WORDS)) + pad + draw(st.sampled_from(_PLAIN[:20]))
+    if kind == "single":
+        return "'" + draw(_TEXT).replace("'", "''").replace("\n", pad) + "'"
+    if kind == "double":
+        unescaped = _TEXT.map(lambda t: t.replace("\\", "").replace('"', ""))
+        parts = draw(st.lists(st.sampled_from(_DQ_ESCAPES) | unescaped, max_size=4))
+        return '"' + "".join(parts).replace("\n", pad) + '"'
+    if kind == "json":
+        return json.dumps(draw(_TEXT), ensure_ascii=draw(st.booleans()))
+    return ""
+
+
+@st.composite
+def _props(draw, anchors: list[str]) -> str:
+    """Node properties: nothing mostly, else an anchor and/or a tag."""
+    out = []
+    if draw(st.integers(0, 5)) == 0:
+        name = draw(st.sampled_from(["a", "b1", "base", "x-y", "é", "a.b"]))
+        anchors.append(name)
+        out.append("&" + name)
+    if draw(st.integers(0, 7)) == 0:
+        out.append(draw(st.sampled_from(_TAGS)))
+    if out and draw(st.booleans()):
+        out.reverse()
+    return " ".join(out) + " " if out else ""
+
+
+def _comment(draw) -> str:
+    return draw(st.sampled_from(["", "", "", " # note", "  # é 😀 : - [", " #"]))
+
+
+@st.composite
+def _flow(draw, depth: int, indent: int, anchors: list[str]) -> str:
+    items = []
+    is_map = draw(st.booleans())
+    for _ in range(draw(st.integers(0, 3))):
+        if depth > 0 and draw(st.integers(0, 3)) == 0:
+            value = draw(_flow(depth - 1, indent, anchors))
+        elif anchors and draw(st.integers(0, 6)) == 0:
+            value = "*" + draw(st.sampled_from(anchors))
+        else:
+            value = draw(_props(anchors)) + draw(_scalar(indent, flow=True))
+        if is_map or draw(st.integers(0, 5)) == 0:  # a single pair inside a sequence too
+            key = draw(st.sampled_from(_WORDS + ["<<", '"q k"', "'s k'", "1", "null"]))
+            value = f"{key}: {value}" if value or draw(st.booleans()) else key
+        items.append(value)
+    sep = draw(st.sampled_from([", ", ",", " , ", ",\n" + " " * (indent + 1)]))
+    trailing = draw(st.sampled_from(["", "", ","]))
+    body = sep.join(items) + (trailing if items else "")
+    space = draw(st.sampled_from(["", " "]))
+    return ("{" if is_map else "[") + space + body + space + ("}" if is_map else "]")
+
+
+@st.composite
+def _block_value(draw, depth: int, indent: int, anchors: list[str]) -> str:
+    """What follows `key:` or `-` at `indent`, through its last line break."""
+    choices = ["scalar"] * 4 + ["flow", "alias", "block"] + (["map", "seq", "seq"] if depth > 0 else [])
+    choice = draw(st.sampled_from(choices))
+    if choice == "alias" and anchors:
+        return " *" + draw(st.sampled_from(anchors)) + _comment(draw) + "\n"
+    if choice == "flow":
+        return " " + draw(_props(anchors)) + draw(_flow(min(depth, 2), indent, anchors)) + _comment(draw) + "\n"
+    if choice == "block":
+        header = draw(st.sampled_from(["|", ">"])) + draw(st.sampled_from(["", "-", "+"]))
+        step = draw(st.integers(1, 3))
+        if draw(st.integers(0, 4)) == 0:
+            header += str(step)
+        lines = draw(st.lists(st.sampled_from(_BLOCK_LINES), max_size=4))
+        body = "".join((" " * (indent + step) + line if line else "") + "\n" for line in lines)
+        blank = draw(st.sampled_from(["", "", "\n", " " * (indent + step) + "\n"]))
+        return " " + draw(_props(anchors)) + header + _comment(draw) + "\n" + body + blank
+    if choice in ("map", "seq"):
+        props = draw(_props(anchors))
+        head = (" " + props.rstrip() if props else "") + _comment(draw) + "\n"
+        step = draw(st.integers(1, 3)) if choice == "map" else draw(st.integers(0, 2))  # indentless sequences too
+        maker = _block_map if choice == "map" else _block_seq
+        return head + draw(maker(depth - 1, indent + step, anchors))
+    props = draw(_props(anchors))
+    value = props + draw(_scalar(indent, flow=False))
+    return (" " + value if value else "") + _comment(draw) + "\n"
+
+
+def _extra_line(draw, indent: int) -> str:
+    return draw(st.sampled_from(["", "", "", "", "\n", " " * indent + "# comment\n", "# at column 1\n", "   \n"]))
+
+
+@st.composite
+def _block_map(draw, depth: int, indent: int, anchors: list[str]) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 4))):
+        out.append(_extra_line(draw, indent))
+        key = draw(st.sampled_from(_KEYS))
+        if draw(st.integers(0, 12)) == 0:
+            key = "? " + key + "\n" + " " * indent  # an explicit key
+        out.append(" " * indent + key + ":" + draw(_block_value(depth, indent, anchors)))
+    return "".join(out)
+
+
+@st.composite
+def _block_seq(draw, depth: int, indent: int, anchors: list[str]) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 4))):
+        out.append(_extra_line(draw, indent))
+        if depth > 0 and draw(st.integers(0, 3)) == 0:  # "- a: 1" with the mapping's other keys below
+            inner = draw(_block_map(depth - 1, indent + 2, anchors)).lstrip("\n")
+            if inner.startswith(" " * (indent + 2)) and not inner.lstrip().startswith(("#", "?")):
+                out.append(" " * indent + "- " + inner[indent + 2 :])
+                continue
+        out.append(" " * indent + "-" + draw(_block_value(depth, indent, anchors)))
+    return "".join(out)
+
+
+@st.composite
+def yaml_documents(draw) -> str:
+    anchors: list[str] = []
+    root = draw(st.sampled_from(["map", "map", "map", "seq", "flow", "scalar"]))
+    if root == "map":
+        body = draw(_block_map(3, 0, anchors))
+    elif root == "seq":
+        body = draw(_block_seq(3, 0, anchors))
+    elif root == "flow":
+        body = draw(_flow(3, 0, anchors)) + "\n"
+    else:
+        body = draw(_scalar(0, flow=False)) + "\n"
+    start = draw(st.sampled_from(["", "", "", "---\n", "--- ", "# head\n---\n", "%YAML 1.2\n---\n"]))
+    if start == "--- " and root in ("map", "seq"):
+        start = "---\n"
+    end = draw(st.sampled_from(["", "", "", "...\n", "---\nsecond: doc\n", "---\n- x\n---\n"]))
+    text = start + body + end
+    if draw(st.integers(0, 3)) == 0:
+        text = text.replace("\n", "\r\n")
+    if draw(st.integers(0, 20)) == 0:
+        text = text.replace("\n", "\r")
+    if draw(st.integers(0, 5)) == 0:
+        text = "\ufeff" + text
+    if draw(st.integers(0, 3)) == 0:
+        text = text.rstrip("\r\n")
+    return text
+
+
+@needs_c
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(yaml_documents())
+def test_c_and_pure_parsers_give_the_same_tree_and_findings(text: str) -> None:
+    assert_same_both_ways(text)
+    assert_same_both_ways(text.encode("utf-8"))
+
+
+@needs_c
+@_ANY_SETTINGS
+@given(_YAMLISH | st.text())
+def test_c_and_pure_parsers_agree_on_any_text(text: str) -> None:
+    assert_same_both_ways(text)
+
+
+def _yaml_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    corpus = Path(os.environ.get("FTSPEC_CORPUS") or root.parent / "shared" / "corpus") / "nirs4all" / "pipelines"
+    found = sorted((root / "fixtures").rglob("*.y*ml"))
+    if corpus.is_dir():
+        found += sorted(corpus.rglob("*.y*ml"))
+    return [p for p in found if p.suffix in (".yaml", ".yml")]
+
+
+@needs_c
+@pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_c_and_pure_parsers_agree_on_yaml_files(path: Path) -> None:
+    assert_same_both_ways(path.read_bytes())
+
+
+@needs_c
+def test_c_parser_reads_the_usual_files() -> None:
+    """The fast path is not an empty promise: valid files without tabs, tags or directives take it."""
+    taken = {p.name: c_path_taken(p.read_text(encoding="utf-8-sig")) for p in _yaml_files()}
+    handed_over = ("tabs.yaml", "python_tag.yaml", "malformed_yaml.yaml", "alias_bomb.yaml", "multi_document.yaml")
+    usual = [name for name in taken if name not in handed_over]
+    assert usual and all(taken[name] for name in usual), taken
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n-\tb\n",  # libyaml takes the tab as a separator, ruamel refuses it
+        "a: |#x\n  b\n",  # libyaml reads '#x' as a comment, ruamel refuses it
+        "*a: 1\n",  # the alias is named 'a:' for ruamel, 'a' for libyaml
+        "a: !!!int 5\n",  # a tag ruamel reads differently
+        "!x &a 5\n",  # ruamel starts the node at the anchor, libyaml at the tag
+        "%YAML 1.2\n---\na: 1\n",  # a directive
+        "a: [1, 2\n",  # a syntax error: FT001 carries ruamel's message and position
+        "a: caf\u00e9\u2028b\n",  # a YAML 1.1 line break
+        "a: \ud800\n",  # a lone surrogate has no UTF-8 form
+        "[" * 300 + "]" * 300,  # a refusal
+    ],
+)
+def test_c_parser_hands_over_where_the_two_differ(text: str) -> None:
+    assert not c_path_taken(text)
+    assert_same_both_ways(text)
+
+
+@needs_c
+def test_c_parser_marks_count_characters_not_bytes() -> None:
+    text = "é: [ü, 😀]\n日本: {k: 'ß'}\n"
+    assert c_path_taken(text)
+    doc, diags = load(text, "yaml")
+    assert diags == []
+    assert pos(doc.root.get("é").items[1]) == (1, 8, 1, 9)  # columns count characters, not bytes
+    k = doc.root.get("日本").get("k")
+    assert (k.span.start, k.span.end, pos(k)) == (text.index("'ß'"), text.index("'ß'") + 3, (2, 9, 2, 12))
+    check_spans(doc)
+
+
+def test_yaml_loads_without_the_c_parser() -> None:
+    """A machine without ruamel.yaml.clib (or .clibz) loads YAML with the pure parser."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['_ruamel_yaml'] = sys.modules['_ruamel_yaml_clibz'] = None  # as if not installed\n"
+        "from ftspec.compiler import source\n"
+        "from ftspec.compiler.diagnostics import Collector\n"
+        "c = Collector('a.yaml')\n"
+        "doc = source.load_text('a: [1, yes]\\nb: &x é\\nc: *x\\n', 'a.yaml', c)\n"
+        "print(source._c_parser(), doc.root.get('a').items[1].value, [d.code for d in c.diagnostics])\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["None", "yes", "['FT014',", "'FT006']"]
+
+
+def test_pure_fallback_gives_the_pinned_results() -> None:
+    with pure_yaml():
+        doc, diags = load(YAML_DOC, "yaml")
+        assert diags == [] and pos(doc.root) == (2, 1, 17, 7)
+        doc, diags = load("a: 1\nb: c: d\n", "yaml")
+        assert where(diags[0]) == ("FT001", 2, 5, 2, 6)

@@ -11,7 +11,13 @@ cannot be read into a tree gets `root=None`.
 - YAML is read through ruamel.yaml's event stream (never its constructors, so no tag can build
   an object) and resolved with the YAML 1.2 core schema; plain scalars that a YAML 1.1 loader
   (PyYAML, as nirs4all used) would type differently are reported FT014. ruamel is imported only
-  when a YAML file is loaded.
+  when a YAML file is loaded. The events come from ruamel's C parser (libyaml, installed by
+  `ruamel.yaml[oldlibyaml]` or `[libyaml]`), some 25x faster than the pure-Python one, where the
+  two read the text alike: the C reading is dropped, and the text loaded again with the pure
+  parser, for text with tabs or YAML 1.1 line breaks, for a directive or a second document,
+  for a tag or name that libyaml delimits differently, and for any syntax error or refusal (so
+  FT001 quotes ruamel's own message and position). Without the C parser everything goes through the pure one. Both
+  ways give the same tree and findings; tests/test_source.py compares them.
 
 Spans: 0-based `start`/`end` character offsets into `SourceDocument.text` (BOM removed, end
 exclusive), 1-based line/column of the first character and of the position just after the last
@@ -35,6 +41,7 @@ import stat
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import partial
 from json import JSONDecodeError
 from json.decoder import scanstring
 from typing import Any, Callable, Literal
@@ -627,6 +634,10 @@ _Y11_TIMESTAMP = re.compile(
 _Y11_NULL = frozenset(("", "~", "null", "Null", "NULL"))
 # Plain scalars whose first character is not here are strings (or the same null/bool) in both.
 _Y11_FIRST = frozenset("yYnNoO-+.0123456789")
+# ... and of those that start with a letter here, only the YAML 1.1 booleans differ; of the
+# others, plain decimal ints (no leading zero) and floats without exponent read the same.
+_Y11_LETTERS = frozenset("yYnNoO")
+_SAME_IN_BOTH = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?\Z")
 
 
 def _yaml11_int(text: str) -> int | None:
@@ -740,6 +751,11 @@ def _key_string(value: Any) -> str:
 _PROPERTY = re.compile(r"!<[^>]*>|[!&][^ \t\r\n,\[\]{}]*")
 _SPACE_COMMENTS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")
 _TAB_PROBLEM = re.compile(r"'\\t'|\btabs?\b", re.I)
+# For the C parser's events: the tags and names it reads as the pure parser does
+_SIMPLE_TAG = re.compile(r"!(?:!([A-Za-z0-9_-]+)|([A-Za-z0-9_-]*))")
+_AFTER_NAME = frozenset(" \r\n,[]{}")
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+_BLOCK_LEADING_BLANK = re.compile(r"[|>][^\r\n]*(?:\r\n?|\n) *(?:[\r\n]|\Z)")
 
 
 class _Frame:
@@ -789,6 +805,8 @@ class _YamlBuilder:
         self.failed = False
         self.root: Node | None = None
         self.root_empty = False
+        self.fast = False
+        """The events come from the C parser (see `run`)."""
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -810,6 +828,30 @@ class _YamlBuilder:
                 tag_at = (i, m.end())
             i = _SPACE_COMMENTS.match(text, m.end()).end()
         return i, tag_at, anchor_at
+
+    def _check_name(self, indicator: str, name: str, at: int) -> None:
+        """C parser only: `&name` or `*name` at `at` ends where the pure parser ends it, else _Fallback."""
+        text = self.text
+        end = at + 1 + len(name)
+        if not (text.startswith(indicator + name, at) and (end >= len(text) or text[end] in _AFTER_NAME)):
+            raise _Fallback
+
+    def _check_props(self, anchor: str | None, tag: str | None, tag_at: tuple[int, int] | None, anchor_at: int) -> None:
+        """C parser only: raise _Fallback unless the anchor and tag are read as the pure parser reads them.
+
+        libyaml (YAML 1.1) ends names and tags at other characters than ruamel's YAML 1.2
+        scanner; a name followed by a space, a line break or a flow indicator, and a tag `!`,
+        `!name` or `!!name` (letters, digits, '-' and '_'), mean the same to both.
+        """
+        text = self.text
+        if anchor is not None:
+            if tag is not None:
+                raise _Fallback  # ruamel starts `!tag &anchor x` at the anchor, libyaml at the tag
+            self._check_name("&", anchor, anchor_at)
+        elif tag is not None:
+            m = _SIMPLE_TAG.fullmatch(text, *tag_at) if tag_at is not None else None
+            if m is None or tag != (_YAML_PREFIX + m[1] if m[1] else m[0]):
+                raise _Fallback
 
     def _child_pointer(self) -> str:
         stack = self.stack
@@ -904,7 +946,7 @@ class _YamlBuilder:
             text = " ".join(self.text[start:end].split())
             bad_type = "mapping" if type(node) is Mapping else "sequence"
             key = Scalar(text, node.span, "", "", None)
-        key.pointer = child_pointer(top.pointer, text)
+        key.pointer = child_pointer(top.pointer, text) if "~" in text or "/" in text else top.pointer + "/" + text
         top.key = key
         if bad_type is not None:
             self.collector.report(rules.NON_STRING_KEY, key, key=text, type=bad_type)
@@ -925,16 +967,34 @@ class _YamlBuilder:
         anchor_at = raw
         if anchor is not None or tag is not None:
             start, tag_at, anchor_at = self._props(raw)
+            if self.fast:
+                self._check_props(anchor, tag, tag_at, anchor_at)
             if start > end:
                 start = end
         style = ev.style or ""
         raw_value = ev.value
         if style == "|" or style == ">":
+            if self.fast and (
+                not self.stack or _BLOCK_HEADER_COMMENT.match(text, start) or _BLOCK_LEADING_BLANK.match(text, start)
+            ):
+                # '|#' is a comment to libyaml and an error to ruamel; ruamel refuses some blank
+                # first lines that libyaml accepts; a block scalar at the root may have unindented
+                # lines, which the two read differently.
+                raise _Fallback
             while end > start and text[end - 1] in " \t\r\n":
                 end -= 1
         elif start == end and style == "":
             start = end = self._empty_position(start)
-        pointer = self._child_pointer()
+        stack = self.stack
+        if not stack:
+            pointer = ""
+        else:  # self._child_pointer(), inline
+            top = stack[-1]
+            if top.is_map:
+                key = top.key
+                pointer = key.pointer if key is not None else top.pointer
+            else:
+                pointer = f"{top.pointer}/{len(top.items)}"
 
         tag_name = None
         check11 = False
@@ -949,7 +1009,10 @@ class _YamlBuilder:
                         reason="integer has too many digits",
                     )
                     value = raw_value
-                check11 = raw_value[:1] in _Y11_FIRST
+                c = raw_value[:1]
+                check11 = c in _Y11_FIRST and (
+                    raw_value in _Y11_BOOL if c in _Y11_LETTERS else _SAME_IN_BOTH.match(raw_value) is None
+                )
             else:
                 value = raw_value
         else:
@@ -968,7 +1031,7 @@ class _YamlBuilder:
                 self._report_tag(tag, tag_at, raw, pointer, "a scalar")
 
         node = Scalar(value, self.span(start, end), pointer, style, tag_name)
-        if not self.stack and raw_value == "" and style == "" and tag is None and anchor is None:
+        if not stack and raw_value == "" and style == "" and tag is None and anchor is None:
             self.root_empty = True
         self._attach(node, 1, 0, raw)
         if anchor is not None:
@@ -991,6 +1054,8 @@ class _YamlBuilder:
         anchor_at = raw
         if anchor is not None or tag is not None:
             start, tag_at, anchor_at = self._props(raw)
+            if self.fast:
+                self._check_props(anchor, tag, tag_at, anchor_at)
         frame = _Frame(is_map, self._child_pointer(), start, raw, bool(ev.flow_style))
         if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
             self._report_tag(tag, tag_at, raw, frame.pointer, "a mapping" if is_map else "a sequence")
@@ -1022,6 +1087,8 @@ class _YamlBuilder:
     def alias(self, ev: Any) -> None:
         name = ev.anchor
         raw = ev.start_mark.index
+        if self.fast:
+            self._check_name("*", name, raw)
         span = self.span(raw, ev.end_mark.index)
         pointer = self._child_pointer()
         found = self.anchors.get(name)
@@ -1099,8 +1166,13 @@ class _YamlBuilder:
 
     # -- driver ------------------------------------------------------------------------------
 
-    def run(self) -> Node | None:
-        from ruamel.yaml import YAML
+    def run(self, next_event: Callable[[], Any], fast: bool) -> Node | None:
+        """Build the tree from `next_event()` (an event, or None after the last one).
+
+        `fast`: the events come from the C parser, which stands in for the pure one only where
+        the two agree, so anything the pure parser may report differently (a syntax error, a
+        refusal, a directive) raises _Fallback instead of being reported.
+        """
         from ruamel.yaml.events import (
             AliasEvent,
             DocumentStartEvent,
@@ -1112,45 +1184,53 @@ class _YamlBuilder:
         )
 
         collector = self.collector
-        events = YAML(typ="safe", pure=True).parse(self.text)
+        self.fast = fast
+        scalar, start, end, alias = self.scalar, self.start, self.end, self.alias
         documents = 0
         second: Span | None = None
         try:
             while True:
                 try:
-                    ev = next(events)
-                except StopIteration:
-                    break
+                    ev = next_event()
                 except Exception as exc:  # ruamel raises many error types; none may escape
+                    if fast:
+                        raise _Fallback from None
                     if documents > 1:
                         collector.report(rules.MULTIPLE_DOCUMENTS, second, count=documents)
                     self._report_yaml_error(exc)
                     return None
+                if ev is None:
+                    break
                 cls = type(ev)
-                if documents > 1:
-                    # Later documents are parsed only to count them (and to find syntax errors).
-                    if cls is DocumentStartEvent:
-                        documents += 1
-                    continue
                 if cls is ScalarEvent:
-                    self.scalar(ev)
+                    if documents < 2:
+                        scalar(ev)
                 elif cls is MappingStartEvent:
-                    self.start(ev, True)
+                    if documents < 2:
+                        start(ev, True)
                 elif cls is SequenceStartEvent:
-                    self.start(ev, False)
+                    if documents < 2:
+                        start(ev, False)
                 elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                    self.end(ev)
+                    if documents < 2:
+                        end(ev)
                 elif cls is AliasEvent:
-                    self.alias(ev)
+                    if documents < 2:
+                        alias(ev)
                 elif cls is DocumentStartEvent:
+                    # Later documents are parsed only to count them (and to find syntax errors);
+                    # the C parser's events are checked only while they are built, so a second
+                    # document, like a directive, goes to the pure parser.
+                    if fast and (documents or ev.version is not None or ev.tags is not None):
+                        raise _Fallback
                     documents += 1
                     if documents == 2:
                         second = self.span(ev.start_mark.index, ev.end_mark.index)
         except _Stop as stop:
+            if fast:
+                raise _Fallback from None
             _report_stop(stop, self.text, self.span, collector, "YAML")
             return None
-        finally:
-            events.close()
         if documents > 1:
             collector.report(rules.MULTIPLE_DOCUMENTS, second, count=documents)
         if documents == 0 or self.root_empty:
@@ -1204,5 +1284,64 @@ def _repoint(node: Node, pointer: str) -> None:
             _repoint(entry.value, sub)
 
 
+class _Fallback(Exception):
+    """The C event source cannot stand in for the pure parser on this input."""
+
+
+# Characters that libyaml (YAML 1.1) and ruamel's pure parser (YAML 1.2) treat differently:
+# tabs (libyaml accepts some as separation where ruamel refuses them), the YAML 1.1 line breaks
+# NEL, LS and PS, and a byte-order mark inside the text.
+_NOT_FOR_C = re.compile("[\t\x85\u2028\u2029\ufeff]")
+
+_c_parser_class: Any = None
+"""The C parser class once looked up; False when there is none."""
+
+
+def _c_parser() -> Any:
+    """ruamel's C parser (libyaml, from ruamel.yaml.clib or ruamel.yaml.clibz), or None."""
+    global _c_parser_class
+    if _c_parser_class is None:
+        _c_parser_class = False
+        for name in ("_ruamel_yaml", "_ruamel_yaml_clibz"):
+            try:
+                _c_parser_class = __import__(name).CParser
+                break
+            except (ImportError, AttributeError):
+                continue
+    return _c_parser_class or None
+
+
 def _load_yaml(text: str, collector: Collector) -> Node | None:
-    return _YamlBuilder(text, collector).run()
+    """Load YAML with the C parser when it is there and agrees with the pure one, else the pure one.
+
+    Both give the same tree and findings (a differential test holds them to it): the C parser
+    is used only for text without the characters the two read differently, and a document it
+    cannot build cleanly (a syntax error, a refusal, a directive) is loaded again by the pure
+    parser, whose messages and positions the FT001 findings use.
+    """
+    if _c_parser() is not None and _NOT_FOR_C.search(text) is None:
+        mark = len(collector.diagnostics)
+        try:
+            return _load_yaml_c(text, collector)
+        except _Fallback:
+            del collector.diagnostics[mark:]
+    return _load_yaml_pure(text, collector)
+
+
+def _load_yaml_c(text: str, collector: Collector) -> Node | None:
+    """The C parser's reading; raises _Fallback where it may differ from the pure parser's."""
+    try:
+        parser = _c_parser()(text)
+    except Exception:  # e.g. a lone surrogate, which has no UTF-8 form
+        raise _Fallback from None
+    return _YamlBuilder(text, collector).run(parser.get_event, True)
+
+
+def _load_yaml_pure(text: str, collector: Collector) -> Node | None:
+    from ruamel.yaml import YAML
+
+    events = YAML(typ="safe", pure=True).parse(text)
+    try:
+        return _YamlBuilder(text, collector).run(partial(next, events, None), False)
+    finally:
+        events.close()
