@@ -132,7 +132,7 @@ def test_fixture_phases_and_force_params():
 def test_phases_run_in_order_with_their_samplers_and_counts(monkeypatch):
     import sys
 
-    mod = sys.modules["ftspec.runtime.optimize"]  # the package's `optimize` attribute is the function
+    mod = sys.modules["ftspec.runtime.engine"]
 
     log = []
 

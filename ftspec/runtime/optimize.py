@@ -1,18 +1,10 @@
 """Run one IR study on Optuna with a plain-callable objective.
 
-`optimize(study_ir, objective)` where `objective(model_params, train_params, split) -> float`:
+`optimize(study_ir, objective)` where `objective(model_params, train_params, split) -> float`.
+How many trials run and when the study stops (storage, resume, forced trials, phases, `n_trials`,
+timeout, failure policy) is `ftspec.runtime.engine`'s; this module is what one trial computes and
+what the report says:
 
-- the Optuna study gets the IR's direction, sampler (built with the IR's options and seed), pruner
-  (`none` is a real NopPruner), and storage / study name (in memory when `storage` is null);
-  `resume` loads an existing study of that name;
-- `force_params` are enqueued first (model names as is, train names as `"train:" + name`), only
-  when the study has no trial yet (a resumed study does not enqueue them again);
-- phases run in order on the one study, each with its own sampler and trial count (no phases: the
-  study's sampler for all `n_trials`);
-- `n_trials` is the study's total of finished trials (COMPLETE + PRUNED + FAIL): trials already in
-  a resumed study count, and each phase runs only what is left of it. In one process (any n_jobs)
-  the study ends at exactly `n_trials`; a callback also stops the study once the total is reached,
-  which bounds the overshoot of several processes sharing a storage to the trials already running;
 - a trial whose objective raises is recorded as FAIL with the exception's type and message (user
   attribute `ftspec:failure`), never as a score; a NaN or non-numeric return is a failure too;
 - the failure policy stops the study with `StudyFailed` (carrying the `Report`) after
@@ -20,8 +12,7 @@
   `max_failure_ratio` (checked after every finished trial, over the whole study);
 - a study with no completed trial (every trial failed or was pruned, or none ran) is a
   `StudyFailed` error, not a result;
-- `timeout_seconds` is one deadline over all phases (no new trial starts after it); a study that
-  stops before `n_trials` is reported `partial` with its `stop_reason`.
+- a study that stops before `n_trials` is reported `partial` with its `stop_reason`.
 
 `split` is a placeholder: it is passed as is (default None) as the objective's third argument;
 data splitting and estimator adapters are not implemented here.
@@ -31,21 +22,19 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 import optuna
 from optuna.trial import TrialState
 
-from ftspec.ir import Phase, Study
-from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler
-from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
+from ftspec.ir import Study
+from ftspec.runtime.engine import FINISHED, open_study, run
+from ftspec.runtime.space import flat_from_optuna, nest, suggest_flat
 
 __all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR"]
 
 FAILURE_ATTR = "ftspec:failure"
-_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 Objective = Callable[[dict, dict, Any], float]
 
@@ -122,51 +111,6 @@ def _check_value(value: Any) -> float:
     return result
 
 
-def _storage(study: Study, storage: Any) -> Any:
-    if storage is not None:
-        return storage
-    if study.storage is None:
-        return None
-    url = study.storage.url
-    if url.startswith("journal:///"):
-        from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
-
-        return JournalStorage(JournalFileBackend(url[len("journal://") :]))
-    return url
-
-
-def _finished(ostudy: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-    return ostudy.get_trials(deepcopy=False, states=_FINISHED)
-
-
-class _Policy:
-    """Callback: failure policy, and stop at the study's total (for workers sharing a storage)."""
-
-    def __init__(self, study: Study) -> None:
-        self.study = study
-        self.violation: str | None = None
-
-    def __call__(self, ostudy: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        finished = sorted(_finished(ostudy), key=lambda t: t.number)
-        policy = self.study.failure_policy
-        n_failed = sum(t.state == TrialState.FAIL for t in finished)
-        run = 0
-        for t in reversed(finished):
-            if t.state != TrialState.FAIL:
-                break
-            run += 1
-        if policy.max_consecutive_failures is not None and run >= policy.max_consecutive_failures:
-            self.violation = f"{run} consecutive failed trials (max_consecutive_failures={policy.max_consecutive_failures})"
-        elif policy.max_failure_ratio is not None and finished and n_failed / len(finished) > policy.max_failure_ratio:
-            self.violation = (
-                f"{n_failed} of {len(finished)} finished trials failed, ratio {n_failed / len(finished):.3g} > "
-                f"max_failure_ratio={policy.max_failure_ratio}"
-            )
-        if self.violation is not None or len(finished) >= self.study.n_trials:
-            ostudy.stop()
-
-
 def _record(study: Study, t: optuna.trial.FrozenTrial) -> TrialRecord:
     model, train = flat_from_optuna(study, t.params)
     failure = t.user_attrs.get(FAILURE_ATTR)
@@ -185,7 +129,7 @@ def _record(study: Study, t: optuna.trial.FrozenTrial) -> TrialRecord:
 
 def _report(study: Study, ostudy: optuna.Study, stop_reason: str) -> Report:
     trials = sorted(ostudy.get_trials(deepcopy=False), key=lambda t: t.number)
-    by_state = {s: sum(t.state == s for t in trials) for s in _FINISHED}
+    by_state = {s: sum(t.state == s for t in trials) for s in FINISHED}
     n_finished = sum(by_state.values())
     report = Report(
         study_id=study.id,
@@ -223,23 +167,7 @@ def optimize(
     overrides the IR's. Returns the `Report`; raises `StudyFailed` (with `.report`) when the
     failure policy stops the study or no trial completed.
     """
-    if study.phases and sum(p.n_trials for p in study.phases) != study.n_trials:
-        raise RuntimeSpecError(
-            f"study {study.id!r}: the phases' n_trials sum to {sum(p.n_trials for p in study.phases)}, not n_trials={study.n_trials}"
-        )
-    ir_storage = study.storage
-    name = study_name if study_name is not None else (ir_storage.study_name if ir_storage is not None else None)
-    ostudy = optuna.create_study(
-        storage=_storage(study, storage),
-        study_name=name,
-        direction=study.direction,
-        sampler=build_sampler(study.sampler, study.space, study.seed),
-        pruner=build_pruner(study.pruner),
-        load_if_exists=bool(ir_storage is not None and ir_storage.resume),
-    )
-    if not ostudy.get_trials(deepcopy=False):
-        for forced in study.force_params:
-            ostudy.enqueue_trial(expand_forced(study, forced.model, forced.train))
+    ostudy = open_study(study, storage=storage, study_name=study_name)
 
     def run_trial(trial: optuna.Trial) -> float:
         try:
@@ -252,45 +180,10 @@ def optimize(
             trial.set_user_attr(FAILURE_ATTR, {"type": type(exc).__name__, "message": str(exc)})
             raise
 
-    phases = list(study.phases) or [Phase(n_trials=study.n_trials, sampler=study.sampler)]
-    deadline = None if study.timeout_seconds is None else time.monotonic() + study.timeout_seconds
-    policy = _Policy(study)
-    stop_reason = "n_trials"
-    end = 0
-    for phase in phases:
-        end += phase.n_trials
-        done = len(_finished(ostudy))
-        if done >= end:
-            continue
-        timeout = None
-        if deadline is not None:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                stop_reason = "timeout"
-                break
-        ostudy.sampler = build_sampler(phase.sampler, study.space, study.seed)
-        ostudy.optimize(
-            run_trial,
-            n_trials=end - done,
-            timeout=timeout,
-            n_jobs=study.n_jobs if n_jobs is None else n_jobs,
-            catch=(Exception,),
-            callbacks=[policy],
-        )
-        if policy.violation is not None:
-            stop_reason = "failure_policy"
-            break
-        if len(_finished(ostudy)) < end:
-            if deadline is not None and time.monotonic() >= deadline:
-                stop_reason = "timeout"
-            elif isinstance(ostudy.sampler, (optuna.samplers.GridSampler, optuna.samplers.BruteForceSampler)):
-                stop_reason = "sampler_exhausted"
-            else:
-                stop_reason = "stopped"
-            break
-    report = _report(study, ostudy, stop_reason)
-    if policy.violation is not None:
-        raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {policy.violation}", report)
+    outcome = run(study, ostudy, run_trial, n_jobs=n_jobs)
+    report = _report(study, ostudy, outcome.stop_reason)
+    if outcome.violation is not None:
+        raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {outcome.violation}", report)
     if report.n_complete == 0:
         what = "every trial failed" if report.n_failed == report.n_finished and report.n_finished else "no trial completed"
         raise StudyFailed(
