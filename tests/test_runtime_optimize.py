@@ -15,6 +15,7 @@ import ftspec.runtime  # noqa: E402
 from ftspec.runtime import optimize as optimize_fn  # noqa: E402
 from ftspec.runtime.build import build_sampler  # noqa: E402
 from ftspec.runtime.optimize import FAILURE_ATTR, Report, StudyFailed  # noqa: E402
+from ftspec.ir import IR_VERSION  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,9 +58,10 @@ def _study(**overrides):
         "fixed": {"model": {"inner": {"k": 1}, "alpha": 0.5}, "train": {"epochs": 3}},
         "force_params": [],
         "phases": [],
+        "pipeline": None,
     }
     study.update(overrides)
-    return load_ir({"ir_version": 1, "studies": [study]}).studies[0]
+    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
 
 
 def quadratic(model, train, split):
@@ -287,8 +289,12 @@ def test_report_to_dict_is_json():
     assert set(data) == {
         "study_id", "study_name", "direction", "n_trials", "n_finished", "n_complete", "n_pruned", "n_failed", "partial",
         "stop_reason", "trials", "best_number", "best_value", "best_model_params", "best_train_params",
+        "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "versions", "ir",
     }
-    assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds"}
+    assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds",
+                                      "fold_scores", "intermediate"}
+    # No data: the callable gets the raw split once per trial, so its value is the one "fold" score.
+    assert data["trials"][0]["fold_scores"] == [data["trials"][0]["value"]] and data["splits"] == [] and data["final"] is None
     assert isinstance(data["best_model_params"]["h"], list) and data["best_model_params"]["inner"] == {"k": 1}
     assert math.isclose(data["best_value"], min(sum(t["model_params"]["h"]) for t in data["trials"]))
 

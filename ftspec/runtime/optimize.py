@@ -1,40 +1,69 @@
-"""Run one IR study on Optuna with a plain-callable objective.
+"""Run one IR study on Optuna: what each trial computes, and what the report says.
 
-`optimize(study_ir, objective)` where `objective(model_params, train_params, split) -> float`.
+`optimize(study_ir, objective, data=None, ...)` where `objective` is an adapter
+(`ftspec.runtime.adapters`) or a plain callable `f(model_params, train_params, split) -> float`.
 How many trials run and when the study stops (storage, resume, forced trials, phases, `n_trials`,
-timeout, failure policy) is `ftspec.runtime.engine`'s; this module is what one trial computes and
-what the report says:
+timeout, failure policy) is `ftspec.runtime.engine`'s.
 
-- a trial whose objective raises is recorded as FAIL with the exception's type and message (user
-  attribute `ftspec:failure`), never as a score; a NaN or non-numeric return is a failure too;
-- the failure policy stops the study with `StudyFailed` (carrying the `Report`) after
-  `max_consecutive_failures` failures in a row, or when failed / finished trials exceeds
-  `max_failure_ratio` (checked after every finished trial, over the whole study);
-- a study with no completed trial (every trial failed or was pruned, or none ran) is a
-  `StudyFailed` error, not a result;
-- a study that stops before `n_trials` is reported `partial` with its `stop_reason`.
+Splits (what a trial is scored on):
 
-`split` is a placeholder: it is passed as is (default None) as the objective's third argument;
-data splitting and estimator adapters are not implemented here.
+- no data and no folds (plain callable only): the callable is called once per trial with `split`
+  as given (default None), whatever the approach;
+- `single`: one holdout of the data, `study.validation.holdout_fraction` of the rows held out with
+  its seed (`ShuffleSplit`, or `GroupShuffleSplit` when the data has groups); `folds` are refused;
+- `grouped` / `individual`: the folds given (`folds=[(train_idx, valid_idx), ...]` or a splitter
+  object), else the pipeline's splitter step (class allowlisted, built with its params, given the
+  groups), else a clear error before any trial.
+
+A trial's value is its fold scores aggregated by `eval_mode` (`aggregate`): `mean`, `median`,
+`best` (the best fold: min when minimising, max when maximising) and `robust_best` (the worst
+fold: max when minimising, min when maximising — the score the params reach on every fold).
+`individual` runs one Optuna study per fold (name suffixed `:fold<k>`), each trial scored on its
+fold only; the report lists one sub-report per fold in `folds`.
+
+Failures: a trial whose objective raises is recorded as FAIL with the exception's type and
+message (user attribute `ftspec:failure`), never as a score; a NaN or non-numeric value is a
+failure too. The failure policy, or a study with no completed trial, raises `StudyFailed`
+(carrying the `Report`).
+
+Final fit: after the study, the adapter refits on the whole data with the best trial's nested
+params (model and train); the report's `final` shows the model step's `get_params()`. For
+`individual`, each fold's sub-report has its own final fit (whole data, that fold's best params).
+A plain callable has no final fit.
+
+Warm start (`warm_start=Report | dict | path to a report JSON`): the previous report's best trial
+(`warm_start_trials="best"`), or every complete trial best first (`"complete"`), and those of its
+folds, are enqueued after the IR's `force_params` and before sampling (`skip_if_exists`, so a
+resumed study does not run them twice).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+import platform
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from ftspec.ir import Study
+import ftspec
+from ftspec.ir import Study, ir_to_dict
+from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES, Adapter, CallableAdapter, TrialContext, build_splitter, jsonable
+from ftspec.runtime.build import RuntimeSpecError
+from ftspec.runtime.data import Dataset, Split, as_dataset, default_dataset, folds_from, holdout_split
 from ftspec.runtime.engine import FINISHED, open_study, run
-from ftspec.runtime.space import flat_from_optuna, nest, suggest_flat
+from ftspec.runtime.metrics import aggregate, get_metric
+from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
-__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR"]
+__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR", "FOLDS_ATTR", "warm_start_params", "versions"]
 
 FAILURE_ATTR = "ftspec:failure"
+FOLDS_ATTR = "ftspec:fold_scores"
 
 Objective = Callable[[dict, dict, Any], float]
 
@@ -51,20 +80,25 @@ class TrialRecord:
     train_params: dict[str, Any]
     """Sampled train values by IR (flattened) name."""
     value: float | None
+    """The aggregate of `fold_scores` (COMPLETE trials only)."""
     failure: dict[str, str] | None
     """`{type, message}` of the exception for a failed trial, else None."""
     duration_seconds: float | None
+    fold_scores: list[float] | None = None
+    """The metric on each split, in split order (last reported step for a pruned trial; None if unknown)."""
+    intermediate: list[list[float]] = field(default_factory=list)
+    """`[step, value]` pairs reported with `trial.report` (incremental adapter), by step."""
 
 
 @dataclass
 class Report:
-    """What a study did: every trial, counts, the best trial and its nested parameters."""
+    """What a study did: every trial, counts, the best trial, the final fit, and what produced them."""
 
     study_id: str
     study_name: str
     direction: str
     n_trials: int
-    """The study's target of finished trials."""
+    """The study's target of finished trials (for `individual`: per fold, times the folds)."""
     n_finished: int
     n_complete: int
     n_pruned: int
@@ -80,10 +114,31 @@ class Report:
     """Nested model parameters of the best trial, fixed values merged."""
     best_train_params: dict[str, Any] | None = None
     """Nested train parameters of the best trial, fixed values merged."""
+    metric: str = ""
+    approach: str = ""
+    eval_mode: str = ""
+    best_fold_scores: list[float] | None = None
+    splits: list[dict[str, int]] = field(default_factory=list)
+    """`{fold, n_train, n_valid}` of each split the trials were scored on (empty without data)."""
+    dataset: dict[str, Any] | None = None
+    """`Dataset.summary()` of the data (None without data)."""
+    final: dict[str, Any] | None = None
+    """`FinalFit.to_dict()`: class path, effective `get_params()`, train params, rows; None if no final fit."""
+    folds: list["Report"] = field(default_factory=list)
+    """`individual`: one sub-report per fold (own trials, best and final fit); empty otherwise."""
+    versions: dict[str, str] | None = None
+    ir: dict[str, Any] | None = None
+    """The study's IR (`ir_to_dict`)."""
+    final_estimator: Any = field(default=None, repr=False, compare=False)
+    """The fitted final estimator (not serialised)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict (tuples become lists)."""
-        return _jsonable(asdict(self))  # type: ignore[no-any-return]
+        """A JSON-able dict (tuples become lists, non-finite floats strings; no `final_estimator`)."""
+        plain = replace(self, final_estimator=None, folds=[])
+        out = asdict(plain)
+        del out["final_estimator"]
+        out["folds"] = [f.to_dict() for f in self.folds]
+        return jsonable(out)  # type: ignore[no-any-return]
 
 
 class StudyFailed(RuntimeError):
@@ -94,12 +149,12 @@ class StudyFailed(RuntimeError):
         self.report = report
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+def versions() -> dict[str, str]:
+    """Versions of what ran the study."""
+    import sklearn
+
+    return {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": sklearn.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
 
 
 def _check_value(value: Any) -> float:
@@ -116,6 +171,7 @@ def _record(study: Study, t: optuna.trial.FrozenTrial) -> TrialRecord:
     failure = t.user_attrs.get(FAILURE_ATTR)
     if t.state == TrialState.FAIL and failure is None:
         failure = {"type": "Unknown", "message": "the trial failed outside the objective"}
+    folds = t.user_attrs.get(FOLDS_ATTR)
     return TrialRecord(
         number=t.number,
         state=t.state.name,
@@ -124,10 +180,16 @@ def _record(study: Study, t: optuna.trial.FrozenTrial) -> TrialRecord:
         value=t.value if t.state == TrialState.COMPLETE else None,
         failure=dict(failure) if failure is not None else None,
         duration_seconds=t.duration.total_seconds() if t.duration is not None else None,
+        fold_scores=list(folds) if folds is not None else None,
+        intermediate=[[step, value] for step, value in sorted(t.intermediate_values.items())],
     )
 
 
-def _report(study: Study, ostudy: optuna.Study, stop_reason: str) -> Report:
+def _split_summary(splits: Sequence[Any]) -> list[dict[str, int]]:
+    return [{"fold": s.index, "n_train": int(len(s.train)), "n_valid": int(len(s.valid))} for s in splits if isinstance(s, Split)]
+
+
+def _report(study: Study, ostudy: optuna.Study, stop_reason: str, splits: Sequence[Any]) -> Report:
     trials = sorted(ostudy.get_trials(deepcopy=False), key=lambda t: t.number)
     by_state = {s: sum(t.state == s for t in trials) for s in FINISHED}
     n_finished = sum(by_state.values())
@@ -143,45 +205,114 @@ def _report(study: Study, ostudy: optuna.Study, stop_reason: str) -> Report:
         partial=n_finished < study.n_trials,
         stop_reason=stop_reason,
         trials=[_record(study, t) for t in trials],
+        metric=study.metric,
+        approach=study.approach,
+        eval_mode=study.eval_mode,
+        splits=_split_summary(splits),
     )
     if report.n_complete:
         best = ostudy.best_trial
         report.best_number = best.number
         report.best_value = best.value
+        report.best_fold_scores = report.trials[[t.number for t in report.trials].index(best.number)].fold_scores
         report.best_model_params, report.best_train_params = nest(study, *flat_from_optuna(study, best.params))
     return report
 
 
-def optimize(
-    study: Study,
-    objective: Objective,
-    *,
-    split: Any = None,
-    storage: Any = None,
-    study_name: str | None = None,
-    n_jobs: int | None = None,
-) -> Report:
-    """Run `study` (one IR study) with `objective(model_params, train_params, split) -> float`.
+def _load_report(source: Any) -> dict[str, Any]:
+    if isinstance(source, Report):
+        return source.to_dict()
+    if isinstance(source, dict):
+        return source
+    if isinstance(source, (str, Path)):
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RuntimeSpecError(f"warm start: cannot read {source}: {exc.strerror or exc}") from None
+        except json.JSONDecodeError as exc:
+            raise RuntimeSpecError(f"warm start: {source} is not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise RuntimeSpecError(f"warm start: {source} is not a report (a JSON object)")
+        return data
+    raise RuntimeSpecError(f"warm start must be a Report, a dict or a path, not {type(source).__name__}")
 
-    `storage` (an Optuna storage or URL) and `study_name` override the IR's `storage`; `n_jobs`
-    overrides the IR's. Returns the `Report`; raises `StudyFailed` (with `.report`) when the
-    failure policy stops the study or no trial completed.
-    """
-    ostudy = open_study(study, storage=storage, study_name=study_name)
+
+def warm_start_params(source: Any, trials: str = "best") -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The `(model, train)` flat params to enqueue from a previous report (and its folds), in order, deduplicated."""
+    if trials not in ("best", "complete"):
+        raise RuntimeSpecError(f"warm_start_trials must be 'best' or 'complete', not {trials!r}")
+    root = _load_report(source)
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for report in [root, *(root.get("folds") or [])]:
+        records = [t for t in report.get("trials") or [] if isinstance(t, dict) and t.get("state") == "COMPLETE"]
+        if trials == "best":
+            records = [t for t in records if t.get("number") == report.get("best_number")]
+        else:
+            records.sort(key=lambda t: t["value"], reverse=report.get("direction") == "maximize")
+        for t in records:
+            pair = (dict(t.get("model_params") or {}), dict(t.get("train_params") or {}))
+            if pair not in out:
+                out.append(pair)
+    return out
+
+
+def _splits(study: Study, data: Dataset | None, folds: Any, split: Any, allow_modules: Iterable[str]) -> list[Any]:
+    if data is None and folds is None:
+        return [split]
+    if study.approach == "single":
+        if folds is not None:
+            raise RuntimeSpecError(f"study {study.id!r}: approach 'single' scores on a holdout from its validation; folds are for 'grouped' or 'individual'")
+        if data is None:
+            raise RuntimeSpecError(f"study {study.id!r}: approach 'single' needs data to hold out")
+        if study.validation is None:
+            raise RuntimeSpecError(f"study {study.id!r}: approach 'single' needs validation (holdout_fraction, seed)")
+        return [holdout_split(data, study.validation.holdout_fraction, study.validation.seed)]
+    if folds is None:
+        pipeline = getattr(study, "pipeline", None)
+        step = getattr(pipeline, "splitter", None)
+        if step is None:
+            raise RuntimeSpecError(
+                f"study {study.id!r}: approach {study.approach!r} scores on folds, but there are none: "
+                "give folds=[(train_idx, valid_idx), ...] (or a splitter), or put a splitter step in the pipeline"
+            )
+        folds = build_splitter(step, allow_modules)
+    return folds_from(folds, data)
+
+
+def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callable[[Sequence[float]], float]) -> Callable[[optuna.Trial], float]:
+    metric = get_metric(study.metric)
 
     def run_trial(trial: optuna.Trial) -> float:
+        ctx = TrialContext(metric, agg, trial)
         try:
             flat_model, flat_train = suggest_flat(trial, study)
             model, train = nest(study, flat_model, flat_train)
-            return _check_value(objective(model, train, split))
+            scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
+            if len(scores) != len(splits):
+                raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
+            trial.set_user_attr(FOLDS_ATTR, scores)
+            return _check_value(agg(scores))
         except optuna.TrialPruned:
+            if ctx.steps:
+                trial.set_user_attr(FOLDS_ATTR, ctx.steps[-1])
             raise
         except BaseException as exc:
             trial.set_user_attr(FAILURE_ATTR, {"type": type(exc).__name__, "message": str(exc)})
             raise
 
-    outcome = run(study, ostudy, run_trial, n_jobs=n_jobs)
-    report = _report(study, ostudy, outcome.stop_reason)
+    return run_trial
+
+
+def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Dataset | None, *, storage: Any, study_name: str | None,
+               n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool) -> Report:
+    ostudy = open_study(study, storage=storage, study_name=study_name)
+    for model, train in warm:
+        ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
+    agg = aggregate(study.eval_mode, study.direction)
+    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs)
+    report = _report(study, ostudy, outcome.stop_reason, splits)
+    if data is not None:
+        report.dataset = data.summary()
     if outcome.violation is not None:
         raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {outcome.violation}", report)
     if report.n_complete == 0:
@@ -190,4 +321,86 @@ def optimize(
             f"study {study.id!r}: {what} ({report.n_failed} failed, {report.n_pruned} pruned of {report.n_finished} finished)",
             report,
         )
+    if final_fit and data is not None:
+        assert report.best_model_params is not None and report.best_train_params is not None
+        try:
+            fitted = adapter.fit_final(report.best_model_params, report.best_train_params, data)
+        except Exception as exc:
+            raise StudyFailed(f"study {study.id!r}: the final fit with the best params failed: {type(exc).__name__}: {exc}", report) from exc
+        if fitted is not None:
+            report.final = fitted.to_dict()
+            report.final_estimator = fitted.estimator
+    return report
+
+
+def _combine(study: Study, name: str, folds: list[Report]) -> Report:
+    reasons = [f.stop_reason for f in folds if f.stop_reason != "n_trials"]
+    return Report(
+        study_id=study.id, study_name=name, direction=study.direction, n_trials=study.n_trials * len(folds),
+        n_finished=sum(f.n_finished for f in folds), n_complete=sum(f.n_complete for f in folds),
+        n_pruned=sum(f.n_pruned for f in folds), n_failed=sum(f.n_failed for f in folds),
+        partial=any(f.partial for f in folds), stop_reason=reasons[0] if reasons else "n_trials",
+        metric=study.metric, approach=study.approach, eval_mode=study.eval_mode,
+        splits=[s for f in folds for s in f.splits], dataset=folds[0].dataset if folds else None, folds=folds,
+    )
+
+
+def optimize(
+    study: Study,
+    objective: Adapter | Objective,
+    data: Dataset | tuple | None = None,
+    *,
+    folds: Any = None,
+    split: Any = None,
+    storage: Any = None,
+    study_name: str | None = None,
+    n_jobs: int | None = None,
+    warm_start: Any = None,
+    warm_start_trials: str = "best",
+    allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES,
+    final_fit: bool = True,
+) -> Report:
+    """Run `study` (one IR study) with `objective` on `data`; see the module docstring.
+
+    `objective`: an `Adapter`, or `f(model_params, train_params, split) -> float`. `data`: a
+    `Dataset` or `(X, y[, groups])`; an sklearn adapter without data runs on the embedded default
+    dataset of the metric's task. `folds`: `[(train_idx, valid_idx), ...]` or a splitter.
+    `split`: what a callable gets when there is neither data nor folds. `storage` (an Optuna
+    storage or URL) and `study_name` override the IR's `storage`; `n_jobs` overrides the IR's.
+    `allow_modules`: module prefixes a pipeline splitter class may come from. Returns the `Report`;
+    raises `StudyFailed` (with `.report`) when the failure policy stops the study, no trial
+    completed, or the final fit failed; `RuntimeSpecError` / `DataError` before any trial for what
+    cannot run.
+    """
+    adapter = objective if isinstance(objective, Adapter) else CallableAdapter(objective)
+    metric = get_metric(study.metric)
+    dataset: Dataset | None = None
+    if data is not None:
+        dataset = as_dataset(data, metric.task)
+    elif adapter.needs_data:
+        dataset = default_dataset(metric.task)
+    splits = _splits(study, dataset, folds, split, allow_modules)
+    adapter.check(study, dataset)
+    warm = warm_start_params(warm_start, warm_start_trials) if warm_start is not None else []
+    ir = jsonable(ir_to_dict(study))
+    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit)
+    if study.approach == "individual" and isinstance(splits[0], Split):
+        base = study_name if study_name is not None else (study.storage.study_name if study.storage is not None else None)
+        done: list[Report] = []
+        for s in splits:
+            name = f"{base}:fold{s.index}" if base is not None else None
+            try:
+                done.append(_one_study(study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
+            except StudyFailed as exc:
+                report = _combine(study, base or study.id, [*done, exc.report])
+                report.versions, report.ir = versions(), ir
+                raise StudyFailed(f"fold {s.index}: {exc}", report) from exc
+        report = _combine(study, base or study.id, done)
+    else:
+        try:
+            report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
+        except StudyFailed as exc:
+            exc.report.versions, exc.report.ir = versions(), ir
+            raise
+    report.versions, report.ir = versions(), ir
     return report

@@ -1,0 +1,483 @@
+"""Objective adapters: what one trial computes on its folds, and the final fit.
+
+An adapter gets a trial's nested `(model_params, train_params)` and the trial's splits, and returns
+one metric value per split (`scores`); `optimize` aggregates them by the study's `eval_mode`.
+
+- `CallableAdapter(f)`: `f(model_params, train_params, split) -> float` for any framework; called
+  once per split (with `split=None` semantics kept when there is no data, see `optimize`).
+- `SklearnAdapter(model, params, transforms=..., y_processing=...)`: a scikit-learn estimator
+  built from a class path and fixed params. Transformer steps come before the model in a
+  `sklearn.pipeline.Pipeline` (steps `transform0`, `transform1`, ..., `model`); `y_processing`
+  wraps it in `sklearn.compose.TransformedTargetRegressor`, whose `predict` inverse-transforms, so
+  predictions are scored in the original y units. Model params: the step's params, overridden by
+  the study's fixed and sampled model values. Train params: every one is passed to `fit` as a
+  keyword (routed to the model step as `model__name` in a Pipeline); names the estimator's `fit`
+  does not accept are refused up front.
+- `IncrementalAdapter`: the same estimator trained in steps: train param `epochs` (required) is the
+  number of `partial_fit` passes, every other train param goes to each `partial_fit` call.
+  Transformers are fitted once per fold on the fold's training rows, and the y transformer too.
+  All folds advance together; after each epoch the aggregate of the fold scores is reported with
+  `trial.report(value, epoch)`, and `optuna.TrialPruned` is raised when `trial.should_prune()`.
+
+Safety: a class path is imported only when its module is one of `allow_modules` (default
+`sklearn`) or inside one (`sklearn.linear_model`), checked on the text before anything is
+imported; the imported object must be a class whose own `__module__` is allowed too (a re-export
+of e.g. `subprocess.Popen` from an allowed module is refused). Nothing else in a config is ever
+imported or executed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ftspec.ir import Study
+from ftspec.runtime.build import RuntimeSpecError
+from ftspec.runtime.data import Dataset, Split
+from ftspec.runtime.metrics import get_metric, score
+from ftspec.schema.metrics import Metric
+
+__all__ = [
+    "DEFAULT_ALLOWED_MODULES",
+    "UnsafeClassError",
+    "import_class",
+    "TrialContext",
+    "Adapter",
+    "FinalFit",
+    "CallableAdapter",
+    "SklearnAdapter",
+    "IncrementalAdapter",
+    "build_splitter",
+    "adapter_from_study",
+    "jsonable",
+]
+
+DEFAULT_ALLOWED_MODULES: tuple[str, ...] = ("sklearn",)
+
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+StepLike = Any  # a (class_path, params) pair or an ftspec.ir.StepSpec
+
+
+class UnsafeClassError(RuntimeSpecError):
+    """A class path outside the allowlist (or not a class): refused before anything is imported."""
+
+
+def _allowed(module: str, allow_modules: Iterable[str]) -> bool:
+    for prefix in allow_modules:
+        prefix = prefix.rstrip(".")
+        if prefix and (module == prefix or module.startswith(prefix + ".")):
+            return True
+    return False
+
+
+def import_class(path: str, allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES, *, what: str = "class") -> type:
+    """Import the class at dotted `path`, only if its module is allowed (checked before importing)."""
+    allow = tuple(allow_modules)
+    if not isinstance(path, str) or not _DOTTED.match(path):
+        raise UnsafeClassError(f"{what} {path!r} is not a dotted class path like 'sklearn.linear_model.Ridge'")
+    module_name, _, attr = path.rpartition(".")
+    if not _allowed(module_name, allow):
+        raise UnsafeClassError(
+            f"{what} {path!r} refused: module {module_name!r} is not in the allowed modules ({', '.join(allow) or 'none'}); "
+            f"extend them (allow_modules / --allow-module) only for code you trust"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnsafeClassError(f"{what} {path!r}: cannot import module {module_name!r} ({exc})") from None
+    obj = getattr(module, attr, None)
+    if not isinstance(obj, type):
+        raise UnsafeClassError(f"{what} {path!r}: {attr!r} is not a class of module {module_name!r}")
+    if not _allowed(obj.__module__, allow):
+        raise UnsafeClassError(f"{what} {path!r} refused: it is defined in {obj.__module__!r}, which is not an allowed module")
+    return obj
+
+
+def _step_parts(step: StepLike) -> tuple[str, dict[str, Any]]:
+    if isinstance(step, (tuple, list)) and len(step) == 2:
+        return str(step[0]), dict(step[1] or {})
+    if hasattr(step, "class_path"):
+        return str(step.class_path), dict(step.params or {})
+    raise RuntimeSpecError(f"a step must be a (class_path, params) pair or a StepSpec, not {step!r}")
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-able copy: numpy scalars and arrays as Python values, non-finite floats as strings, others as repr."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
+
+
+class TrialContext:
+    """What an adapter may do during a trial: know the metric, report intermediate values (pruning)."""
+
+    def __init__(self, metric: Metric, aggregate: Callable[[Sequence[float]], float], trial: Any = None) -> None:
+        self.metric = metric
+        self.aggregate = aggregate
+        self.trial = trial
+        self.steps: list[list[float]] = []
+        """Fold scores after each reported step."""
+
+    def report(self, step: int, fold_scores: Sequence[float]) -> float:
+        """Report the aggregate of `fold_scores` at `step`; raise `optuna.TrialPruned` when the pruner says so."""
+        value = self.aggregate(fold_scores)
+        self.steps.append([float(s) for s in fold_scores])
+        if self.trial is not None:
+            import optuna
+
+            self.trial.report(value, step)
+            if self.trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at step {step} with value {value}")
+        return value
+
+
+@dataclass
+class FinalFit:
+    """The estimator refit on the whole training data with the best params."""
+
+    estimator: Any
+    """The fitted estimator (the Pipeline / TransformedTargetRegressor when there are steps)."""
+    class_path: str
+    """Class of the model step."""
+    params: dict[str, Any]
+    """The model step's effective params: `get_params(deep=False)`, JSON-able."""
+    train_params: dict[str, Any]
+    """What training was given (fit keywords; `epochs` for the incremental adapter)."""
+    n_samples: int
+    """Rows it was fitted on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"class_path": self.class_path, "params": jsonable(self.params),
+                "train_params": jsonable(self.train_params), "n_samples": self.n_samples}
+
+
+class Adapter:
+    """Base of the objective adapters (see the module docstring)."""
+
+    needs_data: bool = True
+    """Whether trials need a dataset (a default one is loaded when none is given)."""
+
+    def check(self, study: Study, data: Dataset | None) -> None:
+        """Refuse, before any trial, what cannot run (e.g. a regressor for a classification metric)."""
+
+    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Any], ctx: TrialContext) -> list[float]:
+        """One metric value per split."""
+        raise NotImplementedError
+
+    def fit_final(self, model_params: dict[str, Any], train_params: dict[str, Any], data: Dataset) -> FinalFit | None:
+        """Refit on all of `data` with the best params (None: the adapter has no model to refit)."""
+        return None
+
+
+class CallableAdapter(Adapter):
+    """`f(model_params, train_params, split) -> float`, called once per split; no final fit."""
+
+    needs_data = False
+
+    def __init__(self, fn: Callable[[dict, dict, Any], float]) -> None:
+        if not callable(fn):
+            raise TypeError(f"the objective must be an adapter or a callable, not {type(fn).__name__}")
+        self.fn = fn
+
+    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Any], ctx: TrialContext) -> list[float]:
+        return [self.fn(model_params, train_params, split) for split in splits]
+
+
+def _train_names(study: Study) -> list[str]:
+    names = list(study.fixed.train)
+    names += [e.path[0] for e in study.space if e.target == "train" and e.path[0] not in names]
+    return names
+
+
+def _accepts(method: Callable[..., Any], names: Iterable[str]) -> list[str]:
+    params = inspect.signature(method).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return []
+    accepted = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return [n for n in names if n not in accepted or n in ("self", "X", "y")]
+
+
+class SklearnAdapter(Adapter):
+    """A scikit-learn estimator from a class path (see the module docstring)."""
+
+    def __init__(
+        self,
+        model: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        transforms: Sequence[StepLike] = (),
+        y_processing: StepLike | None = None,
+        allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES,
+    ) -> None:
+        self.allow_modules = tuple(allow_modules)
+        self.class_path = model
+        self.params = dict(params or {})
+        self.model_cls = import_class(model, self.allow_modules, what="model")
+        if not hasattr(self.model_cls, "fit"):
+            raise UnsafeClassError(f"model {model!r} is not an estimator (no fit method)")
+        self.transforms: list[tuple[str, type, dict[str, Any]]] = []
+        for step in transforms:
+            path, step_params = _step_parts(step)
+            cls = import_class(path, self.allow_modules, what="transform")
+            if not (hasattr(cls, "fit") and hasattr(cls, "transform")):
+                raise UnsafeClassError(f"transform {path!r} is not a transformer (no fit/transform methods)")
+            self.transforms.append((path, cls, step_params))
+        self.y_processing: tuple[str, type, dict[str, Any]] | None = None
+        if y_processing is not None:
+            path, step_params = _step_parts(y_processing)
+            cls = import_class(path, self.allow_modules, what="y_processing")
+            if not (hasattr(cls, "fit") and hasattr(cls, "transform") and hasattr(cls, "inverse_transform")):
+                raise UnsafeClassError(f"y_processing {path!r} needs fit, transform and inverse_transform")
+            self.y_processing = (path, cls, step_params)
+
+    @classmethod
+    def from_pipeline(cls, ctx: Any, *, allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES) -> "SklearnAdapter":
+        """The adapter of a study's `PipelineContext`; unsupported steps or no model step are refused."""
+        if ctx is None:
+            raise RuntimeSpecError("the study has no pipeline context (compile a whole pipeline, or pass an adapter)")
+        if ctx.unsupported:
+            lines = [f"line {u.source.line}, {u.source.pointer}: {u.reason}" for u in ctx.unsupported]
+            raise RuntimeSpecError("the pipeline has steps that cannot run here:\n  " + "\n  ".join(lines))
+        if ctx.model is None:
+            raise RuntimeSpecError("the pipeline has no model step to tune")
+        return cls(ctx.model.class_path, ctx.model.params, transforms=list(ctx.transforms),
+                   y_processing=ctx.y_processing, allow_modules=allow_modules)
+
+    # -- building -------------------------------------------------------------------------------
+
+    def model_step(self, model_params: Mapping[str, Any]) -> Any:
+        """The bare model with the step's params overridden by the trial's model params."""
+        return self.model_cls(**{**self.params, **model_params})
+
+    def _transformers(self) -> list[Any]:
+        return [cls(**params) for _, cls, params in self.transforms]
+
+    def _y_transformer(self) -> Any:
+        assert self.y_processing is not None
+        _, cls, params = self.y_processing
+        return cls(**params)
+
+    def build(self, model_params: Mapping[str, Any]) -> Any:
+        """The unfitted estimator: model, in a Pipeline after the transforms, in a TransformedTargetRegressor."""
+        estimator = self.model_step(model_params)
+        if self.transforms:
+            from sklearn.pipeline import Pipeline
+
+            estimator = Pipeline([(f"transform{i}", t) for i, t in enumerate(self._transformers())] + [("model", estimator)])
+        if self.y_processing is not None:
+            from sklearn.compose import TransformedTargetRegressor
+
+            estimator = TransformedTargetRegressor(regressor=estimator, transformer=self._y_transformer())
+        return estimator
+
+    def fit_kwargs(self, train_params: Mapping[str, Any]) -> dict[str, Any]:
+        """`fit` keywords of the built estimator: train params, prefixed `model__` when in a Pipeline."""
+        if self.transforms:
+            return {f"model__{k}": v for k, v in train_params.items()}
+        return dict(train_params)
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def _check_task(self, study: Study) -> Metric:
+        from sklearn.base import is_classifier, is_regressor
+
+        metric = get_metric(study.metric)
+        try:
+            probe = self.model_step(dict(study.fixed.model))
+        except TypeError as exc:
+            raise RuntimeSpecError(f"model {self.class_path}: {exc}") from None
+        if metric.task == "classification" and not is_classifier(probe):
+            raise RuntimeSpecError(f"metric {metric.name!r} scores classifiers, but {self.class_path} is not a classifier")
+        if metric.task == "regression" and not is_regressor(probe):
+            raise RuntimeSpecError(f"metric {metric.name!r} scores regressors, but {self.class_path} is not a regressor")
+        if self.y_processing is not None and metric.task != "regression":
+            raise RuntimeSpecError("y_processing transforms a regression target; it cannot be used with a classifier")
+        if metric.needs_proba and not hasattr(probe, "predict_proba"):
+            raise RuntimeSpecError(f"metric {metric.name!r} needs predict_proba, which {self.class_path} does not have")
+        return metric
+
+    def check(self, study: Study, data: Dataset | None) -> None:
+        self._check_task(study)
+        bad = _accepts(self.model_cls.fit, _train_names(study))
+        if bad:
+            raise RuntimeSpecError(
+                f"train param(s) {', '.join(map(repr, bad))} are not arguments of {self.class_path}.fit "
+                "(the sklearn adapter passes every train param to fit)"
+            )
+
+    # -- running --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _predict(estimator: Any, X: np.ndarray, metric: Metric) -> Any:
+        if metric.needs_proba:
+            return estimator.predict_proba(X)
+        return estimator.predict(X)
+
+    @staticmethod
+    def _classes(estimator: Any, metric: Metric) -> Any:
+        return getattr(estimator, "classes_", None) if metric.task == "classification" else None
+
+    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Split], ctx: TrialContext) -> list[float]:
+        out = []
+        for split in splits:
+            estimator = self.build(model_params)
+            estimator.fit(split.X_train, split.y_train, **self.fit_kwargs(train_params))
+            prediction = self._predict(estimator, split.X_valid, ctx.metric)
+            out.append(score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric)))
+        return out
+
+    def _final_model_step(self, estimator: Any) -> Any:
+        if self.y_processing is not None:
+            estimator = estimator.regressor_
+        if self.transforms:
+            estimator = estimator.named_steps["model"]
+        return estimator
+
+    def fit_final(self, model_params: dict[str, Any], train_params: dict[str, Any], data: Dataset) -> FinalFit:
+        estimator = self.build(model_params)
+        estimator.fit(data.X, data.y, **self.fit_kwargs(train_params))
+        model = self._final_model_step(estimator)
+        return FinalFit(estimator, self.class_path, model.get_params(deep=False), dict(train_params), data.n_samples)
+
+
+class _FoldState:
+    """One fold of an incremental trial: transformers fitted on its training rows, the model in progress."""
+
+    def __init__(self, adapter: "IncrementalAdapter", model_params: Mapping[str, Any], X_train: Any, y_train: Any,
+                 X_valid: Any | None) -> None:
+        self.transformers = adapter._transformers()
+        for t in self.transformers:
+            X_train = t.fit_transform(X_train)
+            if X_valid is not None:
+                X_valid = t.transform(X_valid)
+        self.y_transformer = adapter._y_transformer() if adapter.y_processing is not None else None
+        if self.y_transformer is not None:
+            y_train = np.ravel(self.y_transformer.fit_transform(np.asarray(y_train).reshape(-1, 1)))
+        self.X_train, self.y_train, self.X_valid = X_train, y_train, X_valid
+        self.model = adapter.model_step(model_params)
+
+    def predict(self, metric: Metric) -> Any:
+        if metric.needs_proba:
+            return self.model.predict_proba(self.X_valid)
+        pred = self.model.predict(self.X_valid)
+        if self.y_transformer is not None:
+            pred = np.ravel(self.y_transformer.inverse_transform(np.asarray(pred).reshape(-1, 1)))
+        return pred
+
+
+class IncrementalAdapter(SklearnAdapter):
+    """A scikit-learn estimator with `partial_fit`, trained `epochs` passes and pruned between them."""
+
+    def __init__(self, model: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(model, params, **kwargs)
+        if not hasattr(self.model_cls, "partial_fit"):
+            raise RuntimeSpecError(f"model {model!r} has no partial_fit: the incremental adapter cannot train it in steps")
+
+    def check(self, study: Study, data: Dataset | None) -> None:
+        self._check_task(study)
+        names = _train_names(study)
+        if "epochs" not in names:
+            raise RuntimeSpecError("the incremental adapter trains `epochs` partial_fit passes: set train_params.epochs")
+        bad = _accepts(self.model_cls.partial_fit, [n for n in names if n != "epochs"])
+        if bad:
+            raise RuntimeSpecError(
+                f"train param(s) {', '.join(map(repr, bad))} are not arguments of {self.class_path}.partial_fit "
+                "(the incremental adapter passes every train param but epochs to partial_fit)"
+            )
+
+    @staticmethod
+    def _epochs(train_params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        rest = dict(train_params)
+        epochs = rest.pop("epochs", None)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"train param epochs must be an integer >= 1, not {epochs!r}")
+        return epochs, rest
+
+    @staticmethod
+    def _step(state: _FoldState, rest: Mapping[str, Any], classes: Any, first: bool) -> None:
+        kwargs = dict(rest)
+        if classes is not None and first:
+            kwargs["classes"] = classes
+        state.model.partial_fit(state.X_train, state.y_train, **kwargs)
+
+    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Split], ctx: TrialContext) -> list[float]:
+        epochs, rest = self._epochs(train_params)
+        data = splits[0].data
+        assert data is not None
+        classes = np.unique(data.y) if ctx.metric.task == "classification" else None
+        states = [_FoldState(self, model_params, s.X_train, s.y_train, s.X_valid) for s in splits]
+        fold_scores: list[float] = []
+        for epoch in range(epochs):
+            for state in states:
+                self._step(state, rest, classes, epoch == 0)
+            fold_scores = [
+                score(ctx.metric, s.y_valid, state.predict(ctx.metric), classes=classes) for s, state in zip(splits, states)
+            ]
+            ctx.report(epoch, fold_scores)
+        return fold_scores
+
+    def fit_final(self, model_params: dict[str, Any], train_params: dict[str, Any], data: Dataset) -> FinalFit:
+        epochs, rest = self._epochs(train_params)
+        classes = np.unique(data.y) if data.task == "classification" else None
+        state = _FoldState(self, model_params, data.X, data.y, None)
+        for epoch in range(epochs):
+            self._step(state, rest, classes, epoch == 0)
+        estimator: Any = state.model
+        if state.transformers or state.y_transformer is not None:
+            from sklearn.pipeline import Pipeline
+
+            estimator = Pipeline([(f"transform{i}", t) for i, t in enumerate(state.transformers)] + [("model", state.model)])
+            if state.y_transformer is not None:
+                from sklearn.compose import TransformedTargetRegressor
+
+                # Already fitted parts: the wrapper is for predict (inverse-transformed), not for refitting.
+                ttr = TransformedTargetRegressor(regressor=estimator, transformer=state.y_transformer)
+                ttr.regressor_, ttr.transformer_, ttr._training_dim = estimator, state.y_transformer, 1
+                estimator = ttr
+        return FinalFit(estimator, self.class_path, state.model.get_params(deep=False), dict(train_params), data.n_samples)
+
+
+def build_splitter(step: StepLike, allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES) -> Any:
+    """The splitter instance of a pipeline splitter step (class path allowlisted like the model's)."""
+    path, params = _step_parts(step)
+    cls = import_class(path, allow_modules, what="splitter")
+    if not hasattr(cls, "split"):
+        raise UnsafeClassError(f"splitter {path!r} has no split method")
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise RuntimeSpecError(f"splitter {path}: {exc}") from None
+
+
+def adapter_from_study(study: Study, *, allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES,
+                       incremental: bool | None = None) -> SklearnAdapter:
+    """The sklearn adapter of `study.pipeline`; `incremental=None` picks the incremental one when the
+    model has `partial_fit` and the study has an `epochs` train param."""
+    ctx = getattr(study, "pipeline", None)
+    if incremental is None:
+        plain = SklearnAdapter.from_pipeline(ctx, allow_modules=allow_modules)
+        incremental = hasattr(plain.model_cls, "partial_fit") and "epochs" in _train_names(study)
+        if not incremental:
+            return plain
+    if incremental:
+        return IncrementalAdapter.from_pipeline(ctx, allow_modules=allow_modules)
+    return SklearnAdapter.from_pipeline(ctx, allow_modules=allow_modules)
