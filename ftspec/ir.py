@@ -29,7 +29,7 @@ from typing import Any, Literal, Union
 
 from ftspec._record import Record
 
-IR_VERSION = 1
+IR_VERSION = 2
 
 # Read by pydantic (ftspec.schema.ir_model) when it wraps these dataclasses; a plain dict so that
 # this module never imports pydantic. Attribute docstrings become JSON Schema descriptions.
@@ -293,6 +293,50 @@ class Phase(Record):
     """Sampler of this phase."""
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
+class StepSpec(Record):
+    """A pipeline step given as an importable class and its constructor params."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    class_path: str
+    """Dotted class path as written, e.g. `sklearn.preprocessing.StandardScaler` (the runtime decides what it may import)."""
+    params: dict[str, Any]
+    """Constructor params as written (JSON values; {} when none)."""
+    source: Location
+    """Where the class (a string, or the mapping holding `class`) was written."""
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class UnsupportedStep(Record):
+    """A step on the way to the model that is not a plain class + params; the runtime refuses to run it."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    source: Location
+    """Where the step (or the part of it that cannot be described) was written."""
+    reason: str
+    """Why ftspec cannot describe it as class + params (a sentence for the user)."""
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class PipelineContext(Record):
+    """The steps that lead to this study's model, in execution order (see docs/ir.md for the rules)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    transforms: list[StepSpec]
+    """X transformers applied before the model, in order (steps of the enclosing lists first, then the branch's own)."""
+    y_processing: StepSpec | None
+    """The target transformer (a `y_processing` step, or the model step's legacy `y_pipeline`); null: none."""
+    splitter: StepSpec | None
+    """The last splitter step before the model (it gives the folds); null: none."""
+    model: StepSpec | None
+    """The model the study tunes, with its fixed params from the model step (for a MetaModel `finetune_space`, the inner model); null when there is none or it is not class + params."""
+    unsupported: list[UnsupportedStep]
+    """Steps on the way to the model that ftspec cannot describe as class + params, in file order (empty: the runtime can build the whole pipeline)."""
+
+
 @dataclass(eq=False, repr=False)
 class Study(Record):
     """One hyperparameter study, fully resolved."""
@@ -337,6 +381,8 @@ class Study(Record):
     """Trials enqueued first."""
     phases: list[Phase]
     """Sampler phases (empty: the study's sampler throughout)."""
+    pipeline: PipelineContext | None = None
+    """The pipeline around the block's model (null for a bare finetune_params file, which has no pipeline)."""
 
 
 @dataclass(eq=False, repr=False)

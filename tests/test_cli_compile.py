@@ -20,6 +20,7 @@ except ImportError:  # pytest's rootdir-relative import mode without the project
 
 from ftspec.compiler.cli import main
 from ftspec.compiler.compile import compile_path
+from ftspec.ir import IR_VERSION
 
 FINDING = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>FT\d{3}) (?P<severity>error|warning|info) (?P<message>.+)$")
 SUMMARY = re.compile(r"^\d+ file\(s\), \d+ stud(y|ies): \d+ error\(s\), \d+ warning\(s\), \d+ info$")
@@ -111,7 +112,7 @@ def test_missing_file_exits_2_with_ft012(capsys: pytest.CaptureFixture[str]) -> 
     match = FINDING.match(lines[0])
     assert match and match["code"] == "FT012" and match["severity"] == "error"
     assert match["file"] == "fixtures/legacy/no_such_pipeline.json"
-    assert json.loads(out) == {"ir_version": 1, "studies": []}
+    assert json.loads(out) == {"ir_version": IR_VERSION, "studies": []}
 
 
 def test_missing_file_beside_good_ones_still_compiles_them(capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,7 +152,7 @@ def test_directory_with_binary_files_exits_2(capsys: pytest.CaptureFixture[str],
         reported.setdefault(Path(match["file"]).name, []).append(match["code"])
     assert set(reported) == {"blob.json", "picture.yaml", "utf16.yml", "zeros.json"}
     assert all(any(c.startswith("FT0") for c in codes) for codes in reported.values())
-    assert json.loads(out) == {"ir_version": 1, "studies": []}
+    assert json.loads(out) == {"ir_version": IR_VERSION, "studies": []}
 
 
 FORMERLY_CRASHING = ["fixtures/invalid/block_is_list.yaml", "fixtures/invalid/nan.json"]
@@ -219,7 +220,7 @@ def test_output_file_writes_the_merged_ir(capsys: pytest.CaptureFixture[str], tm
     studies = []
     for param in _fixtures("v2"):
         studies += json.loads(_golden_ir(param.values[0]))["studies"]
-    expected = json.dumps({"ir_version": 1, "studies": studies}, indent=2, ensure_ascii=False) + "\n"
+    expected = json.dumps({"ir_version": IR_VERSION, "studies": studies}, indent=2, ensure_ascii=False) + "\n"
     assert target.read_text(encoding="utf-8") == expected
 
 

@@ -36,7 +36,7 @@ from ftspec.compiler.compile import CompileResult, compile_path, compile_text
 from ftspec.compiler.diagnostics import RULES
 from ftspec.compiler.nodes import Mapping, Node, Sequence
 from ftspec.compiler.rules import all_rules
-from ftspec.ir import CategoricalParam, FloatParam, IntParam, SortedTupleParam, dump_ir
+from ftspec.ir import IR_VERSION, CategoricalParam, FloatParam, IntParam, SortedTupleParam, dump_ir
 
 all_rules()
 
@@ -92,7 +92,7 @@ def check_result(result: CompileResult) -> str:
     """Invariants of any compile result; returns the IR text."""
     text = dump_ir(result.ir)
     text.encode("utf-8")  # ftcompile writes the IR as UTF-8
-    assert json.loads(text)["ir_version"] == 1
+    assert json.loads(text)["ir_version"] == IR_VERSION
     for diag in result.diagnostics:
         rule = RULES[diag.code]
         assert diag.severity == rule.severity

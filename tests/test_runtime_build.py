@@ -6,7 +6,7 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from ftspec.ir import ComponentSpec  # noqa: E402
+from ftspec.ir import IR_VERSION, ComponentSpec  # noqa: E402
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler, grid_search_space  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options  # noqa: E402
@@ -40,8 +40,9 @@ def _space(*entries):
         "fixed": {"model": {}, "train": {}},
         "force_params": [],
         "phases": [],
+        "pipeline": None,
     }
-    return load_ir({"ir_version": 1, "studies": [study]}).studies[0].space
+    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0].space
 
 
 def spec(kind, **options):

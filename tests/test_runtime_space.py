@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest, suggest_flat  # noqa: E402
+from ftspec.ir import IR_VERSION  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +46,9 @@ def _study(*entries, fixed=None):
         "fixed": fixed or {"model": {}, "train": {}},
         "force_params": [],
         "phases": [],
+        "pipeline": None,
     }
-    return load_ir({"ir_version": 1, "studies": [study]}).studies[0]
+    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
 
 
 def _fixture(name):

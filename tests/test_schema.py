@@ -40,10 +40,13 @@ from ftspec.ir import (
     IRDocument,
     Location,
     Phase,
+    PipelineContext,
     SortedTupleParam,
     Storage,
     Study,
+    StepSpec,
     StudySource,
+    UnsupportedStep,
     Validation,
     dump_ir,
     ir_to_dict,
@@ -780,13 +783,23 @@ def _ir_document() -> IRDocument:
         fixed=Fixed(model={"scale": False, "layers": [64, 32]}, train={"epochs": 100, "optimizer": {"name": "adam"}}),
         force_params=[ForcedTrial(model={"kernel": "rbf", "degree": 3}, train={"optimizer__lr": 0.1})],
         phases=[Phase(10, ComponentSpec("random", {})), Phase(30, tpe)],
+        pipeline=PipelineContext(
+            transforms=[
+                StepSpec(class_path="sklearn.preprocessing.MinMaxScaler", params={"feature_range": [0.1, 0.9]}, source=_loc("/pipeline/0", 2)),
+                StepSpec(class_path="sklearn.decomposition.PCA", params={}, source=_loc("/pipeline/1", 5)),
+            ],
+            y_processing=StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=_loc("/pipeline/1/y_processing", 6)),
+            splitter=StepSpec(class_path="sklearn.model_selection.KFold", params={"n_splits": 3, "shuffle": True, "random_state": None}, source=_loc("/pipeline/2", 7)),
+            model=StepSpec(class_path="sklearn.svm.SVR", params={"cache_size": 500.5, "nested": {"class": "x.Y"}}, source=_loc("/pipeline/2/model", 8)),
+            unsupported=[UnsupportedStep(source=_loc("/pipeline/1", 5), reason="feature_augmentation branches are not supported by ftrun")],
+        ),
     )
     minimal = Study(
         id="/pipeline/5/finetune_params", source=StudySource("pipeline.yaml", "/pipeline/5/finetune_params", 40, 5),
         n_trials=50, timeout_seconds=None, n_jobs=1, seed=None, approach="grouped", eval_mode="robust_best",
         metric="accuracy", direction="maximize", sampler=ComponentSpec("random", {}), pruner=ComponentSpec("none", {}),
         validation=None, storage=None, failure_policy=FailurePolicy(None, None), space=[], fixed=Fixed({}, {}),
-        force_params=[], phases=[],
+        force_params=[], phases=[], pipeline=None,
     )  # fmt: skip
     return IRDocument(ir_version=IR_VERSION, studies=[study, minimal])
 
@@ -831,10 +844,21 @@ def test_ir_space_entries_are_discriminated_by_kind() -> None:
     assert not IR.is_valid(_with_entry(no_kind))
 
 
+def test_ir_version_error_names_both_versions() -> None:
+    data = {**ir_to_dict(_ir_document()), "ir_version": 1}
+    with pytest.raises(ValidationError) as info:
+        load_ir(data)
+    assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [
+        (("ir_version",), "IR version 1 is not supported: this ftspec reads IR version 2 only; "
+         "recompile the source file with ftcompile"),
+    ]
+
+
 @pytest.mark.parametrize(
     "change",
     [
-        lambda d: d.update(ir_version=2),
+        lambda d: d.update(ir_version=IR_VERSION + 1),
+        lambda d: d.update(ir_version=1),
         lambda d: d.update(ir_version=True),
         lambda d: d.update(extra=1),
         lambda d: d.pop("studies"),
@@ -843,8 +867,16 @@ def test_ir_space_entries_are_discriminated_by_kind() -> None:
         lambda d: d["studies"][0]["source"].update(line=True),
         lambda d: d["studies"][0]["space"][0].update(unknown=1),
         lambda d: d["studies"][0]["space"][1].update(kind="bool"),
+        lambda d: d["studies"][1].pop("pipeline"),
+        lambda d: d["studies"][0]["pipeline"].pop("unsupported"),
+        lambda d: d["studies"][0]["pipeline"]["model"].update(params=[1]),
+        lambda d: d["studies"][0]["pipeline"]["transforms"][0].update(class_path=None),
+        lambda d: d["studies"][0]["pipeline"]["unsupported"][0].update(why="x"),
     ],
-    ids=["version", "version-bool", "extra", "missing", "str-int", "enum", "bool-int", "entry-extra", "bad-kind"],
+    ids=[
+        "version-next", "version-1", "version-bool", "extra", "missing", "str-int", "enum", "bool-int", "entry-extra",
+        "bad-kind", "no-pipeline", "pipeline-missing-field", "params-not-mapping", "class-path-null", "unsupported-extra",
+    ],
 )
 def test_ir_rejects_invalid(change: Any) -> None:
     data = ir_to_dict(_ir_document())

@@ -8,6 +8,7 @@ from ftspec.compiler.checks import CheckContext, run_study_checks
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.frontends.common import Lowering, node_desc
 from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
+from ftspec.compiler.frontends.pipeline import lower_pipeline
 from ftspec.compiler.frontends.v2 import lower_v2
 from ftspec.compiler.nodes import Mapping, Scalar
 from ftspec.compiler.rules import structure as S
@@ -54,11 +55,12 @@ def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
         if block.key is not None:
             lo.fields["_key"] = block.key
         source = StudySource(file=doc.path, pointer=node.pointer, line=node.span.line, column=node.span.column)
+        pipeline = lower_pipeline(block)
         if "version" in node:
-            study = lower_v2(lo, block.study_id, source)
+            study = lower_v2(lo, block.study_id, source, pipeline)
         else:
             ctx = BlockContext(kind=block.kind, model_class=block.model_class, has_folds=block.has_folds)
-            study = lower_legacy(lo, block.study_id, source, ctx)
+            study = lower_legacy(lo, block.study_id, source, ctx, pipeline)
         run_study_checks(study, CheckContext(collector, node, dict(lo.fields), lo.nodes_by_pointer))
         studies.append(study)
     return IRDocument(ir_version=IR_VERSION, studies=studies)

@@ -4,7 +4,9 @@ A file may be a pipeline (`{"pipeline": [...]}` or a bare list of steps, with ne
 single step, or a bare `finetune_params` object. The walk visits the whole tree (branches such as
 `dispatch`, `feature_augmentation`, stacking `base_learners` included) and remembers, for each
 list of steps, whether a splitter step came before, so that the legacy front-end can tell whether
-the model had folds.
+the model had folds. Each block also keeps its trail (the nodes from the root down to the mapping
+that holds the block key), from which `frontends.pipeline` reads the steps that lead to the model;
+recording it costs one list append per visited container, nothing is interpreted here.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Block:
     study_id: str
     model_class: str | None
     has_folds: bool | None
+    trail: tuple[Node, ...] = ()
+    """The nodes from the file's root down to the mapping that holds the block key (both included)."""
 
 
 def _class_of(node: Node | None) -> str | None:
@@ -52,37 +56,46 @@ def _class_of(node: Node | None) -> str | None:
     return None
 
 
+def is_splitter_class(name: str) -> bool:
+    """A class path that names a splitter (sklearn model_selection, *KFold, *Split, SPXY, ...)."""
+    return bool(_SPLITTER.search(name))
+
+
 def _is_splitter(step: Node) -> bool:
     if not isinstance(step, Mapping):
         return False
     if "split" in step:
         return True
     cls = _class_of(step)
-    return cls is not None and bool(_SPLITTER.search(cls))
+    return cls is not None and is_splitter_class(cls)
 
 
 def find_blocks(root: Node | None) -> list[Block]:
     if root is None:
         return []
     blocks: list[Block] = []
-    _visit(root, blocks, step=None, folds=None)
+    _visit(root, blocks, step=None, folds=None, trail=[])
     if not blocks and isinstance(root, Mapping) and any(k in root for k in BARE_MARKERS):
-        blocks.append(Block(root, None, "bare", "finetune_params", None, None))
+        blocks.append(Block(root, None, "bare", "finetune_params", None, None, (root,)))
     _unique_ids(blocks)
     return blocks
 
 
-def _visit(node: Node, blocks: list[Block], step: Mapping | None, folds: bool | None) -> None:
-    # Iterative over siblings, recursive over depth (the loader bounds depth).
+def _visit(node: Node, blocks: list[Block], step: Mapping | None, folds: bool | None, trail: list[Node]) -> None:
+    # Iterative over siblings, recursive over depth (the loader bounds depth). `trail` is one list
+    # pushed and popped along the way, copied only when a block is found.
     if isinstance(node, Sequence):
         seen_splitter = False if folds is None else folds
+        trail.append(node)
         for item in node.items:
             if _is_splitter(item):
                 seen_splitter = True
-            _visit(item, blocks, step=item if isinstance(item, Mapping) else step, folds=seen_splitter)
+            _visit(item, blocks, step=item if isinstance(item, Mapping) else step, folds=seen_splitter, trail=trail)
+        trail.pop()
         return
     if not isinstance(node, Mapping):
         return
+    trail.append(node)
     for entry in node.entries:
         key = entry.key.value
         if key in BLOCK_KEYS and node.entry(key) is entry:
@@ -92,9 +105,10 @@ def _visit(node: Node, blocks: list[Block], step: Mapping | None, folds: bool | 
             model = _class_of(node.get("model")) or (_class_of(node) if key == "finetune_space" else None)
             name = owner.get("name") if isinstance(owner, Mapping) else None
             study_id = name.value if isinstance(name, Scalar) and isinstance(name.value, str) and name.value else entry.value.pointer
-            blocks.append(Block(entry.value, entry.key, key, study_id, model, folds))
+            blocks.append(Block(entry.value, entry.key, key, study_id, model, folds, tuple(trail)))
             continue
-        _visit(entry.value, blocks, step if not (isinstance(entry.value, Mapping) and step is None) else step, folds)
+        _visit(entry.value, blocks, step if not (isinstance(entry.value, Mapping) and step is None) else step, folds, trail)
+    trail.pop()
 
 
 def _unique_ids(blocks: list[Block]) -> None:

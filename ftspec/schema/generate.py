@@ -7,7 +7,8 @@ Writes, next to this module (package data):
 - `pipeline.v2.schema.json`: a loose editor schema of whole pipeline files in which every
   `finetune_params` that has a `version` key is checked against the v2 schema (self-contained:
   the v2 definitions are embedded, so it works offline and from a local path);
-- `ir.v1.schema.json`: the IR's schema (2020-12), from `ftspec.schema.ir_model`.
+- `ir.v<IR_VERSION>.schema.json` (today `ir.v2.schema.json`): the IR's schema (2020-12), from
+  `ftspec.schema.ir_model`; a stale schema of an older IR version is removed.
 
 `--check` writes nothing and exits 1 when a checked-in file differs from the generated one.
 Output is deterministic: keys sorted (except `properties`, kept in declaration order, instance
@@ -26,12 +27,14 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
+from ftspec.ir import IR_VERSION
+
 DRAFT07 = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = Path(__file__).resolve().parent
 BASE_URL = "https://ftspec.dev/schemas/"
 V2_FILE = "finetune_params.v2.schema.json"
 PIPELINE_FILE = "pipeline.v2.schema.json"
-IR_FILE = "ir.v1.schema.json"
+IR_FILE = f"ir.v{IR_VERSION}.schema.json"
 REGENERATE = "python -m ftspec.schema.generate"
 OUT_OF_DATE = f"JSON schema is out of date: run `{REGENERATE}`"
 
@@ -233,14 +236,19 @@ def build_all() -> dict[str, str]:
     return {V2_FILE: render(v2), PIPELINE_FILE: render(pipeline_schema(v2)), IR_FILE: render(ir_schema())}
 
 
+def old_ir_files(directory: Path = SCHEMA_DIR) -> list[str]:
+    """Checked-in IR schemas of another IR version (left behind by a version bump)."""
+    return sorted(p.name for p in directory.glob("ir.v*.schema.json") if p.name != IR_FILE)
+
+
 def stale_files(directory: Path = SCHEMA_DIR) -> list[str]:
-    """Names of the checked-in schema files that differ from freshly generated ones (or are missing)."""
+    """Names of the checked-in schema files that differ from freshly generated ones, are missing, or are obsolete."""
     stale = []
     for name, text in build_all().items():
         path = directory / name
         if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
             stale.append(name)
-    return stale
+    return stale + old_ir_files(directory)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
             path.write_text(text, encoding="utf-8", newline="\n")
             print(f"wrote {path}")
+    for name in old_ir_files(args.dir):
+        (args.dir / name).unlink()
+        print(f"removed {args.dir / name}")
     return 0
 
 

@@ -5,7 +5,8 @@ this module wraps them without redefining them. Two adjustments are made to the 
 pydantic builds for `IRDocument`:
 
 - every field is required (the IR always writes every field; the dataclasses' defaults are only
-  a convenience for Python constructors) and `ir_version` must equal `IR_VERSION`;
+  a convenience for Python constructors) and `ir_version` must equal `IR_VERSION` (another
+  version is refused with a message that names both versions: IR documents are not migrated);
 - the space-entry union (`IntParam | FloatParam | CategoricalParam | SortedTupleParam`) becomes a
   union *tagged by `kind`*: the tag is read first and only that dataclass is tried, so a
   `FloatParam` object never validates as an `IntParam`;
@@ -52,11 +53,18 @@ def _map_schema(node: Any, fn: Callable[[dict[str, Any]], dict[str, Any]]) -> An
 
 
 def _version_number(value: Any) -> Any:
-    """`ir_version` as JSON Schema's `const` compares it: `true` is not 1, `1.0` is."""
+    """`ir_version` as JSON Schema's `const` compares it (`true` is not 1, `1.0` is); another version says so."""
     if isinstance(value, bool):
         raise PydanticCustomError("ir_version", "ir_version must be the integer {version}", {"version": IR_VERSION})
     if type(value) is float and value.is_integer():
-        return int(value)
+        value = int(value)
+    if type(value) is int and value != IR_VERSION:
+        raise PydanticCustomError(
+            "ir_version",
+            "IR version {found} is not supported: this ftspec reads IR version {version} only; "
+            "recompile the source file with ftcompile",
+            {"found": value, "version": IR_VERSION},
+        )
     return value
 
 

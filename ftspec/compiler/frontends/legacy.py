@@ -49,6 +49,7 @@ from ftspec.ir import (
     Fixed,
     ForcedTrial,
     Phase,
+    PipelineContext,
     Storage,
     Study,
     StudySource,
@@ -112,7 +113,9 @@ def _token(node: Node) -> str | None:
     return text.strip().lower()
 
 
-def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockContext) -> Study:
+def lower_legacy(
+    lo: Lowering, study_id: str, source: StudySource, ctx: BlockContext, pipeline: PipelineContext | None
+) -> Study:
     block = lo.block
     get = block.get
     lo.report(S.LEGACY_DIALECT, _block_anchor(lo))
@@ -180,7 +183,7 @@ def lower_legacy(lo: Lowering, study_id: str, source: StudySource, ctx: BlockCon
         validation=Validation(holdout_fraction=0.2, seed=42) if approach == "single" else None,
         storage=_storage(lo), failure_policy=FailurePolicy(None, None),
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
-        force_params=_force_params(lo, space), phases=phases,
+        force_params=_force_params(lo, space), phases=phases, pipeline=pipeline,
     )
 
 

@@ -37,6 +37,7 @@ from ftspec.ir import (
     Fixed,
     ForcedTrial,
     Phase,
+    PipelineContext,
     SpaceEntry,
     Storage,
     Study,
@@ -58,7 +59,7 @@ SPEC_KEYS = {
 }
 
 
-def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
+def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: PipelineContext | None) -> Study:
     block = lo.block
     for entry in block.entries:
         if entry.key.value not in V2_KEYS and entry.key.value != ANNOTATION_KEY:
@@ -136,7 +137,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource) -> Study:
         approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
-        force_params=force_params, phases=phases,
+        force_params=force_params, phases=phases, pipeline=pipeline,
     )
 
 
