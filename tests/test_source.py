@@ -1099,7 +1099,7 @@ def loaded(data: str | bytes):
 
 def c_path_taken(text: str) -> bool:
     """Whether the C parser's reading is used for `text` (else the pure parser's)."""
-    if source._NOT_FOR_C.search(text):
+    if not source._c_may_read(text):
         return False
     try:
         source._load_yaml_c(text, Collector("f"))

@@ -551,10 +551,12 @@ def _parse_json(text: str, collector: Collector) -> Node | None:
 # YAML: scalar resolution
 
 _CORE_INT = re.compile(r"[-+]?[0-9]+\Z")
-_CORE_OCT = re.compile(r"0o[0-7]+\Z")
-_CORE_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+# Patterns kept as strings are compiled on first use (re caches them): they serve rare inputs,
+# and compiling every pattern of the module at import cost the linter ~2 ms on each run.
+_CORE_OCT = r"0o[0-7]+\Z"
+_CORE_HEX = r"0x[0-9a-fA-F]+\Z"
 _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_CORE_INF = r"[-+]?\.(?:inf|Inf|INF)\Z"
 _CORE_NAN = frozenset((".nan", ".NaN", ".NAN"))
 _CORE_WORDS: dict[str, Any] = {
     "true": True, "True": True, "TRUE": True,
@@ -576,13 +578,13 @@ def _resolve_core(text: str) -> Any:
         if _CORE_INT.match(text):
             return int(text)
         if c == "0" and len(text) > 2:
-            if text[1] == "o" and _CORE_OCT.match(text):
+            if text[1] == "o" and re.match(_CORE_OCT, text):
                 return int(text[2:], 8)
-            if text[1] == "x" and _CORE_HEX.match(text):
+            if text[1] == "x" and re.match(_CORE_HEX, text):
                 return int(text[2:], 16)
         if _CORE_FLOAT.match(text):
             return float(text)
-        if _CORE_INF.match(text):
+        if re.match(_CORE_INF, text):
             return -math.inf if c == "-" else math.inf
         if text in _CORE_NAN:
             return math.nan
@@ -608,28 +610,25 @@ def _type_name(value: Any) -> str:
 _Y11_BOOL = frozenset(
     "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
 )
-_Y11_FLOAT = re.compile(
+_Y11_FLOAT = (
     r"""(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))\Z""",
-    re.X,
+    |\.(?:nan|NaN|NAN))\Z"""
 )
-_Y11_INT = re.compile(
+_Y11_INT = (
     r"""(?:[-+]?0b[0-1_]+
     |[-+]?0[0-7_]+
     |[-+]?(?:0|[1-9][0-9_]*)
     |[-+]?0x[0-9a-fA-F_]+
-    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\Z""",
-    re.X,
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\Z"""
 )
-_Y11_DATE = re.compile(r"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\Z")
-_Y11_TIMESTAMP = re.compile(
+_Y11_DATE = r"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\Z"
+_Y11_TIMESTAMP = (
     r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
     (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
-    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?\Z""",
-    re.X,
+    (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?\Z"""
 )
 _Y11_NULL = frozenset(("", "~", "null", "Null", "NULL"))
 # Plain scalars whose first character is not here are strings (or the same null/bool) in both.
@@ -671,15 +670,15 @@ def _yaml11_type(text: str) -> tuple[str, Any]:
     """(type name, value) of a plain scalar for a YAML 1.1 loader; the value only for ints."""
     if text in _Y11_BOOL:
         return "a boolean", None
-    if _Y11_FLOAT.match(text):
+    if re.match(_Y11_FLOAT, text, re.X):
         return "a float", None
-    if _Y11_INT.match(text):
+    if re.match(_Y11_INT, text, re.X):
         return "an int", _yaml11_int(text)
     if text in _Y11_NULL:
         return "null", None
-    if _Y11_DATE.match(text):
+    if re.match(_Y11_DATE, text):
         return "a date", None
-    if _Y11_TIMESTAMP.match(text):
+    if re.match(_Y11_TIMESTAMP, text, re.X):
         return "a timestamp", None
     return "a string", None
 
@@ -750,12 +749,12 @@ def _key_string(value: Any) -> str:
 
 _PROPERTY = re.compile(r"!<[^>]*>|[!&][^ \t\r\n,\[\]{}]*")
 _SPACE_COMMENTS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")
-_TAB_PROBLEM = re.compile(r"'\\t'|\btabs?\b", re.I)
+_TAB_PROBLEM = r"'\\t'|\btabs?\b"
 # For the C parser's events: the tags and names it reads as the pure parser does
-_SIMPLE_TAG = re.compile(r"!(?:!([A-Za-z0-9_-]+)|([A-Za-z0-9_-]*))")
+_SIMPLE_TAG = r"!(?:!([A-Za-z0-9_-]+)|([A-Za-z0-9_-]*))"
 _AFTER_NAME = frozenset(" \r\n,[]{}")
-_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
-_BLOCK_LEADING_BLANK = re.compile(r"[|>][^\r\n]*(?:\r\n?|\n) *(?:[\r\n]|\Z)")
+_BLOCK_HEADER_COMMENT = r"[|>][-+0-9]*#"
+_BLOCK_LEADING_BLANK = r"[|>][^\r\n]*(?:\r\n?|\n) *(?:[\r\n]|\Z)"
 
 
 class _Frame:
@@ -813,8 +812,11 @@ class _YamlBuilder:
     def _line(self, pos: int) -> int:
         return self.span(pos, pos).line
 
-    def _props(self, i: int) -> tuple[int, tuple[int, int] | None, int]:
-        """Skip the node properties (anchor, tag) at `i`: (content start, tag span, anchor pos)."""
+    def _props(self, i: int, anchor: str | None, tag: str | None) -> tuple[int, tuple[int, int] | None, int]:
+        """Skip the node properties (anchor, tag) at `i`: (content start, tag span, anchor pos).
+
+        From the C parser, the properties are also checked to read as the pure parser reads them.
+        """
         text = self.text
         tag_at = None
         anchor_at = i
@@ -827,6 +829,8 @@ class _YamlBuilder:
             else:
                 tag_at = (i, m.end())
             i = _SPACE_COMMENTS.match(text, m.end()).end()
+        if self.fast:
+            self._check_props(anchor, tag, tag_at, anchor_at)
         return i, tag_at, anchor_at
 
     def _check_name(self, indicator: str, name: str, at: int) -> None:
@@ -849,7 +853,7 @@ class _YamlBuilder:
                 raise _Fallback  # ruamel starts `!tag &anchor x` at the anchor, libyaml at the tag
             self._check_name("&", anchor, anchor_at)
         elif tag is not None:
-            m = _SIMPLE_TAG.fullmatch(text, *tag_at) if tag_at is not None else None
+            m = re.compile(_SIMPLE_TAG).fullmatch(text, *tag_at) if tag_at is not None else None
             if m is None or tag != (_YAML_PREFIX + m[1] if m[1] else m[0]):
                 raise _Fallback
 
@@ -966,16 +970,16 @@ class _YamlBuilder:
         tag_at = None
         anchor_at = raw
         if anchor is not None or tag is not None:
-            start, tag_at, anchor_at = self._props(raw)
-            if self.fast:
-                self._check_props(anchor, tag, tag_at, anchor_at)
+            start, tag_at, anchor_at = self._props(raw, anchor, tag)
             if start > end:
                 start = end
         style = ev.style or ""
         raw_value = ev.value
         if style == "|" or style == ">":
             if self.fast and (
-                not self.stack or _BLOCK_HEADER_COMMENT.match(text, start) or _BLOCK_LEADING_BLANK.match(text, start)
+                not self.stack
+                or re.compile(_BLOCK_HEADER_COMMENT).match(text, start)
+                or re.compile(_BLOCK_LEADING_BLANK).match(text, start)
             ):
                 # '|#' is a comment to libyaml and an error to ruamel; ruamel refuses some blank
                 # first lines that libyaml accepts; a block scalar at the root may have unindented
@@ -1053,9 +1057,7 @@ class _YamlBuilder:
         tag_at = None
         anchor_at = raw
         if anchor is not None or tag is not None:
-            start, tag_at, anchor_at = self._props(raw)
-            if self.fast:
-                self._check_props(anchor, tag, tag_at, anchor_at)
+            start, tag_at, anchor_at = self._props(raw, anchor, tag)
         frame = _Frame(is_map, self._child_pointer(), start, raw, bool(ev.flow_style))
         if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
             self._report_tag(tag, tag_at, raw, frame.pointer, "a mapping" if is_map else "a sequence")
@@ -1265,7 +1267,7 @@ class _YamlBuilder:
             reason = lines[0] if lines else type(exc).__name__
         at = self.span(pos, min(pos + 1, len(text)))
         pointer = self._child_pointer()  # where the parser was when it stopped
-        if (pos < len(text) and text[pos] == "\t") or _TAB_PROBLEM.search(reason):
+        if (pos < len(text) and text[pos] == "\t") or re.search(_TAB_PROBLEM, reason, re.I):
             self.collector.report(rules.TAB_INDENTATION, at, pointer=pointer)
         else:
             self.collector.report(rules.PARSE_ERROR, at, pointer=pointer, format="YAML", reason=reason)
@@ -1291,10 +1293,47 @@ class _Fallback(Exception):
 # Characters that libyaml (YAML 1.1) and ruamel's pure parser (YAML 1.2) treat differently:
 # tabs (libyaml accepts some as separation where ruamel refuses them), the YAML 1.1 line breaks
 # NEL, LS and PS, and a byte-order mark inside the text.
-_NOT_FOR_C = re.compile("[\t\x85\u2028\u2029\ufeff]")
+_NOT_FOR_C = "\t\x85\u2028\u2029\ufeff"
+
+
+def _c_may_read(text: str) -> bool:
+    """Whether `text` is free of the characters that the C and the pure parser read differently."""
+    return not any(c in text for c in _NOT_FOR_C)  # five scans beat compiling a character class
 
 _c_parser_class: Any = None
 """The C parser class once looked up; False when there is none."""
+
+
+def _defer_ruamel_init() -> None:
+    """Make `ruamel.yaml`'s submodules importable without running ruamel/yaml/__init__.py yet.
+
+    Importing any submodule (the C parser imports a dozen) first runs the package's __init__,
+    which imports all of ruamel.yaml's API (main, loaders, dumpers, the C emitter): ~4 ms of
+    the ~10 that the event parser needs, on every YAML lint. So the package module is created
+    without running its code, and the code runs on the first access to a name it defines:
+    `from ruamel.yaml import YAML` anywhere in the process still gets the real package.
+    """
+    if "ruamel.yaml" in sys.modules:
+        return
+    from importlib.util import find_spec, module_from_spec
+
+    try:
+        spec = find_spec("ruamel.yaml")
+    except ImportError:
+        return
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    package = module_from_spec(spec)
+    loader = spec.loader
+
+    def finish(name: str) -> Any:
+        del package.__dict__["__getattr__"]
+        loader.exec_module(package)
+        return getattr(package, name)
+
+    package.__dict__["__getattr__"] = finish  # PEP 562: called only for names not yet defined
+    sys.modules["ruamel.yaml"] = package
+    setattr(sys.modules["ruamel"], "yaml", package)
 
 
 def _c_parser() -> Any:
@@ -1302,6 +1341,7 @@ def _c_parser() -> Any:
     global _c_parser_class
     if _c_parser_class is None:
         _c_parser_class = False
+        _defer_ruamel_init()
         for name in ("_ruamel_yaml", "_ruamel_yaml_clibz"):
             try:
                 _c_parser_class = __import__(name).CParser
@@ -1319,7 +1359,7 @@ def _load_yaml(text: str, collector: Collector) -> Node | None:
     cannot build cleanly (a syntax error, a refusal, a directive) is loaded again by the pure
     parser, whose messages and positions the FT001 findings use.
     """
-    if _c_parser() is not None and _NOT_FOR_C.search(text) is None:
+    if _c_parser() is not None and _c_may_read(text):
         mark = len(collector.diagnostics)
         try:
             return _load_yaml_c(text, collector)
