@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import optuna
 from optuna.trial import TrialState
@@ -117,8 +117,12 @@ def open_study(study: Study, *, storage: Any = None, study_name: str | None = No
     return ostudy
 
 
-def run(study: Study, ostudy: optuna.Study, trial_fn: TrialFn, *, n_jobs: int | None = None) -> RunOutcome:
-    """Run `trial_fn` on `ostudy` until the study's `n_trials` finished trials, a limit or the failure policy."""
+def run(study: Study, ostudy: optuna.Study, trial_fn: TrialFn, *, n_jobs: int | None = None,
+        callbacks: Sequence[Callable[[optuna.Study, optuna.trial.FrozenTrial], None]] = ()) -> RunOutcome:
+    """Run `trial_fn` on `ostudy` until the study's `n_trials` finished trials, a limit or the failure policy.
+
+    `callbacks` are Optuna callbacks called after each finished trial, after the policy's (progress bars).
+    """
     phases = list(study.phases) or [Phase(n_trials=study.n_trials, sampler=study.sampler)]
     deadline = None if study.timeout_seconds is None else time.monotonic() + study.timeout_seconds
     policy = _Policy(study)
@@ -142,7 +146,7 @@ def run(study: Study, ostudy: optuna.Study, trial_fn: TrialFn, *, n_jobs: int | 
             timeout=timeout,
             n_jobs=study.n_jobs if n_jobs is None else n_jobs,
             catch=(Exception,),
-            callbacks=[policy],
+            callbacks=[policy, *callbacks],
         )
         if policy.violation is not None:
             stop_reason = "failure_policy"

@@ -304,12 +304,13 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
 
 
 def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Dataset | None, *, storage: Any, study_name: str | None,
-               n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool) -> Report:
+               n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool,
+               callbacks: Sequence[Any] = ()) -> Report:
     ostudy = open_study(study, storage=storage, study_name=study_name)
     for model, train in warm:
         ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction)
-    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs)
+    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=callbacks)
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:
         report.dataset = data.summary()
@@ -359,6 +360,7 @@ def optimize(
     warm_start_trials: str = "best",
     allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES,
     final_fit: bool = True,
+    callbacks: Sequence[Any] = (),
 ) -> Report:
     """Run `study` (one IR study) with `objective` on `data`; see the module docstring.
 
@@ -370,7 +372,8 @@ def optimize(
     `allow_modules`: module prefixes a pipeline splitter class may come from. Returns the `Report`;
     raises `StudyFailed` (with `.report`) when the failure policy stops the study, no trial
     completed, or the final fit failed; `RuntimeSpecError` / `DataError` before any trial for what
-    cannot run.
+    cannot run. `callbacks`: Optuna callbacks `(study, frozen_trial)` after each finished trial
+    (ftrun's progress bar).
     """
     adapter = objective if isinstance(objective, Adapter) else CallableAdapter(objective)
     metric = get_metric(study.metric)
@@ -383,7 +386,7 @@ def optimize(
     adapter.check(study, dataset)
     warm = warm_start_params(warm_start, warm_start_trials) if warm_start is not None else []
     ir = jsonable(ir_to_dict(study))
-    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit)
+    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit, callbacks=callbacks)
     if study.approach == "individual" and isinstance(splits[0], Split):
         base = study_name if study_name is not None else (study.storage.study_name if study.storage is not None else None)
         done: list[Report] = []
