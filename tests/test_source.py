@@ -865,8 +865,6 @@ def test_yaml_reader_error_is_a_parse_error() -> None:
         ("No", "No", "a string", "a boolean"),
         ("ON", "ON", "a string", "a boolean"),
         ("off", "off", "a string", "a boolean"),
-        ("y", "y", "a string", "a boolean"),
-        ("N", "N", "a string", "a boolean"),
         ("1e-3", 0.001, "a float", "a string"),
         ("1E5", 100000.0, "a float", "a string"),
         ("1.0e3", 1000.0, "a float", "a string"),
@@ -900,6 +898,17 @@ def test_yaml11_scalars_are_reported(text: str, value, yaml12: str, yaml11: str)
 def test_yaml_scalars_without_version_difference(text: str) -> None:
     doc, diags = load(f"k: {text}\n", "yaml")
     assert "FT014" not in codes(diags)
+
+
+def test_yaml11_single_letters_are_strings_as_for_pyyaml() -> None:
+    """YAML 1.1 lists y/n as booleans, but PyYAML (nirs4all's loader) reads them as strings, like YAML 1.2."""
+    doc, diags = load("a: y\nb: Y\nc: n\nd: N\ne: [y, n]\nf: yes\n", "yaml")
+    assert to_python(doc.root) == {"a": "y", "b": "Y", "c": "n", "d": "N", "e": ["y", "n"], "f": "yes"}
+    assert [where(d) for d in diags] == [("FT014", 6, 4, 6, 7)]
+    assert diags[0].pointer == "/f"
+    assert diags[0].message == (
+        "'yes' is a string in YAML 1.2 but a boolean for YAML 1.1 loaders such as nirs4all's; read as a string"
+    )
 
 
 def test_yaml11_key_is_reported() -> None:

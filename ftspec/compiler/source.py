@@ -605,11 +605,10 @@ def _type_name(value: Any) -> str:
     return "a string"
 
 
-# YAML 1.1 as PyYAML implements it (yaml/resolver.py), plus y/Y/n/N which the YAML 1.1 bool type
-# also lists (PyYAML itself leaves those four as strings).
-_Y11_BOOL = frozenset(
-    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
-)
+# YAML 1.1 as PyYAML implements it (yaml/resolver.py), which is what nirs4all loaded configs
+# with. The YAML 1.1 bool type also lists y/Y/n/N, but PyYAML reads those four as strings, as
+# YAML 1.2 does: no difference to report.
+_Y11_BOOL = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split())
 _Y11_FLOAT = (
     r"""(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
