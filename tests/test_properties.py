@@ -23,7 +23,6 @@ import decimal
 import json
 import os
 import signal
-import string
 import tempfile
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -37,6 +36,7 @@ from ftspec.compiler.diagnostics import RULES
 from ftspec.compiler.nodes import Mapping, Node, Sequence
 from ftspec.compiler.rules import all_rules
 from ftspec.ir import IR_VERSION, CategoricalParam, FloatParam, IntParam, SortedTupleParam, dump_ir
+from tests.strategies import json_documents, legacy_blocks, legacy_document, yaml_bytes, yaml_texts
 
 all_rules()
 
@@ -168,41 +168,6 @@ def never_raises(text: str, fmt: str) -> None:
 # --------------------------------------------------------------------------- arbitrary JSON
 
 
-VOCABULARY = [
-    "finetune_params", "finetune_space", "pipeline", "model", "class", "params", "name", "version", "n_trials",
-    "sampler", "sample", "pruner", "approach", "eval_mode", "metric", "direction", "seed", "n_jobs", "storage",
-    "study_name", "resume", "force_params", "phases", "model_params", "train_params", "timeout", "verbose",
-    "engine", "type", "low", "high", "min", "max", "step", "log", "choices", "values", "length", "element",
-    "element_type", "when", "when_not", "options", "fixed", "kind", "validation", "failure_policy", "split",
-    "branch", "a__b", "_or_", "cv_mode",
-]
-WORDS = [
-    "int", "float", "int_log", "log_float", "INT", "categorical", "sorted_tuple", "bool", "tpe", "grid", "auto",
-    "random", "cmaes", "binary", "hyperband", "median", "single", "grouped", "cross", "avg", "mean", "rmse", "r2",
-    "maximize", "minimize", "sklearn.model_selection.KFold", "nirs4all.operators.models.MetaModel",
-    "sqlite:///x.db", "journal:///x.log", "redis://x", " GRID ",
-]
-keys = st.sampled_from(VOCABULARY) | st.text(max_size=6)
-json_scalars = (
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8) | st.sampled_from(WORDS) | st.sampled_from([0, 1, 2, 3, 5, 10, 0.5, 2.0])
-)
-json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(keys, inner, max_size=6), max_leaves=40
-)
-json_documents = st.one_of(
-    json_values,
-    json_values.map(lambda v: {"finetune_params": v}),
-    st.dictionaries(keys, json_values, max_size=8).map(lambda v: {"finetune_params": {"version": 2, **v}}),
-    st.dictionaries(keys, json_values, max_size=8).map(
-        lambda v: {"pipeline": [{"class": "sklearn.model_selection.KFold"}, {"model": {"class": "m.Ridge"}, "finetune_params": v}]}
-    ),
-    st.dictionaries(keys, json_values, max_size=8).map(
-        lambda v: {"model": {"class": "nirs4all.operators.models.MetaModel", "params": {"finetune_space": v}}}
-    ),
-)
-
-
 @SETTINGS
 @given(json_documents, st.sampled_from([None, 2]))
 def test_arbitrary_json_never_raises(value: Any, indent: int | None) -> None:
@@ -210,18 +175,6 @@ def test_arbitrary_json_never_raises(value: Any, indent: int | None) -> None:
 
 
 # --------------------------------------------------------------------------- arbitrary YAML text and bytes
-
-
-YAML_FRAGMENTS = [
-    "finetune_params:", "model_params:", "train_params:", "version: 2", "n_trials: 5", "metric: rmse",
-    "sampler: grid", "sample: hyperband", "alpha: [int, 1, 5]", "beta: {type: float, low: 0.1, high: 1}",
-    "- ", "  ", "    ", "\n", "\n  ", "\n    ", ": ", ", ", "[", "]", "{", "}", "&a ", "*a", "&b ", "*b",
-    "<<: *a", "? ", "!!python/object:os.system ", "!!str ", "!!int ", "!!float ", "!custom ", "!!binary ",
-    "\t", "#", "# comment", "'", '"', "\\", "---\n", "...\n", "%YAML 1.1\n", "|\n", ">-\n", "~", "null", "yes",
-    "no", "on", "1e3", "010", "0x1F", "1:30", ".inf", ".nan", "-.inf", "2001-12-14", "\ufeff", "\r\n", "\r",
-    "\x85", "\u2028", "é", "\x00", "\x07", "𝄞", "key", "value", "12", "3.5", "-", "%", "@", "`", "|", ">",
-]
-yaml_texts = st.lists(st.sampled_from(YAML_FRAGMENTS) | st.text(max_size=4), max_size=40).map("".join)
 
 
 @SETTINGS
@@ -235,19 +188,6 @@ def test_arbitrary_yaml_text_never_raises(text: str) -> None:
 def test_arbitrary_unicode_text_never_raises(text: str) -> None:
     never_raises(text, "yaml")
     never_raises(text, "json")
-
-
-def _bytes_of(text: str, encoding: str, noise: bytes, at: int) -> bytes:
-    data = text.encode(encoding, errors="surrogatepass")
-    at = min(at, len(data))
-    return data[:at] + noise + data[at:]
-
-
-yaml_bytes = st.one_of(
-    st.binary(max_size=200),
-    st.builds(_bytes_of, yaml_texts, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]),
-              st.binary(max_size=4), st.integers(0, 300)),
-)
 
 
 @SETTINGS
@@ -273,140 +213,6 @@ def test_arbitrary_bytes_never_raise(data: bytes, suffix: str) -> None:
 
 
 # --------------------------------------------------------------------------- legacy blocks
-
-
-PARAM_NAMES = [
-    "alpha", "n_components", "max_depth", "C", "kernel", "lr", "gamma", "tol", "a__b", "x__y__z", "model__alpha",
-    "final_estimator__alpha", "train_x", "n_trials", "sampler", "metric", "a____b", "",
-]
-GROUP_NAMES = ["inner", "cfg", "booster", "model", "a"]
-TAGS = ["int", "float", "int_log", "log_int", "float_log", "log_float", "builtins.int", "builtins.float", "INT",
-        "Float", "bool", "categorical", "str"]
-SPEC_TYPES = ["int", "float", "int_log", "float_log", "log_float", "log_int", "categorical", "sorted_tuple", "bool",
-              "Int", None]
-
-small_ints = st.integers(-20, 200)
-finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
-numbers = small_ints | finite
-scalars = st.none() | st.booleans() | small_ints | finite | st.text(string.ascii_letters, max_size=5)
-bounds = numbers | st.sampled_from(["1", "0.5", "x", True]) | st.none()
-
-
-@st.composite
-def sorted_tuple_spec(draw: Any) -> dict[str, Any]:
-    """sorted_tuple specs in every legacy length form, valid or not."""
-    a = draw(st.integers(-1, 5))
-    b = draw(st.integers(-1, 6))
-    length = draw(st.sampled_from([
-        a, [a, b], ["int", a, b], {"min": a, "max": b}, {"low": a, "high": b}, {"min": 0, "max": b}, None, True, "3",
-        2.5,
-    ]))
-    spec: dict[str, Any] = {"type": "sorted_tuple"}
-    if length is not None:
-        spec["length"] = length
-    etype = draw(st.sampled_from([None, "int", "float", "int_log", "float_log"]))
-    if etype is not None:
-        spec["element_type"] = etype
-    for key in draw(st.sets(st.sampled_from(["min", "max", "low", "high"]), max_size=3)):
-        spec[key] = draw(small_ints if etype in ("int", "int_log") else numbers)
-    if draw(st.booleans()):
-        spec["step"] = draw(st.integers(-1, 5) if etype in ("int", "int_log") else st.floats(-1, 10) | st.just(True))
-    if draw(st.booleans()):
-        spec["log"] = draw(st.booleans() | st.sampled_from(["no", 1]))
-    return spec
-
-
-def _spec(type_: str | None, extra: dict[str, Any]) -> dict[str, Any]:
-    return ({} if type_ is None else {"type": type_}) | extra
-
-
-dict_spec = st.builds(
-    _spec,
-    st.sampled_from(SPEC_TYPES),
-    st.fixed_dictionaries({}, optional={
-        "low": bounds, "high": bounds, "min": bounds, "max": bounds, "step": bounds, "log": st.booleans(),
-        "choices": st.lists(scalars, max_size=4), "values": st.lists(scalars, max_size=4),
-        "when": st.dictionaries(st.sampled_from(PARAM_NAMES), scalars, max_size=2),
-        "when_not": st.dictionaries(st.sampled_from(PARAM_NAMES), scalars, max_size=2),
-        "options": st.dictionaries(st.text(string.ascii_lowercase, min_size=1, max_size=3), scalars, max_size=2),
-        "default": scalars,
-    }),
-)
-leaf_values = st.one_of(
-    st.tuples(st.sampled_from(TAGS), numbers, numbers).map(list),  # tagged lists
-    st.tuples(st.sampled_from(TAGS), numbers, numbers, numbers).map(list),  # with a step
-    st.tuples(st.sampled_from(TAGS), bounds, bounds).map(list),  # string or null bounds
-    st.lists(numbers, min_size=2, max_size=2),  # 2-element lists
-    st.lists(scalars, max_size=5),  # categorical lists (possibly empty)
-    st.tuples(st.sampled_from(["bool", "categorical"]), st.lists(scalars, max_size=3)).map(list),
-    dict_spec,
-    sorted_tuple_spec(),
-    scalars,
-    st.just({}),
-    st.dictionaries(st.sampled_from(["_or_", "_range_"]), st.lists(scalars, max_size=3), min_size=1, max_size=1),
-)
-param_values = st.recursive(
-    leaf_values, lambda inner: st.dictionaries(st.sampled_from(PARAM_NAMES + GROUP_NAMES), inner, min_size=1, max_size=3),
-    max_leaves=8,
-)
-model_params = st.dictionaries(st.sampled_from(PARAM_NAMES + GROUP_NAMES), param_values, max_size=6)
-train_params = st.dictionaries(st.sampled_from(["epochs", "batch_size", "lr", "verbose"]), leaf_values, max_size=3)
-
-samplers = st.sampled_from(["auto", "grid", "tpe", "random", "cmaes", "binary", "hyperband", "tpes", " GRID ", "Random"]) | small_ints
-control = st.fixed_dictionaries({}, optional={
-    "n_trials": st.integers(-2, 80) | st.sampled_from(["ten", 2.5]),
-    "sampler": samplers,
-    "sample": samplers,
-    "approach": st.sampled_from(["single", "grouped", "individual", "cross", "Single", "random"]),
-    "eval_mode": st.sampled_from(["best", "mean", "avg", "robust_best", "median", "worst", "MEAN"]),
-    "metric": st.sampled_from(["rmse", "r2", "RMSE", "rmsep", "rsme", "accuracy", "balanced_accuracy"]) | small_ints,
-    "direction": st.sampled_from(["minimize", "maximize", " Maximize", "up"]),
-    "seed": st.integers(-1, 100) | st.none(),
-    "n_jobs": st.integers(-1, 4),
-    "pruner": st.sampled_from(["none", "median", "hyperband", "successive_halving", "asha", "Median"]),
-    "storage": st.sampled_from(["sqlite:///x.db", "postgres://h/db", "redis://h", "journal:///j.log", "nope"]),
-    "study_name": st.text(string.ascii_lowercase, max_size=4),
-    "resume": st.booleans() | st.just("yes"),
-    "timeout": numbers,
-    "verbose": st.integers(0, 3),
-    "engine": st.sampled_from(["optuna", "n4m", "dag-ml", "native", "other"]),
-    "phases": st.lists(st.fixed_dictionaries({}, optional={
-        "n_trials": st.integers(-1, 20), "sampler": samplers, "sample": samplers, "note": scalars,
-    }), max_size=3),
-    "force_params": st.dictionaries(st.sampled_from(PARAM_NAMES + ["train_epochs", "train_lr"]), scalars, max_size=3),
-    "cv_mode": st.just("nested"),
-    "tuner": st.just("optuna"),
-    "n_trails": small_ints,
-})
-
-
-@st.composite
-def legacy_blocks(draw: Any) -> tuple[dict[str, Any], str]:
-    """(block, kind): a legacy block and whether it sits in `finetune_params` or a MetaModel `finetune_space`."""
-    block: dict[str, Any] = dict(draw(control))
-    kind = draw(st.sampled_from(["finetune_params", "finetune_params", "finetune_space"]))
-    form = draw(st.sampled_from(["model_params", "flat", "empty_model_params", "bad_model_params"]))
-    params = draw(model_params)
-    if form == "model_params":
-        block["model_params"] = params
-    elif form == "bad_model_params":
-        block["model_params"] = draw(st.lists(scalars, max_size=2) | scalars)
-    else:
-        if form == "empty_model_params":
-            block["model_params"] = {}
-        for key, value in params.items():
-            block.setdefault(key, value)
-    if draw(st.booleans()):
-        block["train_params"] = draw(train_params)
-    return block, kind
-
-
-def legacy_document(block: dict[str, Any], kind: str, model_class: str) -> dict[str, Any]:
-    if kind == "finetune_space":
-        step = {"name": "meta", "model": {"class": "nirs4all.operators.models.MetaModel", "params": {"finetune_space": block}}}
-    else:
-        step = {"name": "tuned", "model": {"class": model_class}, "finetune_params": block}
-    return {"pipeline": [{"class": "sklearn.model_selection.KFold"}, step]}
 
 
 @SETTINGS

@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 
 from ftspec.compiler.compile import compile_text
-from tests.test_schema import V2, documents, schema_errors
+from tests.strategies import documents
+from tests.test_schema import V2, schema_errors
 
 
 CROSS_FIELD = {"FT222", "FT224"}
