@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ftspec.compiler.compile import compile_text
 from ftspec.ir import (
@@ -19,9 +21,14 @@ from ftspec.ir import (
     FloatParam,
     IntParam,
     Location,
+    PipelineContext,
     SortedTupleParam,
+    StepSpec,
     Study,
+    UnsupportedStep,
+    dump_ir,
 )
+from ftspec.schema.ir_model import load_ir
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options
 
 
@@ -337,3 +344,306 @@ def test_ir_records_the_high_optuna_really_uses() -> None:
     assert (entry(study, "k").high, entry(study, "x").high) == (9, 0.9)
     fixes = {d.pointer: d.fix.ops[0].value for d in result.diagnostics if d.code == "FT401"}  # type: ignore[union-attr]
     assert fixes == {f"{B}/model_params/k": 9, f"{B}/model_params/x": 0.9}
+
+
+# --------------------------------------------------------------------------- pipeline context
+
+
+FT = "finetune_params: {n_trials: 4, model_params: {alpha: [0.1, 1.0]}}"
+
+
+def pipelines(text: str, path: str = "p.yaml") -> dict[str, PipelineContext | None]:
+    """Study id -> PipelineContext of a YAML (or JSON) text; the IR survives dump -> load unchanged."""
+    result = compile_text(text, path)
+    assert load_ir(dump_ir(result.ir)) == result.ir
+    return {s.id: s.pipeline for s in result.ir.studies}
+
+
+def at(pointer: str, line: int, column: int) -> Location:
+    return Location(pointer=pointer, line=line, column=column)
+
+
+def test_flat_pipeline_transforms_splitter_y_processing_and_model() -> None:
+    text = f"""\
+pipeline:
+  - sklearn.preprocessing.StandardScaler
+  - class: sklearn.decomposition.PCA
+    params: {{n_components: 5, whiten: true}}
+  - chart_2d
+  - {{y_chart: {{include_excluded: true}}}}
+  - _comment: a note between steps
+  - y_processing: {{class: sklearn.preprocessing.MinMaxScaler, params: {{feature_range: [0, 1]}}}}
+  - class: sklearn.model_selection.ShuffleSplit
+  - class: sklearn.model_selection.KFold
+    params: {{n_splits: 3, shuffle: true, random_state: 0}}
+  - name: baseline
+    model: {{class: sklearn.linear_model.LinearRegression}}
+  - preprocessing: sklearn.preprocessing.Normalizer
+  - name: tuned
+    model:
+      class: sklearn.linear_model.Ridge
+      params: {{fit_intercept: false, solver: svd}}
+    {FT}
+  - class: sklearn.preprocessing.RobustScaler
+"""
+    assert pipelines(text) == {"tuned": PipelineContext(
+        transforms=[
+            StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5)),
+            StepSpec(class_path="sklearn.decomposition.PCA", params={"n_components": 5, "whiten": True}, source=at("/pipeline/1", 3, 5)),
+            StepSpec(class_path="sklearn.preprocessing.Normalizer", params={}, source=at("/pipeline/9/preprocessing", 14, 20)),
+        ],
+        y_processing=StepSpec(class_path="sklearn.preprocessing.MinMaxScaler", params={"feature_range": [0, 1]}, source=at("/pipeline/5/y_processing", 8, 19)),
+        splitter=StepSpec(class_path="sklearn.model_selection.KFold", params={"n_splits": 3, "shuffle": True, "random_state": 0}, source=at("/pipeline/7", 10, 5)),
+        model=StepSpec(class_path="sklearn.linear_model.Ridge", params={"fit_intercept": False, "solver": "svd"}, source=at("/pipeline/10/model", 17, 7)),
+        unsupported=[],
+    )}
+
+
+def test_nested_branches_take_the_enclosing_steps_then_the_branch_own() -> None:
+    text = f"""\
+pipeline:
+  - sklearn.preprocessing.StandardScaler
+  - branch:
+      - - sklearn.decomposition.PCA
+        - branch:
+            first:
+              - [sklearn.preprocessing.Normalizer, sklearn.model_selection.GroupKFold]
+              - name: deep
+                model: sklearn.svm.SVR
+                {FT}
+            second:
+              - sklearn.preprocessing.MaxAbsScaler
+      - - sklearn.feature_selection.VarianceThreshold
+        - name: other
+          model: {{class: sklearn.linear_model.Lasso, params: {{alpha: 0.5}}}}
+          {FT}
+"""
+    found = pipelines(text)
+    assert found["deep"] == PipelineContext(
+        transforms=[
+            StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5)),
+            StepSpec(class_path="sklearn.decomposition.PCA", params={}, source=at("/pipeline/1/branch/0/0", 4, 11)),
+            StepSpec(class_path="sklearn.preprocessing.Normalizer", params={}, source=at("/pipeline/1/branch/0/1/branch/first/0/0", 7, 18)),
+        ],
+        y_processing=None,
+        splitter=StepSpec(class_path="sklearn.model_selection.GroupKFold", params={}, source=at("/pipeline/1/branch/0/1/branch/first/0/1", 7, 52)),
+        model=StepSpec(class_path="sklearn.svm.SVR", params={}, source=at("/pipeline/1/branch/0/1/branch/first/1/model", 9, 24)),
+        unsupported=[],
+    )
+    assert found["other"] == PipelineContext(
+        transforms=[
+            StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5)),
+            StepSpec(class_path="sklearn.feature_selection.VarianceThreshold", params={}, source=at("/pipeline/1/branch/1/0", 13, 11)),
+        ],
+        y_processing=None,
+        splitter=None,
+        model=StepSpec(class_path="sklearn.linear_model.Lasso", params={"alpha": 0.5}, source=at("/pipeline/1/branch/1/1/model", 15, 18)),
+        unsupported=[],
+    )
+
+
+def test_meta_model_finetune_space_tunes_the_inner_model_and_is_refused() -> None:
+    text = """\
+pipeline:
+  - sklearn.preprocessing.StandardScaler
+  - class: sklearn.model_selection.KFold
+  - model: {class: sklearn.cross_decomposition.PLSRegression, params: {n_components: 4}}
+  - name: stacker
+    model:
+      class: nirs4all.operators.models.MetaModel
+      params:
+        model: {class: sklearn.linear_model.Ridge, params: {alpha: 2.0}}
+        source_models: all
+        finetune_space: {n_trials: 5, model__alpha: [0.1, 1.0]}
+"""
+    assert pipelines(text) == {"stacker": PipelineContext(
+        transforms=[StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5))],
+        y_processing=None,
+        splitter=StepSpec(class_path="sklearn.model_selection.KFold", params={}, source=at("/pipeline/1", 3, 5)),
+        model=StepSpec(class_path="sklearn.linear_model.Ridge", params={"alpha": 2.0}, source=at("/pipeline/3/model/params/model", 9, 16)),
+        unsupported=[UnsupportedStep(
+            source=at("/pipeline/3/model", 7, 7),
+            reason="a MetaModel trains its model on the predictions of the models before it; ftrun cannot build that input",
+        )],
+    )}
+
+
+def test_feature_augmentation_before_or_around_the_model_is_unsupported() -> None:
+    text = f"""\
+pipeline:
+  - sklearn.preprocessing.StandardScaler
+  - feature_augmentation: [null, sklearn.preprocessing.MinMaxScaler]
+  - sample_augmentation: {{transformers: [sklearn.preprocessing.Normalizer], count: 2}}
+  - name: after
+    model: sklearn.linear_model.Ridge
+    {FT}
+  - feature_augmentation:
+      - name: inside
+        model: sklearn.linear_model.Lasso
+        {FT}
+"""
+    augmentation = UnsupportedStep(source=at("/pipeline/1", 3, 5), reason="feature_augmentation branches are not supported by ftrun")
+    sample = UnsupportedStep(source=at("/pipeline/2", 4, 5), reason="`sample_augmentation` steps are not supported by ftrun")
+    scaler = StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5))
+    assert pipelines(text) == {
+        "after": PipelineContext(
+            transforms=[scaler], y_processing=None, splitter=None,
+            model=StepSpec(class_path="sklearn.linear_model.Ridge", params={}, source=at("/pipeline/3/model", 6, 12)),
+            unsupported=[augmentation, sample],
+        ),
+        "inside": PipelineContext(
+            transforms=[scaler], y_processing=None, splitter=None,
+            model=StepSpec(class_path="sklearn.linear_model.Lasso", params={}, source=at("/pipeline/4/feature_augmentation/0/model", 10, 16)),
+            unsupported=[augmentation, sample, UnsupportedStep(source=at("/pipeline/4", 8, 5), reason="feature_augmentation branches are not supported by ftrun")],
+        ),
+    }
+
+
+def test_bare_block_has_no_pipeline() -> None:
+    assert pipelines("n_trials: 3\nmodel_params: {alpha: [0.1, 1.0]}\n") == {"finetune_params": None}
+    assert pipelines("finetune_params: {n_trials: 3, model_params: {alpha: [0.1, 1.0]}}\n") == {"/finetune_params": None}
+
+
+def test_single_step_file_has_a_pipeline_of_its_model_only() -> None:
+    text = f"name: knn\nmodel: {{class: sklearn.neighbors.KNeighborsRegressor, params: {{weights: distance}}}}\n{FT}\n"
+    assert pipelines(text) == {"knn": PipelineContext(
+        transforms=[], y_processing=None, splitter=None,
+        model=StepSpec(class_path="sklearn.neighbors.KNeighborsRegressor", params={"weights": "distance"}, source=at("/model", 2, 8)),
+        unsupported=[],
+    )}
+
+
+def test_string_steps_class_paths_keywords_and_the_string_model() -> None:
+    text = f"""\
+pipeline:
+  - sklearn.preprocessing.StandardScaler
+  - sklearn.model_selection.KFold
+  - uncluster
+  - fold_chart
+  - null
+  - name: s
+    model: sklearn.svm.SVR
+    y_pipeline: sklearn.preprocessing.StandardScaler
+    {FT}
+"""
+    assert pipelines(text) == {"s": PipelineContext(
+        transforms=[StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/0", 2, 5))],
+        y_processing=StepSpec(class_path="sklearn.preprocessing.StandardScaler", params={}, source=at("/pipeline/5/y_pipeline", 9, 17)),
+        splitter=StepSpec(class_path="sklearn.model_selection.KFold", params={}, source=at("/pipeline/1", 3, 5)),
+        model=StepSpec(class_path="sklearn.svm.SVR", params={}, source=at("/pipeline/5/model", 8, 12)),
+        unsupported=[UnsupportedStep(source=at("/pipeline/2", 4, 5), reason="`uncluster` is not a step ftrun knows")],
+    )}
+
+
+def test_params_that_are_not_a_mapping_are_refused() -> None:
+    text = f"""\
+pipeline:
+  - class: sklearn.preprocessing.StandardScaler
+    params: [true, false]
+  - name: m
+    model: {{class: sklearn.linear_model.Ridge, params: 1.5}}
+    {FT}
+"""
+    assert pipelines(text) == {"m": PipelineContext(
+        transforms=[], y_processing=None, splitter=None, model=None,
+        unsupported=[
+            UnsupportedStep(source=at("/pipeline/0/params", 3, 13), reason="the `params` of the step is not a mapping (found a list)"),
+            UnsupportedStep(source=at("/pipeline/1/model/params", 5, 56), reason="the `params` of the `model` is not a mapping (found number 1.5)"),
+        ],
+    )}
+
+
+@pytest.mark.parametrize(
+    ("steps", "reason", "pointer"),
+    [
+        ("- split: sklearn.model_selection.GroupKFold\n    group: Sample_ID",
+         "the `split` step has `group`, which ftrun does not apply", "/pipeline/0/group"),
+        ("- y_processing: [sklearn.preprocessing.StandardScaler, sklearn.preprocessing.MinMaxScaler]",
+         "the `y_processing` step is a list of 2 steps; ftrun applies one class here", "/pipeline/0/y_processing"),
+        ("- function: numpy.log1p", "a function step, not a class; ftrun cannot run it", "/pipeline/0"),
+        ("- class: StandardScaler", "the `class` of the step is not a dotted class path (found string 'StandardScaler')", "/pipeline/0/class"),
+        ("- class: sklearn.preprocessing.StandardScaler\n    fit_on_all: true",
+         "the step has `fit_on_all` beside class and params, which ftrun does not apply", "/pipeline/0/fit_on_all"),
+        ("- class: sklearn.preprocessing.StandardScaler\n    params: {with_mean: .nan}",
+         "the `params` of the step hold a number that is not finite (NaN, Infinity or too large)", "/pipeline/0/params"),
+        ("- concat_transform: [sklearn.decomposition.PCA]", "`concat_transform` steps are not supported by ftrun", "/pipeline/0"),
+        ("- branch: [[sklearn.decomposition.PCA], [sklearn.preprocessing.Normalizer]]",
+         "a `branch` step before the model (the model would run once per branch) is not supported by ftrun", "/pipeline/0"),
+        ("- 42", "the step is not a class path or a {class, params} mapping (found number 42)", "/pipeline/0"),
+    ],
+    ids=["split-group", "y-chain", "function", "undotted-class", "extra-key", "non-finite", "concat", "branch-before", "number"],
+)
+def test_steps_that_are_not_class_and_params_are_refused(steps: str, reason: str, pointer: str) -> None:
+    text = f"pipeline:\n  {steps}\n  - name: m\n    model: sklearn.linear_model.Ridge\n    {FT}\n"
+    (pipeline,) = pipelines(text).values()
+    assert pipeline is not None
+    assert [(u.source.pointer, u.reason) for u in pipeline.unsupported] == [(pointer, reason)]
+    assert pipeline.transforms == [] and pipeline.y_processing is None
+    assert pipeline.model == StepSpec(class_path="sklearn.linear_model.Ridge", params={}, source=pipeline.model.source)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [
+        ("{function: nirs4all.operators.models.tensorflow.nicon.customizable_nicon}", "the `model` is a function, not a class"),
+        ("{params: {alpha: 1}}", "the `model` has no `class`"),
+        ("Ridge", "the `model` 'Ridge' is not a dotted class path"),
+    ],
+)
+def test_a_model_that_is_not_class_and_params_is_null_and_refused(model: str, reason: str) -> None:
+    (pipeline,) = pipelines(f"pipeline:\n  - model: {model}\n    {FT}\n").values()
+    assert pipeline is not None and pipeline.model is None
+    assert [(u.source.pointer, u.reason) for u in pipeline.unsupported] == [("/pipeline/0/model", reason)]
+
+
+def test_separation_branch_and_stack_containers_are_refused() -> None:
+    text = f"""\
+pipeline:
+  - branch:
+      by_tag: outlier
+      steps:
+        - name: sep
+          model: sklearn.linear_model.Ridge
+          {FT}
+  - stack:
+      base_learners:
+        - name: base
+          model: sklearn.linear_model.Lasso
+          {FT}
+"""
+    found = {k: [(u.source.pointer, u.reason) for u in v.unsupported] for k, v in pipelines(text).items()}  # type: ignore[union-attr]
+    assert found == {
+        "sep": [("/pipeline/0", "a separation branch (`branch` with `by_tag`) is not supported by ftrun")],
+        "base": [
+            ("/pipeline/0", "a `branch` step before the model (the model would run once per branch) is not supported by ftrun"),
+            ("/pipeline/1", "the model sits inside a `stack` step, which ftrun cannot run"),
+        ],
+    }
+
+
+_STEP_KEYS = [
+    "class", "params", "model", "name", "preprocessing", "y_processing", "y_pipeline", "split", "group", "branch",
+    "dispatch", "feature_augmentation", "sample_augmentation", "stack", "base_learners", "function", "_comment",
+    "chart_2d", "by_tag", "steps", "finetune_params", "finetune_space",
+]
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["sklearn.preprocessing.StandardScaler", "sklearn.model_selection.KFold", "chart_2d", "x", "a.b-c", ""]),
+)
+_steps = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(_STEP_KEYS), inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_steps, max_size=6), st.integers(0, 6), _steps)
+def test_lowering_any_pipeline_never_crashes_and_round_trips(steps: list[Any], where: int, model: Any) -> None:
+    steps = list(steps)
+    steps.insert(min(where, len(steps)), {"model": model, "finetune_params": {"n_trials": 2, "model_params": {"a": [1, 2]}}})
+    result = compile_text(json.dumps({"pipeline": steps}, allow_nan=True), "p.json")
+    text = dump_ir(result.ir)
+    assert load_ir(text) == result.ir
+    for study in result.ir.studies:
+        assert study.pipeline is not None

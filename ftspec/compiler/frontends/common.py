@@ -364,18 +364,18 @@ def sorted_tuple_entry(name: str, target: str, length_low: int, length_high: int
     )
 
 
-def _finite(value: Any) -> bool:
+def finite_value(value: Any) -> bool:
     """No NaN, infinity or float-overflowing integer anywhere in a value (the IR is strict JSON)."""
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return as_float(value) is not None
     if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
+        return all(finite_value(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return all(_finite(v) for v in value)
+        return all(finite_value(v) for v in value)
     if hasattr(value, "__dataclass_fields__"):
-        return _finite(vars(value))
+        return finite_value(vars(value))
     return True
 
 
@@ -433,13 +433,13 @@ class SpaceBuilder:
         return True
 
     def add(self, entry: SpaceEntry, node: Node) -> None:
-        if not _finite(vars(entry)):
+        if not finite_value(vars(entry)):
             self._not_finite(entry.name, node)
         elif self._claim(entry.target, entry.name, entry.path, node):
             self.entries.append(entry)
 
     def add_fixed(self, target: str, name: str, path: list[str], value: Any, node: Node) -> None:
-        if not _finite(value):
+        if not finite_value(value):
             self._not_finite(name, node)
         elif self._claim(target, name, path, node):
             set_path(self.fixed[target], path, value)

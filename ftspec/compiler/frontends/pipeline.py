@@ -30,7 +30,7 @@ What each step before the model becomes:
 
 from __future__ import annotations
 
-from ftspec.compiler.frontends.common import ANNOTATION_KEY, location, node_desc
+from ftspec.compiler.frontends.common import ANNOTATION_KEY, finite_value, location, node_desc
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.walk import Block, is_splitter_class
 from ftspec.ir import PipelineContext, StepSpec, UnsupportedStep
@@ -96,7 +96,7 @@ class _Builder:
             if isinstance(node.value, str):
                 self.refuse(node, f"{what} {node.value!r} is not a dotted class path")
             else:
-                self.refuse(node, f"{what} is {node_desc(node)}, not a class path or a {{class, params}} mapping")
+                self.refuse(node, f"{what} is not a class path or a {{class, params}} mapping (found {node_desc(node)})")
             return None
         if isinstance(node, Sequence):
             if len(node.items) == 1:
@@ -117,16 +117,18 @@ class _Builder:
             self.refuse(node.get(extra[0]) or node, f"{what} has {keys} beside class and params, which ftrun does not apply")
             return None
         if not (isinstance(cls, Scalar) and isinstance(cls.value, str) and _is_class_path(cls.value)):
-            shown = repr(cls.value) if isinstance(cls, Scalar) and isinstance(cls.value, str) else node_desc(cls)
-            self.refuse(cls, f"the `class` of {what} ({shown}) is not a dotted class path")
+            self.refuse(cls, f"the `class` of {what} is not a dotted class path (found {node_desc(cls)})")
             return None
         params = node.get("params")
         if params is None or (isinstance(params, Scalar) and params.value is None):
             values: dict = {}
         elif isinstance(params, Mapping):
             values = to_python(params)
+            if not finite_value(values):  # the loader reported it (FT003); the IR is strict JSON
+                self.refuse(params, f"the `params` of {what} hold a number that is not finite (NaN, Infinity or too large)")
+                return None
         else:
-            self.refuse(params, f"the `params` of {what} is {node_desc(params)}, not a mapping")
+            self.refuse(params, f"the `params` of {what} is not a mapping (found {node_desc(params)})")
             return None
         return StepSpec(class_path=cls.value, params=values, source=location(node))
 
@@ -150,7 +152,7 @@ class _Builder:
         if isinstance(step, Scalar):
             if step.value is None:
                 return
-            if isinstance(step.value, str) and not _is_class_path(step.value):
+            if isinstance(step.value, str) and "." not in step.value:  # a keyword, as nirs4all reads it
                 if not is_chart(step.value):
                     self.refuse(step, f"`{step.value}` is not a step ftrun knows")
                 return
