@@ -148,13 +148,9 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     return Plan(study, adapter, data, storage, n_studies)
 
 
-def _studies_of(report: Any) -> list[Any]:
-    """The Optuna studies behind a report: one, or one per fold for `individual`."""
-    return list(report.folds) if report.folds else [report]
-
-
 def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """Run one planned study; its report dict (with `status`, `error`) and its (report, optuna study) views."""
+    """Run one planned study: its report dict (with `status`, `error`) and the (report, Optuna study) pairs
+    to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
     import optuna
 
     from ftspec.runtime.build import RuntimeSpecError
@@ -183,7 +179,10 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     if error is not None:
         click.echo(f"{PROG}: {error}", err=True)
     entry = {"status": "failed" if error else "complete", "error": error, **report.to_dict()}
-    views = [(part.to_dict(), optuna.load_study(study_name=part.study_name, storage=plan.storage)) for part in _studies_of(report)]
+    if report.folds:
+        views = [(fold.to_dict(), optuna.load_study(study_name=fold.study_name, storage=plan.storage)) for fold in report.folds]
+    else:
+        views = [(entry, optuna.load_study(study_name=report.study_name, storage=plan.storage))]
     return entry, views
 
 

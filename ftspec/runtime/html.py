@@ -73,13 +73,15 @@ SUMMARY_FIELDS = (
     "n_pruned", "n_failed", "partial", "stop_reason", "best_number", "best_value", "best_model_params",
     "best_train_params",
 )
-TRIAL_COLUMNS = ("number", "state", "value", "model_params", "train_params", "fold_scores", "failure", "duration_seconds")
+HIDDEN_FIELDS = frozenset({"trials", "ir", "versions", "folds"})
+TRIAL_COLUMNS = ("number", "state", "value", "model_params", "train_params", "fold_scores", "intermediate", "failure", "duration_seconds")
 
 
 def _summary(report: Mapping[str, Any]) -> str:
     rows = [(k, report[k]) for k in SUMMARY_FIELDS if k in report]
     # Whatever else the report carries (final estimator params, folds, data...) is shown as is.
-    rows += [(k, v) for k, v in report.items() if k not in SUMMARY_FIELDS and k != "trials"]
+    # (the IR and the versions are in the JSON report and the page header; folds are studies of their own here).
+    rows += [(k, v) for k, v in report.items() if k not in SUMMARY_FIELDS and k not in HIDDEN_FIELDS]
     return _table(rows)
 
 

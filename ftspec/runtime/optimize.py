@@ -310,7 +310,9 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
     for model, train in warm:
         ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction)
-    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=callbacks)
+    # Only when given: engine.run grows its `callbacks` keyword in the engine rewrite (ftrun's progress bar).
+    extra = {"callbacks": list(callbacks)} if callbacks else {}
+    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, **extra)
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:
         report.dataset = data.summary()
@@ -382,6 +384,8 @@ def optimize(
         dataset = as_dataset(data, metric.task)
     elif adapter.needs_data:
         dataset = default_dataset(metric.task)
+    if dataset is not None and dataset.task != metric.task:
+        raise RuntimeSpecError(f"study {study.id!r}: metric {metric.name!r} is a {metric.task} metric, but the data {dataset.name!r} is {dataset.task}")
     splits = _splits(study, dataset, folds, split, allow_modules)
     adapter.check(study, dataset)
     warm = warm_start_params(warm_start, warm_start_trials) if warm_start is not None else []

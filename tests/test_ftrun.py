@@ -1,0 +1,323 @@
+"""`ftrun` end to end through `ftspec.runtime.cli.main(argv)`: exit codes, refusals before anything
+runs (and before anything outside the allowlist is imported), the JSON report of a tiny deterministic
+run checked against an independent scikit-learn computation, storage sharing, progress output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+
+from ftspec.runtime.cli import main
+from ftspec.runtime.progress import ProgressBar, best_text, study_line
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "run" / "ridge_demo.yaml"
+SUMMARY = "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info"
+STUDY_LINE = re.compile(
+    r"^(?P<id>\S+): (?P<done>\d+)/(?P<total>\d+) trials finished \((?P<c>\d+) complete, (?P<p>\d+) pruned, (?P<f>\d+) failed\), "
+    r"best (?P<metric>\w+)=(?P<best>\S+) \(trial (?P<num>\d+)\), \d+\.\d s$"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def pipeline(tmp_path: Path, *, model: str = "sklearn.linear_model.Ridge", steps: str | None = None, block: str | None = None,
+             name: str = "p.yaml") -> Path:
+    """A small pipeline: StandardScaler, KFold(3), `model`, a 4-point grid over alpha x fit_intercept."""
+    steps = steps if steps is not None else textwrap.dedent("""\
+        - class: sklearn.preprocessing.StandardScaler
+        - class: sklearn.model_selection.KFold
+          params: {n_splits: 3, shuffle: true, random_state: 0}
+    """)
+    block = block if block is not None else textwrap.dedent("""\
+        version: 2
+        n_trials: 4
+        seed: 3
+        metric: rmse
+        approach: grouped
+        eval_mode: mean
+        sampler: grid
+        model_params:
+          alpha: {type: categorical, choices: [0.1, 10.0]}
+          fit_intercept: {type: categorical, choices: [true, false]}
+    """)
+    text = "pipeline:\n" + textwrap.indent(steps, "  ") + f"  - name: tiny\n    model: {{class: {model}}}\n    finetune_params:\n"
+    text += textwrap.indent(block, "      ")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def data_csv(tmp_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
+    """30 rows, 3 features, y a fixed function of them (no randomness)."""
+    i = np.arange(30, dtype=float)
+    X = np.column_stack([np.sin(i), np.cos(i / 3), (i % 7) / 7])
+    y = 3 * X[:, 0] - 2 * X[:, 1] + X[:, 2] + 10 + np.sin(5 * i) / 4
+    lines = ["a,b,c,y"] + [",".join(repr(float(v)) for v in (*row, t)) for row, t in zip(X, y)]
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, X, y
+
+
+# ----------------------------------------------------------------------------- the report of a real run
+
+
+def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import root_mean_squared_error
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    path = pipeline(tmp_path)
+    csv, X, y = data_csv(tmp_path)
+    report_path, html_path = tmp_path / "r.json", tmp_path / "r.html"
+    code, out, err = run(capsys, path, "--data", csv, "--target", "y", "--report", report_path, "--html", html_path)
+    assert code == 0 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == SUMMARY
+    match = STUDY_LINE.match(lines[1])
+    assert match and match["id"] == "tiny" and (match["done"], match["total"], match["c"], match["p"], match["f"]) == ("4", "4", "4", "0", "0")
+    assert len(lines) == 2
+
+    doc = json.loads(report_path.read_text(encoding="utf-8"))
+    assert list(doc) == ["report_version", "pipeline", "versions", "ir", "studies"]
+    assert doc["report_version"] == 1 and doc["pipeline"] == str(path)
+    assert set(doc["versions"]) == {"ftspec", "optuna", "sklearn", "numpy", "python"}
+    assert doc["versions"]["optuna"] == optuna.__version__
+    assert doc["ir"]["ir_version"] == 2 and [s["id"] for s in doc["ir"]["studies"]] == ["tiny"]
+    [study] = doc["studies"]
+    assert study["status"] == "complete" and study["error"] is None
+    assert (study["study_id"], study["metric"], study["direction"], study["approach"], study["eval_mode"]) == ("tiny", "rmse", "minimize", "grouped", "mean")
+    assert (study["n_trials"], study["n_finished"], study["n_complete"], study["n_failed"], study["partial"], study["stop_reason"]) == (4, 4, 4, 0, False, "n_trials")
+    assert study["dataset"] == {"name": "data.csv", "task": "regression", "n_samples": 30, "n_features": 3, "target": "y", "groups": False}
+    assert study["splits"] == [{"fold": k, "n_train": 20, "n_valid": 10} for k in range(3)]
+
+    folds = list(KFold(n_splits=3, shuffle=True, random_state=0).split(X))
+    expected = {}
+    for alpha in (0.1, 10.0):
+        for intercept in (True, False):
+            scores = []
+            for train, valid in folds:
+                est = make_pipeline(StandardScaler(), Ridge(alpha=alpha, fit_intercept=intercept)).fit(X[train], y[train])
+                scores.append(root_mean_squared_error(y[valid], est.predict(X[valid])))
+            expected[(alpha, intercept)] = scores
+    seen = set()
+    for trial in study["trials"]:
+        assert set(trial) >= {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds", "fold_scores"}
+        key = (trial["model_params"]["alpha"], trial["model_params"]["fit_intercept"])
+        seen.add(key)
+        assert trial["state"] == "COMPLETE" and trial["train_params"] == {} and trial["failure"] is None
+        assert trial["fold_scores"] == pytest.approx(expected[key], rel=1e-12)
+        assert trial["value"] == pytest.approx(float(np.mean(expected[key])), rel=1e-12)
+    assert seen == set(expected)  # the grid: every point exactly once
+    best_key = min(expected, key=lambda k: np.mean(expected[k]))
+    best = [t for t in study["trials"] if t["number"] == study["best_number"]][0]
+    assert (best["model_params"]["alpha"], best["model_params"]["fit_intercept"]) == best_key
+    assert study["best_model_params"] == {"alpha": best_key[0], "fit_intercept": best_key[1]}
+    assert study["final"]["class_path"] == "sklearn.linear_model.Ridge" and study["final"]["n_samples"] == 30
+    assert (study["final"]["params"]["alpha"], study["final"]["params"]["fit_intercept"]) == best_key
+    assert html_path.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 3
+
+
+def test_the_bundled_demo_runs_on_the_embedded_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, DEMO, "--report", tmp_path / "r.json", "-q")
+    assert code == 0
+    match = STUDY_LINE.match(err.splitlines()[1])
+    assert match and (match["id"], match["done"], match["total"], match["metric"]) == ("ridge-demo", "40", "40", "rmse")
+    [study] = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["studies"]
+    assert study["dataset"]["name"] == "diabetes" and study["dataset"]["n_samples"] == 442
+    assert [s["n_valid"] for s in study["splits"]] == [89, 89, 88, 88, 88]
+
+
+# ----------------------------------------------------------------------------- refusals (exit 1)
+
+
+def test_a_class_outside_the_allowlist_is_refused_and_never_imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "wave" not in sys.modules
+    path = pipeline(tmp_path, model="wave.Wave_read")
+    code, _out, err = run(capsys, path)
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"ftrun: {path}:8:7: study 'tiny': model 'wave.Wave_read' refused: module 'wave' is not in the allowed modules (sklearn); "
+        "extend them (allow_modules / --allow-module) only for code you trust"
+    )
+    assert "wave" not in sys.modules
+    code, _out, err = run(capsys, path, "--allow-module", "wave")
+    assert code == 1 and err.splitlines()[-1] == f"ftrun: {path}:8:7: study 'tiny': model 'wave.Wave_read' is not an estimator (no fit method)"
+
+
+def test_an_unsupported_step_is_refused_with_its_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    steps = "- class: sklearn.model_selection.KFold\n- feature_augmentation: [sklearn.preprocessing.StandardScaler]\n"
+    path = pipeline(tmp_path, steps=steps)
+    code, _out, err = run(capsys, path)
+    assert code == 1
+    assert err.splitlines()[-2:] == [
+        f"ftrun: {path}:7:7: study 'tiny': the pipeline has step(s) ftrun cannot run:",
+        f"  {path}:3:5: feature_augmentation branches are not supported by ftrun",
+    ]
+
+
+def test_folds_without_a_splitter_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = pipeline(tmp_path, steps="- class: sklearn.preprocessing.StandardScaler\n")
+    code, _out, err = run(capsys, path)
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"ftrun: {path}:6:7: study 'tiny': approach 'grouped' scores every trial on folds, but the pipeline has no splitter "
+        "step before the model (add e.g. sklearn.model_selection.KFold, or use approach: single)"
+    )
+
+
+def test_a_regressor_for_a_classification_metric_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = "version: 2\nn_trials: 2\nmetric: accuracy\napproach: grouped\nmodel_params:\n  alpha: {type: float, low: 0.1, high: 1.0}\n"
+    path = pipeline(tmp_path, block=block)
+    code, _out, err = run(capsys, path)
+    assert code == 1
+    assert err.splitlines()[-1] == f"ftrun: {path}:8:7: study 'tiny': metric 'accuracy' scores classifiers, but sklearn.linear_model.Ridge is not a classifier"
+
+
+def test_errors_in_the_config_are_printed_like_ftcompile_and_nothing_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = "version: 2\nn_trials: 2\nmetric: rmse\napproach: cross\nmodel_params:\n  alpha: {type: float, low: 0.1, high: 1.0}\n"
+    path = pipeline(tmp_path, block=block)
+    report = tmp_path / "r.json"
+    code, _out, err = run(capsys, path, "--report", report)
+    lines = err.splitlines()
+    assert code == 1
+    assert [line.split(" ")[1:3] for line in lines if line.startswith(f"{path}:") and " error " in line] == [["FT307", "error"]]
+    assert lines[-1] == f"ftrun: {path} has errors; nothing was run"
+    assert not report.exists()
+
+
+def test_a_file_without_a_block_has_nothing_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline:\n  - class: sklearn.preprocessing.StandardScaler\n", encoding="utf-8")
+    code, _out, err = run(capsys, path)
+    assert code == 1 and err.splitlines()[-1] == f"ftrun: {path} has no finetune_params block; nothing to run"
+
+
+# ----------------------------------------------------------------------------- bad input (exit 2)
+
+
+def test_a_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "no/such/pipeline.yaml")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].startswith("no/such/pipeline.yaml:1:1: FT012 error cannot read no/such/pipeline.yaml")
+
+
+def test_malformed_yaml_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, ROOT / "fixtures" / "invalid" / "malformed_yaml.yaml")
+    assert code == 2 and " FT001 error " in err.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus", "x.yaml"], "Error: No such option '--bogus'. Did you mean '--groups'?"),
+        ([], "Error: Missing argument 'PIPELINE'."),
+        (["x.yaml", "--data", "d.csv"], "Error: --data needs --target (the column to predict)"),
+        (["x.yaml", "--target", "y"], "Error: --target and --groups need --data"),
+        (["x.yaml", "--n-jobs", "0"], "Error: Invalid value for '--n-jobs': 0 is not in the range x>=1."),
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, _out, err = run(capsys, *argv)
+    assert code == 2 and err.splitlines()[-1] == message
+
+
+def test_an_unknown_study_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, DEMO, "--study", "nope")
+    assert code == 2 and err.splitlines()[-1] == "Error: no study 'nope' in the file (studies: 'ridge-demo')"
+
+
+def test_bad_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "nope")
+    assert code == 2 and err.splitlines()[-1] == f"ftrun: {csv}: no target column 'nope' (columns: a, b, c, y)"
+
+
+def test_an_unwritable_report_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    target = tmp_path / "missing-dir" / "r.json"
+    code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "y", "--report", target)
+    assert code == 2 and err.splitlines()[-1] == f"ftrun: cannot write {target}: No such file or directory"
+
+
+# ----------------------------------------------------------------------------- storage shared by runs
+
+
+def test_runs_on_one_storage_share_the_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    path = pipeline(tmp_path)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    common = [path, "--data", csv, "--target", "y", "--storage", url, "--study-name", "shared"]
+    assert run(capsys, *common, "--report", tmp_path / "a.json")[0] == 0
+    assert run(capsys, *common, "--report", tmp_path / "b.json")[0] == 0
+    a = json.loads((tmp_path / "a.json").read_text())["studies"][0]
+    b = json.loads((tmp_path / "b.json").read_text())["studies"][0]
+    assert a["study_name"] == b["study_name"] == "shared"
+    # The second run found the study finished: it ran nothing and reports the same 4 trials.
+    assert [t["number"] for t in b["trials"]] == [0, 1, 2, 3] and b["trials"] == a["trials"]
+    assert len(optuna.load_study(study_name="shared", storage=url).trials) == 4
+
+
+def test_three_ftrun_processes_on_one_journal_storage_run_exactly_n_trials(tmp_path: Path) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    block = textwrap.dedent("""\
+        version: 2
+        n_trials: 12
+        seed: 1
+        metric: rmse
+        approach: grouped
+        sampler: random
+        model_params:
+          alpha: {type: float, low: 0.01, high: 100.0, log: true}
+    """)
+    path = pipeline(tmp_path, block=block)
+    url = f"journal:///{tmp_path / 'j.log'}"
+    argv = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", str(csv), "--target", "y",
+            "--storage", url, "--study-name", "w", "-q"]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(3)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="w", storage=optuna.storages.JournalStorage(JournalFileBackend(str(tmp_path / "j.log"))))
+    assert len([t for t in study.trials if t.state.is_finished()]) == 12
+
+
+# ----------------------------------------------------------------------------- progress output
+
+
+def test_progress_bar_counts_the_study_total_and_shows_the_best_value() -> None:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    stream = io.StringIO()
+    bar = ProgressBar("demo", "rmse", 3, file=stream)
+    values = iter([5.0, 2.0, 7.0])
+    study.optimize(lambda t: next(values), n_trials=3, callbacks=[bar])
+    bar.close()
+    last = stream.getvalue().split("\r")[-1].strip()
+    assert last.startswith("demo: 3/3 trials |") and last.endswith(", best rmse=2 (trial 1)")
+
+
+def test_best_text_and_study_line() -> None:
+    assert best_text("rmse", None, None) == "no completed trial yet"
+    report = {"study_id": "s", "n_finished": 5, "n_trials": 6, "n_complete": 3, "n_pruned": 1, "n_failed": 1,
+              "best_value": 0.25, "best_number": 2, "partial": True, "stop_reason": "timeout"}
+    assert study_line(report, "r2", 1.23) == "s: 5/6 trials finished (3 complete, 1 pruned, 1 failed), best r2=0.25 (trial 2), 1.2 s, partial: timeout"
