@@ -259,6 +259,28 @@ def test_incremental_scores_are_sklearn_partial_fit_epoch_by_epoch():
     np.testing.assert_allclose(final.predict(data.X[:5]), ys_all.inverse_transform(ref.predict(xs_all.transform(data.X[:5])).reshape(-1, 1)).ravel())
 
 
+@pytest.mark.parametrize("eval_mode", ["mean", "robust_best"])
+def test_incremental_folds_advance_together_and_report_their_aggregate(eval_mode):
+    from sklearn.model_selection import KFold
+
+    data = embedded_dataset("diabetes")
+    study = _sgd_study(n_trials=1, approach="grouped", validation=None, eval_mode=eval_mode, pruner={"kind": "none", "options": {}},
+                       space=[entry("categorical", "eta0", choices=[0.01])])
+    adapter = IncrementalAdapter("sklearn.linear_model.SGDRegressor", transforms=[("sklearn.preprocessing.StandardScaler", {})])
+    report = optimize(study, adapter, data, folds=KFold(3))
+    expected = []
+    models = [(SGDRegressor(eta0=0.01, random_state=0), StandardScaler().fit(data.X[t]), t, v) for t, v in KFold(3).split(data.X)]
+    for _ in range(5):
+        scores = []
+        for model, scaler, t, v in models:
+            model.partial_fit(scaler.transform(data.X[t]), data.y[t])
+            scores.append(root_mean_squared_error(data.y[v], model.predict(scaler.transform(data.X[v]))))
+        expected.append(float(np.mean(scores)) if eval_mode == "mean" else max(scores))
+    trial = report.trials[0]
+    assert [v for _, v in trial.intermediate] == pytest.approx(expected, rel=1e-12) and trial.value == trial.intermediate[-1][1]
+    assert trial.fold_scores == pytest.approx(scores, rel=1e-12)
+
+
 def test_incremental_classifier_gets_the_classes_and_probabilities():
     study = make_study(metric="log_loss", n_trials=2, space=[entry("categorical", "alpha", choices=[1e-3, 1e-2])],
                        fixed={"model": {"loss": "log_loss", "random_state": 0}, "train": {"epochs": 3}})

@@ -14,6 +14,8 @@ import sklearn.metrics as skm  # noqa: E402
 from runtime_ir import entry, make_study, step  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
 from sklearn.model_selection import KFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from ftspec.ir import ir_to_dict  # noqa: E402
 from ftspec.runtime import (  # noqa: E402
@@ -121,9 +123,9 @@ def _fit_predict(est, data, split):
 )
 def test_classification_metrics_equal_sklearn_on_the_same_predictions(metric, dataset, reference):
     data = embedded_dataset(dataset)
-    study = make_study(metric=metric, direction=METRICS[metric].direction, n_trials=1, space=[], fixed={"model": {"C": 0.05, "max_iter": 2000}, "train": {}})
-    report = optimize(study, SklearnAdapter("sklearn.linear_model.LogisticRegression"), data)
-    _, pred, proba = _fit_predict(LogisticRegression(C=0.05, max_iter=2000), data, holdout_split(data, 0.25, 3))
+    study = make_study(metric=metric, direction=METRICS[metric].direction, n_trials=1, space=[], fixed={"model": {"C": 0.05}, "train": {}})
+    report = optimize(study, SklearnAdapter("sklearn.linear_model.LogisticRegression", transforms=[("sklearn.preprocessing.StandardScaler", {})]), data)
+    _, pred, proba = _fit_predict(make_pipeline(StandardScaler(), LogisticRegression(C=0.05)), data, holdout_split(data, 0.25, 3))
     expected = reference(data.y[holdout_split(data, 0.25, 3).valid], pred, proba)
     assert report.trials[0].fold_scores == [expected] and report.best_value == expected and report.direction == METRICS[metric].direction
 
@@ -232,6 +234,11 @@ def test_single_refuses_folds_and_needs_validation():
         optimize(make_study(), lambda m, t, s: 0.0, _tiny(), folds=[([0, 1], [2])])
     with pytest.raises(RuntimeSpecError, match=r"approach 'single' needs validation \(holdout_fraction, seed\)"):
         optimize(make_study(validation=None), lambda m, t, s: 0.0, _tiny())
+
+
+def test_data_of_another_task_than_the_metric_is_refused():
+    with pytest.raises(RuntimeSpecError, match="metric 'accuracy' is a classification metric, but the data 'diabetes' is regression"):
+        optimize(make_study(metric="accuracy", direction="maximize"), lambda m, t, s: 0.0, embedded_dataset("diabetes"))
 
 
 def test_bad_folds_are_clear_errors():
