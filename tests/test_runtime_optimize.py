@@ -7,6 +7,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 optuna = pytest.importorskip("optuna")
@@ -153,7 +154,10 @@ def test_phases_run_in_order_with_their_samplers_and_counts(monkeypatch):
     monkeypatch.setattr(mod, "build_sampler", recording_build)
     study = _study(n_trials=7, sampler=TPE, phases=[{"n_trials": 3, "sampler": RANDOM}, {"n_trials": 4, "sampler": TPE}])
     report = optimize_fn(study, quadratic)
-    assert log == [("random", i, 7) for i in range(3)] + [("tpe", i, 7) for i in range(3, 7)]
+    # The first batch keeps the IR seed; a later phase reseeds from (seed, trials so far), so that
+    # two phases with the same sampler never replay one parameter stream.
+    phase2_seed = int(np.random.SeedSequence([7, 3]).generate_state(1)[0])
+    assert log == [("random", i, 7) for i in range(3)] + [("tpe", i, phase2_seed) for i in range(3, 7)]
     assert report.n_finished == 7
 
 
@@ -237,19 +241,48 @@ def test_max_consecutive_failures_stops_with_a_report():
     assert report.partial and report.stop_reason == "failure_policy" and report.best_value == 0.0
 
 
-def test_max_failure_ratio_stops_when_exceeded():
-    outcomes = iter([0.0, None, 1.0, None, None, 2.0, 3.0])
+def _scripted(outcomes):
+    """An objective that returns the scripted values in order, raising OSError for None."""
+    it = iter(outcomes)
 
     def objective(model, train, split):
-        value = next(outcomes)
+        value = next(it)
         if value is None:
             raise OSError("disk")
         return value
 
-    study = _study(n_trials=7, failure_policy={"max_consecutive_failures": None, "max_failure_ratio": 0.5})
-    with pytest.raises(StudyFailed, match=r"3 of 5 finished trials failed, ratio 0.6 > max_failure_ratio=0.5") as info:
-        optimize_fn(study, objective)
-    assert [t.state for t in info.value.report.trials] == ["COMPLETE", "FAIL", "COMPLETE", "FAIL", "FAIL"]
+    return objective
+
+
+def test_max_failure_ratio_waits_for_its_minimum_sample():
+    # Ten failures in a row: the ratio is 1.0 from the first trial, but it is judged only at 10.
+    study = _study(n_trials=30, failure_policy={"max_consecutive_failures": None, "max_failure_ratio": 0.5})
+    with pytest.raises(StudyFailed, match=r": 10 of 10 finished trials failed, ratio 1 > max_failure_ratio=0\.5$") as info:
+        optimize_fn(study, _scripted([None] * 30))
+    report = info.value.report
+    assert (report.n_finished, report.n_failed, report.stop_reason, report.partial) == (10, 10, "failure_policy", True)
+
+
+def test_max_failure_ratio_is_judged_on_the_sample_not_the_first_trials():
+    # 2 of the first 2 failed (ratio 1.0), 2 of 10 at the minimum sample (0.2); then 6 more
+    # failures give 8 of 16 (0.5, not > 0.5): the study completes.
+    head = [None, None] + [float(i) for i in range(8)]
+    study = _study(n_trials=16, failure_policy={"max_consecutive_failures": None, "max_failure_ratio": 0.5})
+    report = optimize_fn(study, _scripted(head + [None] * 6))
+    assert (report.n_finished, report.n_failed, report.stop_reason) == (16, 8, "n_trials")
+    # With 20 trials, the 7th failure after the sample makes 9 of 17 (0.529 > 0.5).
+    study = _study(n_trials=20, failure_policy={"max_consecutive_failures": None, "max_failure_ratio": 0.5})
+    with pytest.raises(StudyFailed, match=r": 9 of 17 finished trials failed, ratio 0\.529 > max_failure_ratio=0\.5$") as info:
+        optimize_fn(study, _scripted(head + [None] * 10))
+    assert info.value.report.n_finished == 17
+
+
+def test_max_failure_ratio_sample_is_n_trials_when_smaller():
+    study = _study(n_trials=4, failure_policy={"max_consecutive_failures": None, "max_failure_ratio": 0.5})
+    with pytest.raises(StudyFailed, match=r": 3 of 4 finished trials failed, ratio 0\.75 > max_failure_ratio=0\.5$") as info:
+        optimize_fn(study, _scripted([0.0, None, None, None]))
+    assert [t.state for t in info.value.report.trials] == ["COMPLETE", "FAIL", "FAIL", "FAIL"]
+    assert info.value.report.stop_reason == "failure_policy" and not info.value.report.partial
 
 
 def test_every_trial_failing_is_an_error():
