@@ -316,6 +316,21 @@ def test_progress_bar_counts_the_study_total_and_shows_the_best_value() -> None:
     assert last.startswith("demo: 3/3 trials |") and last.endswith(", best rmse=2 (trial 1)")
 
 
+def test_on_a_terminal_the_bar_replaces_the_study_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "y", "--report", tmp_path / "r.json")
+    assert code == 0
+    best = json.loads((tmp_path / "r.json").read_text())["studies"][0]
+    last = err.split("\r")[-1].strip()
+    assert last.startswith("tiny: 4/4 trials |")
+    assert last.endswith(f", best rmse={best['best_value']:.6g} (trial {best['best_number']})")
+    assert "trials finished" not in err
+    code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "y", "-q")
+    assert code == 0 and "|" not in err and STUDY_LINE.match(err.splitlines()[1])
+
+
 def test_best_text_and_study_line() -> None:
     assert best_text("rmse", None, None) == "no completed trial yet"
     report = {"study_id": "s", "n_finished": 5, "n_trials": 6, "n_complete": 3, "n_pruned": 1, "n_failed": 1,

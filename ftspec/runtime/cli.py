@@ -56,17 +56,6 @@ class Plan:
     """Optuna studies it runs: 1, or one per fold for `individual`."""
 
 
-def optuna_storage(url: str) -> Any:
-    """The Optuna storage of a URL: `journal:///path` is a JournalStorage file, anything else an RDB URL."""
-    import optuna
-
-    if url.startswith("journal:///"):
-        from optuna.storages.journal import JournalFileBackend
-
-        return optuna.storages.JournalStorage(JournalFileBackend(url[len("journal://") :]))
-    return optuna.storages.RDBStorage(url)
-
-
 def _select(studies: list[Study], wanted: tuple[str, ...]) -> list[Study]:
     if not wanted:
         return studies
@@ -92,8 +81,11 @@ def _storage_of(study: Study, url: str | None, name: str | None, several: bool) 
     else:
         study_name = base.study_name if base is not None and base.study_name else study.id
     resume = True if (base is None or url != base.url or name is not None) else base.resume
+    # The engine's storage: heartbeats, so that a killed worker's trial is failed and retried.
+    from ftspec.runtime.engine import storage_from_url
+
     try:
-        storage = optuna_storage(url)
+        storage = storage_from_url(url)
     except Exception as exc:  # SQLAlchemy / journal errors: a bad URL or an unreachable server
         raise BadInput(f"cannot open storage {url!r}: {type(exc).__name__}: {exc}") from None
     return replace(study, storage=Storage(url=url, study_name=study_name, resume=resume)), storage
@@ -171,6 +163,11 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         report, error = exc.report, str(exc)
     except (RuntimeSpecError, DataError) as exc:
         raise Refused(f"{_location(study)}: {exc}") from None
+    except optuna.exceptions.DuplicatedStudyError:
+        raise Refused(
+            f"{_location(study)}: the storage already has a study named {study.storage.study_name if study.storage else None!r} "
+            "and the IR says resume: false (pass --study-name, or set resume: true to join it)"
+        ) from None
     finally:
         if bar is not None:
             bar.close()

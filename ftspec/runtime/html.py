@@ -3,8 +3,8 @@
 Per study: a summary table, the optimisation history, the parallel coordinates and the parameter
 importances (`optuna.visualization`, i.e. plotly figures), then one row per trial. plotly.js is
 embedded inline once, so the page opens offline and from a file URL. Importances use Optuna's
-fANOVA evaluator with a fixed seed, so the same study gives the same page. A plot Optuna cannot
-draw (importances with fewer than two completed trials, say) is replaced by a note that says why;
+fANOVA evaluator with a fixed seed, so the same study gives the same page. A plot Optuna has nothing
+to draw for (no completed trial; no parameter) is replaced by a note with Optuna's reason;
 its section and title stay, so a reader always finds the three plots in the same place.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import warnings
 from dataclasses import dataclass
@@ -96,15 +97,40 @@ def _trials(report: Mapping[str, Any]) -> str:
     return f'<table class="trials"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def _plot(index: int, key: str, title: str, build: Callable[[optuna.Study], go.Figure], study: optuna.Study) -> str:
-    div_id = plot_id(index, key)
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _figure(build: Callable[[optuna.Study], go.Figure], study: optuna.Study) -> tuple[go.Figure | None, str]:
+    """The figure, or None and why: Optuna returns an empty figure and logs a warning when it has nothing to draw."""
+    root = logging.getLogger("optuna")
+    saved, collect = root.handlers[:], _Collect()
+    root.handlers = [collect]  # the warning goes into the page, not onto ftrun's stderr
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # experimental-API and "no completed trial" warnings
+            warnings.simplefilter("ignore")  # experimental-API warnings
             figure = build(study)
-        body = figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_height="480px")
     except (ValueError, RuntimeError) as exc:
-        body = f'<p class="no-plot" id="{div_id}">Optuna cannot draw this plot: {html.escape(str(exc))}</p>'
+        return None, str(exc)
+    finally:
+        root.handlers = saved
+    if not figure.data:
+        return None, " ".join(collect.messages) or "no completed trial with a sampled parameter"
+    return figure, ""
+
+
+def _plot(index: int, key: str, title: str, build: Callable[[optuna.Study], go.Figure], study: optuna.Study) -> str:
+    div_id = plot_id(index, key)
+    figure, why = _figure(build, study)
+    if figure is None:
+        body = f'<p class="no-plot" id="{div_id}">Optuna has nothing to draw here: {html.escape(why)}</p>'
+    else:
+        body = figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_height="480px")
     return f'<section class="plot" data-plot="{key}"><h3>{html.escape(title)}</h3>{body}</section>'
 
 

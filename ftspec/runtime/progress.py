@@ -1,7 +1,7 @@
 """Progress of a running study for `ftrun`: a tqdm bar (tqdm ships with Optuna) or one line per study.
 
-The bar is an Optuna callback: after every finished trial it reads the study's finished trials
-from the storage, so that with several workers on one storage it shows the study's total (its
+The bar is an Optuna callback: after every finished trial it reads the study's counted finished
+trials (`engine.counted_trials`) from the storage, so that with several workers on one storage it shows the study's total (its
 `n_trials`), not this process's share, and the best value so far. Callbacks may run in Optuna's
 worker threads (`n_jobs` > 1), hence the lock.
 """
@@ -15,9 +15,10 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 from tqdm import tqdm
 
+from ftspec.runtime.engine import FINISHED, counted_trials
+
 __all__ = ["ProgressBar", "best_text", "study_line"]
 
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 BAR_FORMAT = "{desc}: {n_fmt}/{total_fmt} trials |{bar}| {elapsed}{postfix}"
 
 
@@ -40,7 +41,8 @@ class ProgressBar:
         self.bar.set_postfix_str(best_text(metric, None, None), refresh=False)
 
     def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        finished = study.get_trials(deepcopy=False, states=FINISHED)
+        # The engine's count: surplus trials and stale attempts replaced by a retry are not trials of the study.
+        finished = [t for t in counted_trials(study) if t.state in FINISHED]
         complete = [t for t in finished if t.state == TrialState.COMPLETE]
         with self._lock:
             # `individual` runs one Optuna study per fold: the bar counts the trials of all of them.
