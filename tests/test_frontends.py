@@ -647,3 +647,14 @@ def test_lowering_any_pipeline_never_crashes_and_round_trips(steps: list[Any], w
     assert load_ir(text) == result.ir
     for study in result.ir.studies:
         assert study.pipeline is not None
+
+
+def test_a_string_splitter_step_gives_the_model_folds() -> None:
+    text = f"pipeline:\n  - sklearn.model_selection.KFold\n  - name: m\n    model: sklearn.linear_model.Ridge\n    {FT}\n"
+    result = compile_text(text, "p.yaml")
+    (study,) = result.ir.studies
+    assert study.pipeline is not None and study.pipeline.splitter is not None
+    assert study.pipeline.splitter.class_path == "sklearn.model_selection.KFold"
+    assert "FT326" not in {d.code for d in result.diagnostics}  # approach-without-folds: the splitter is seen
+    no_split = compile_text(text.replace("sklearn.model_selection.KFold", "sklearn.preprocessing.StandardScaler"), "p.yaml")
+    assert "FT326" in {d.code for d in no_split.diagnostics}

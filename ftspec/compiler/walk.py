@@ -62,6 +62,8 @@ def is_splitter_class(name: str) -> bool:
 
 
 def _is_splitter(step: Node) -> bool:
+    if isinstance(step, Scalar):  # a bare class path step, as nirs4all reads a dotted string
+        return isinstance(step.value, str) and is_splitter_class(step.value)
     if not isinstance(step, Mapping):
         return False
     if "split" in step:
