@@ -77,6 +77,8 @@ def test_the_allowlist_extends_and_then_imports(trap_modules):
         ("sklearn.utils._param_validation.Real", "model 'sklearn.utils._param_validation.Real' refused: it is defined in 'numbers', which is not an allowed module"),
         ("sklearn.nothere.Ridge", "model 'sklearn.nothere.Ridge': cannot import module 'sklearn.nothere'"),
         ("Ridge", "model 'Ridge' is not a dotted class path"),
+        ("sklearn.base.__class__", "model 'sklearn.base.__class__' refused: dunder names are never imported"),
+        ("sklearn.__builtins__.eval", "model 'sklearn.__builtins__.eval' refused: dunder names are never imported"),
         ("sklearn.linear_model.Ridge; import os", "is not a dotted class path"),
     ],
 )

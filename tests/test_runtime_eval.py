@@ -316,6 +316,19 @@ def test_warm_start_enqueues_the_previous_best_first(tmp_path, form):
     assert second.trials[0].value == first.best_value and second.n_finished == 3
 
 
+def test_warm_start_is_enqueued_once_by_the_process_that_creates_the_study(tmp_path):
+    def objective(model, train, split):
+        return model["alpha"]
+
+    first = optimize(make_study(n_trials=3, seed=1), objective)
+    storage = {"url": f"sqlite:///{tmp_path / 's.db'}", "study_name": "warm", "resume": True}
+    optimize(make_study(n_trials=2, seed=2, storage=storage), objective, warm_start=first)
+    resumed = optimize(make_study(n_trials=5, seed=2, storage=storage), objective, warm_start=first)
+    best = first.trials[first.best_number].model_params
+    assert resumed.n_finished == 5 and resumed.trials[0].model_params == best
+    assert [t.model_params == best for t in resumed.trials].count(True) == 1
+
+
 def test_warm_start_with_complete_trials_best_first_and_errors(tmp_path):
     def objective(model, train, split):
         return model["alpha"]
@@ -337,11 +350,13 @@ def test_report_carries_ir_versions_dataset_and_is_json():
 
     import sklearn
 
+    import ftspec
+
     study = make_study(n_trials=2)
     report = optimize(study, SklearnAdapter("sklearn.linear_model.Ridge"), _tiny())
     data = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert data["ir"] == json.loads(json.dumps(ir_to_dict(study))) and data["ir"]["id"] == "s"
-    assert data["versions"] == {"ftspec": "0.1.0", "optuna": optuna.__version__, "sklearn": sklearn.__version__,
+    assert data["versions"] == {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": sklearn.__version__,
                                 "numpy": np.__version__, "python": platform.python_version()}
     assert data["dataset"] == {"name": "data", "task": "regression", "n_samples": 20, "n_features": 3, "target": "y", "groups": False}
     assert (data["metric"], data["approach"], data["eval_mode"]) == ("rmse", "single", "mean")

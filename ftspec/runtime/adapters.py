@@ -83,6 +83,8 @@ def import_class(path: str, allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODUL
     if not isinstance(path, str) or not _DOTTED.match(path):
         raise UnsafeClassError(f"{what} {path!r} is not a dotted class path like 'sklearn.linear_model.Ridge'")
     module_name, _, attr = path.rpartition(".")
+    if any(part.startswith("__") for part in path.split(".")):
+        raise UnsafeClassError(f"{what} {path!r} refused: dunder names are never imported")
     if not _allowed(module_name, allow):
         raise UnsafeClassError(
             f"{what} {path!r} refused: module {module_name!r} is not in the allowed modules ({', '.join(allow) or 'none'}); "

@@ -33,8 +33,8 @@ A plain callable has no final fit.
 
 Warm start (`warm_start=Report | dict | path to a report JSON`): the previous report's best trial
 (`warm_start_trials="best"`), or every complete trial best first (`"complete"`), and those of its
-folds, are enqueued after the IR's `force_params` and before sampling (`skip_if_exists`, so a
-resumed study does not run them twice).
+folds, are enqueued after the IR's `force_params` and before sampling, by the process that creates
+the study only (as `force_params`), with `skip_if_exists` (no duplicate of a forced trial).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ from ftspec.ir import Study, ir_to_dict
 from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES, Adapter, CallableAdapter, TrialContext, build_splitter, jsonable
 from ftspec.runtime.build import RuntimeSpecError
 from ftspec.runtime.data import Dataset, Split, as_dataset, default_dataset, folds_from, holdout_split
-from ftspec.runtime.engine import FINISHED, open_study, run
+from ftspec.runtime import engine
+from ftspec.runtime.engine import FINISHED, counted_trials, open_study, run
 from ftspec.runtime.metrics import aggregate, get_metric
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
@@ -190,7 +191,7 @@ def _split_summary(splits: Sequence[Any]) -> list[dict[str, int]]:
 
 
 def _report(study: Study, ostudy: optuna.Study, stop_reason: str, splits: Sequence[Any]) -> Report:
-    trials = sorted(ostudy.get_trials(deepcopy=False), key=lambda t: t.number)
+    trials = counted_trials(ostudy)  # without surplus trials and stale attempts replaced by a retry
     by_state = {s: sum(t.state == s for t in trials) for s in FINISHED}
     n_finished = sum(by_state.values())
     report = Report(
@@ -307,12 +308,13 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
                n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool,
                callbacks: Sequence[Any] = ()) -> Report:
     ostudy = open_study(study, storage=storage, study_name=study_name)
-    for model, train in warm:
-        ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
+    # Like force_params, only the process that created the study enqueues the warm start (creation
+    # is atomic in every storage), so workers starting together, or a resume, never run them twice.
+    if engine._CREATED.get(ostudy, False):
+        for model, train in warm:
+            ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction)
-    # Only when given: engine.run grows its `callbacks` keyword in the engine rewrite (ftrun's progress bar).
-    extra = {"callbacks": list(callbacks)} if callbacks else {}
-    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, **extra)
+    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:
         report.dataset = data.summary()
