@@ -320,7 +320,7 @@ def tally(trials: Iterable[FrozenTrial], n_trials: int) -> Tally:
     return Tally(counted, running, waiting, unclaimed, started, retried, surplus)
 
 
-def counted_trials(ostudy: optuna.Study, n_trials: int | None = None) -> list[FrozenTrial]:
+def counted_trials(ostudy: optuna.Study) -> list[FrozenTrial]:
     """The trials a report lists: every trial except surplus ones and attempts replaced by a retry, by number."""
     trials = ostudy.get_trials(deepcopy=False)
     replaced: set[int] = set()

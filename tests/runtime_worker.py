@@ -1,0 +1,103 @@
+"""One worker process of a shared study, as a user runs it: `ftspec.runtime.optimize` on a storage.
+
+    python tests/runtime_worker.py --storage URL --study-name NAME --n-trials N --log FILE
+        [--sleep SECONDS] [--heartbeat SECONDS --grace SECONDS] [--seed N]
+
+The study is a small fixed IR (x float, n int with a step, a categorical train param; random
+sampler). The objective appends `start PID X N MODE` and `end PID X N MODE` lines to `--log`
+around a `--sleep` (one `write` of a short line to an O_APPEND file: lines of several workers never
+interleave), so tests can tell which process ran which params and kill a worker mid-trial. The
+storage comes from `ftspec.runtime.engine.storage_from_url` with the given heartbeat and grace
+period. Prints one JSON line: this worker's pid and the report's counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+LOC = {"pointer": "", "line": 1, "column": 1}
+
+
+def _entry(kind: str, name: str, target: str = "model", **fields: Any) -> dict[str, Any]:
+    return {"name": name, "target": target, "kind": kind, "path": [name], "condition": None, "source": LOC, **fields}
+
+
+def study_ir(n_trials: int, url: str, name: str, seed: int | None) -> Any:
+    """The worker's IR study (resume on: every worker joins the same study)."""
+    from ftspec.ir import IR_VERSION
+    from ftspec.schema.ir_model import load_ir
+
+    study = {
+        "id": "worker",
+        "source": {"file": "worker", **LOC},
+        "n_trials": n_trials,
+        "timeout_seconds": None,
+        "n_jobs": 1,
+        "seed": seed,
+        "approach": "grouped",
+        "eval_mode": "mean",
+        "metric": "rmse",
+        "direction": "minimize",
+        "sampler": {"kind": "random", "options": {}},
+        "pruner": {"kind": "none", "options": {}},
+        "validation": None,
+        "storage": {"url": url, "study_name": name, "resume": True},
+        "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
+        "space": [
+            _entry("float", "x", low=-2.0, high=2.0, step=None, log=False),
+            _entry("int", "n", low=1, high=9, step=2, log=False),
+            _entry("categorical", "mode", target="train", choices=["a", "b"]),
+        ],
+        "fixed": {"model": {}, "train": {}},
+        "force_params": [],
+        "phases": [],
+        "pipeline": None,
+    }
+    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--storage", required=True)
+    parser.add_argument("--study-name", required=True)
+    parser.add_argument("--n-trials", type=int, required=True)
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--heartbeat", type=int, default=None)
+    parser.add_argument("--grace", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    import optuna
+
+    from ftspec.runtime import optimize
+    from ftspec.runtime.engine import GRACE_PERIOD, HEARTBEAT_INTERVAL, storage_from_url
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = storage_from_url(
+        args.storage,
+        heartbeat_interval=args.heartbeat or HEARTBEAT_INTERVAL,
+        grace_period=args.grace or GRACE_PERIOD,
+    )
+    fd = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    pid = os.getpid()
+
+    def objective(model: dict, train: dict, split: Any) -> float:
+        line = f"{pid} {model['x']!r} {model['n']} {train['mode']}\n"
+        os.write(fd, b"start " + line.encode())
+        time.sleep(args.sleep)
+        os.write(fd, b"end " + line.encode())
+        return (model["x"] - 0.5) ** 2 + model["n"] / 10
+
+    report = optimize(study_ir(args.n_trials, args.storage, args.study_name, args.seed), objective, storage=storage, study_name=args.study_name)
+    print(json.dumps({"pid": pid, "n_finished": report.n_finished, "stop_reason": report.stop_reason, "partial": report.partial}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

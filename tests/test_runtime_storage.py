@@ -1,0 +1,239 @@
+"""Shared storages: exact n_trials with killed workers, several processes, SQLite, journal, PostgreSQL.
+
+Workers are real processes (`tests/runtime_worker.py`, which calls `ftspec.runtime.optimize` on a
+storage). "None lost or duplicated" is checked against the engine's protocol (docs/runtime.md):
+the study has exactly `n_trials` counted trials with pairwise different params; every counted
+trial's params were run to the end exactly once (by the workers' logs); a killed worker's trial
+is a FAIL replaced by one retry with the same params, which counts in its place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from ftspec.runtime.engine import HeartbeatJournalStorage, SURPLUS_ATTR, counted_trials, storage_from_url, tally  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKER = str(ROOT / "tests" / "runtime_worker.py")
+HEARTBEAT, GRACE = 1, 4
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def _worker(url: str, name: str, n_trials: int, log: Path, sleep: float) -> subprocess.Popen:
+    cmd = [sys.executable, WORKER, "--storage", url, "--study-name", name, "--n-trials", str(n_trials), "--log", str(log),
+           "--sleep", str(sleep), "--heartbeat", str(HEARTBEAT), "--grace", str(GRACE)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _finish(proc: subprocess.Popen, timeout: float = 120) -> dict:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _log(path: Path) -> list[tuple[str, int, tuple]]:
+    """(event, pid, params) per line; params as written: (repr of x, n, mode)."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        event, pid, x, n, mode = line.split()
+        rows.append((event, int(pid), (x, n, mode)))
+    return rows
+
+
+def _params(t: optuna.trial.FrozenTrial) -> tuple:
+    return (repr(t.params["x"]), str(t.params["n"]), t.params["train:mode"])
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out waiting for the workers"
+        time.sleep(0.05)
+
+
+def _check_exact(url: str, name: str, n_trials: int, log: Path) -> tuple[list, list]:
+    """Exactly n_trials counted trials, distinct params, each run to its end once; returns (trials, log)."""
+    study = optuna.load_study(study_name=name, storage=storage_from_url(url, heartbeat_interval=None))
+    trials = study.get_trials(deepcopy=False)
+    counts = tally(trials, n_trials)
+    counted = counted_trials(study)
+    assert len(counts.counted) == n_trials == len(counted)
+    assert [t.state.name for t in counted] == ["COMPLETE"] * n_trials
+    assert (counts.running, counts.waiting, counts.unclaimed) == (0, 0, 0)
+    params = [_params(t) for t in counted]
+    assert len(set(params)) == n_trials
+    rows = _log(log)
+    ends = Counter(p for event, _, p in rows if event == "end")
+    assert ends == Counter(params)  # every counted trial ran to its end exactly once, nothing else did
+    surplus = [t for t in trials if SURPLUS_ATTR in t.user_attrs]
+    assert all(t.state.name == "FAIL" and t.params == {} for t in surplus)  # never ran
+    return trials, rows
+
+
+def _kill_mid_trial_and_resume(url: str, tmp_path: Path) -> None:
+    n_trials, log = 6, tmp_path / "trials.log"
+    first = _worker(url, "killed", n_trials, log, sleep=0.4)
+    # Kill -9 inside the fourth trial: three ends logged and a start without its end.
+    _wait_for(lambda: sum(e == "end" for e, _, _ in _log(log)) >= 3 and _log(log)[-1][0] == "start")
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    killed_params = _log(log)[-1][2]
+    stored = optuna.load_study(study_name="killed", storage=storage_from_url(url, heartbeat_interval=None))
+    assert [t.state.name for t in stored.get_trials(deepcopy=False)] == ["COMPLETE"] * 3 + ["RUNNING"]
+
+    summary = _finish(_worker(url, "killed", n_trials, log, sleep=0.4))
+    assert (summary["n_finished"], summary["stop_reason"], summary["partial"]) == (n_trials, "n_trials", False)
+    trials, rows = _check_exact(url, "killed", n_trials, log)
+    stale = trials[3]
+    assert stale.state.name == "FAIL" and _params(stale) == killed_params
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == 3]
+    assert len(retries) == 1 and retries[0].system_attrs["retry_history"] == [3]
+    assert retries[0].state.name == "COMPLETE" and _params(retries[0]) == killed_params
+    assert len(trials) == n_trials + 1  # the stale attempt, not counted; no surplus
+    assert Counter(p for e, _, p in rows if e == "start")[killed_params] == 2
+
+
+@pytest.mark.slow
+def test_kill_9_and_resume_on_sqlite(tmp_path):
+    _kill_mid_trial_and_resume(f"sqlite:///{tmp_path / 'study.db'}", tmp_path)
+
+
+@pytest.mark.slow
+def test_kill_9_and_resume_on_a_journal(tmp_path):
+    _kill_mid_trial_and_resume(f"journal:///{tmp_path / 'study.log'}", tmp_path)
+
+
+def _three_workers(url: str, tmp_path: Path, n_trials: int = 24) -> None:
+    log = tmp_path / "trials.log"
+    procs = [_worker(url, "shared", n_trials, log, sleep=0.2) for _ in range(3)]
+    summaries = [_finish(p) for p in procs]
+    # Every worker returns only once the whole study is done.
+    assert [(s["n_finished"], s["stop_reason"]) for s in summaries] == [(n_trials, "n_trials")] * 3
+    trials, rows = _check_exact(url, "shared", n_trials, log)
+    per_worker = Counter(pid for e, pid, _ in rows if e == "end")
+    assert set(per_worker) == {s["pid"] for s in summaries} and sum(per_worker.values()) == n_trials
+    surplus = sum(SURPLUS_ATTR in t.user_attrs for t in trials)
+    assert len(trials) == n_trials + surplus and surplus <= 2  # only a race for the last slot makes one
+
+
+@pytest.mark.slow
+def test_three_workers_on_one_journal(tmp_path):
+    _three_workers(f"journal:///{tmp_path / 'study.log'}", tmp_path)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if found:
+        return found[-1].parent
+    which = shutil.which("pg_ctl")
+    return Path(which).parent if which else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL server: initdb in a temporary directory, loopback port, torn down after."""
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package postgresql (.ci/run does)")
+    pytest.importorskip("psycopg2", reason="psycopg2 is not installed (pip install -e '.[test]')")
+    as_user: list[str] = []
+    root = tempfile.mkdtemp(prefix="ftspec-pg-")
+    if os.geteuid() == 0:  # postgres refuses to run as root: run it as an unprivileged user
+        import pwd
+
+        user = next((u for u in ("postgres", "nobody") if _has_user(u)), None)
+        if user is None or shutil.which("runuser") is None:
+            pytest.skip("running as root without a 'postgres' or 'nobody' user and runuser: cannot start PostgreSQL")
+        entry = pwd.getpwnam(user)
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        as_user = ["runuser", "-u", user, "--"]
+    data, port = os.path.join(root, "data"), _free_port()
+    subprocess.run([*as_user, str(bindir / "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(root, "server.log"), "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run([*as_user, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "ftspec"],
+                       check=True, capture_output=True)
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/ftspec"
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_kill_9_and_resume_on_postgresql(postgres_url, tmp_path):
+    _kill_mid_trial_and_resume(postgres_url, tmp_path)
+
+
+@pytest.mark.slow
+def test_three_workers_on_postgresql(postgres_url, tmp_path):
+    _three_workers(postgres_url, tmp_path)
+
+
+# --------------------------------------------------------------------------- in one process
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_heartbeat_journal_storage_marks_only_silent_running_trials_stale(tmp_path):
+    storage = storage_from_url(f"journal:///{tmp_path / 'j.log'}", heartbeat_interval=1, grace_period=2)
+    assert isinstance(storage, HeartbeatJournalStorage) and storage.get_heartbeat_interval() == 1
+    study = optuna.create_study(storage=storage, study_name="hb")
+    silent, beating = study.ask(), study.ask()
+    study.tell(study.ask(), 1.0)
+    storage.record_heartbeat(beating._trial_id)
+    assert storage._get_stale_trial_ids(study._study_id) == []
+    time.sleep(2.2)
+    storage.record_heartbeat(beating._trial_id)
+    assert storage._get_stale_trial_ids(study._study_id) == [silent._trial_id]
+
+
+def test_a_resumed_study_with_a_bigger_n_trials_runs_only_the_difference(tmp_path):
+    from tests.runtime_worker import study_ir
+
+    from ftspec.runtime import optimize
+
+    url = f"journal:///{tmp_path / 'j.log'}"
+    seen = []
+    small = optimize(study_ir(4, url, "grow", 7), lambda m, t, s: seen.append(m["x"]) or 0.0)
+    bigger = optimize(study_ir(9, url, "grow", 7), lambda m, t, s: seen.append(m["x"]) or 0.0)
+    assert (small.n_finished, bigger.n_finished, len(seen)) == (4, 9, 9)
+    assert [t.number for t in bigger.trials] == list(range(9))
+    assert len(set(seen)) == 9  # the resumed batch is reseeded: it does not replay the first one's stream
