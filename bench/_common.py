@@ -45,6 +45,22 @@ def wall(cmd: list[str], *, runs: int, ok: tuple[int, ...] = (0, 1)) -> list[flo
     return times
 
 
+def wall_interleaved(cmds: dict[str, list[str]], *, runs: int, ok: tuple[int, ...] = (0, 1)) -> dict[str, list[float]]:
+    """Wall times of whole processes, the commands taking turns run after run (after one untimed
+    warm-up each), so that a change in the machine's load weighs on all of them alike."""
+    for cmd in cmds.values():
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=bench_env(), check=False)
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(runs):
+        for name, cmd in cmds.items():
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=bench_env(), check=False)
+            times[name].append(time.perf_counter() - start)
+            if proc.returncode not in ok:
+                sys.exit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode()[:500]}")
+    return times
+
+
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
 

@@ -1,11 +1,15 @@
-"""`Record`: the base of ftspec's value types (IR, diagnostics, vocabularies).
+"""`Fields` and `Record`: the bases of ftspec's value types (IR, diagnostics, vocabularies, lint
+results).
 
-Instances are immutable after construction: each attribute can be set once, by the dataclass
-`__init__`. It stands in for `@dataclass(frozen=True)`, whose generated methods cost about a
-millisecond per class when a module is imported; with ~30 value classes that was a third of the
-linter's startup budget (bench/lint_latency.py). For the same reason equality and repr are
-defined once here (field by field, like the dataclass ones), and value classes are declared
-`@dataclass(eq=False, repr=False)` so that only `__init__` is generated per class.
+Both define equality and repr once, field by field like the dataclass ones, so that value classes
+are declared `@dataclass(eq=False, repr=False)` and only `__init__` is generated per class: the
+generated methods are compiled when a module is imported, and a default dataclass costs ~0.45 ms
+(an init-only one ~0.12 ms); with ~50 classes on the linter's path that was a large share of its
+startup (bench/lint_latency.py).
+
+`Record` instances are also immutable after construction: each attribute can be set once, by the
+dataclass `__init__` (it stands in for `@dataclass(frozen=True)`, whose generated methods cost
+more still). `Fields` is for the mutable ones.
 """
 
 from __future__ import annotations
@@ -13,16 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 
-class Record:
+class Fields:
     __slots__ = ()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}.{name} is read-only")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__}.{name} is read-only")
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -34,3 +30,15 @@ class Record:
     def __repr__(self) -> str:
         fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__dataclass_fields__)  # type: ignore[attr-defined]
         return f"{type(self).__name__}({fields})"
+
+
+class Record(Fields):
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.{name} is read-only")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__}.{name} is read-only")

@@ -46,6 +46,7 @@ from json import JSONDecodeError
 from json.decoder import scanstring
 from typing import Any, Callable, Literal
 
+from ftspec._record import Fields
 from ftspec.compiler.diagnostics import Collector
 from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, Span, child_pointer
 from ftspec.compiler.rules import source as rules
@@ -63,8 +64,8 @@ Format = Literal["json", "yaml"]
 _SpanFn = Callable[[int, int], Span]
 
 
-@dataclass
-class SourceDocument:
+@dataclass(eq=False, repr=False)  # eq and repr come from Fields: cheaper to import
+class SourceDocument(Fields):
     path: str
     """The path as given."""
     text: str

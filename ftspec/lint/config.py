@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ftspec._record import Fields
+
 # tomllib and pathlib are imported only when a pyproject.toml with [tool.ftlint] is read: the linter
 # runs on every commit and most runs never need them.
 
@@ -36,8 +38,8 @@ class ConfigError(Exception):
     """A bad configuration file or option (exit code 2)."""
 
 
-@dataclass
-class LintConfig:
+@dataclass(eq=False, repr=False)
+class LintConfig(Fields):
     select: list[str] | None = None
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -132,8 +134,8 @@ def expand_selectors(selectors: Iterable[str], codes: Iterable[str], origin: str
     return chosen
 
 
-@dataclass
-class Selection:
+@dataclass(eq=False, repr=False)
+class Selection(Fields):
     """Which codes are reported, per file."""
 
     enabled: set[str]

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ftspec import __version__
+from ftspec._record import Fields
 from ftspec.compiler.diagnostics import RULES, SEVERITY_RANK, Diagnostic
 
 JSON_FORMAT_VERSION = 1
 
 
-@dataclass
-class FileOutcome:
+@dataclass(eq=False, repr=False)
+class FileOutcome(Fields):
     path: str
     diagnostics: list[Diagnostic]
     text: str | None = None
@@ -26,8 +27,8 @@ class FileOutcome:
     suppressed: int = 0
 
 
-@dataclass
-class LintReport:
+@dataclass(eq=False, repr=False)
+class LintReport(Fields):
     files: list[FileOutcome] = field(default_factory=list)
     strict: bool = False
 

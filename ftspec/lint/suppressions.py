@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ftspec._record import Fields
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, Span
 from ftspec.compiler.rules.lint import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
@@ -28,8 +29,8 @@ _CODE = re.compile(r"FT\d{3}")
 _UNSUPPRESSIBLE = {UNUSED_SUPPRESSION.code, INVALID_SUPPRESSION.code}
 
 
-@dataclass
-class Suppression:
+@dataclass(eq=False, repr=False)
+class Suppression(Fields):
     codes: list[str] | None
     """None: every code."""
     span: Span
