@@ -336,3 +336,84 @@ def test_best_text_and_study_line() -> None:
     report = {"study_id": "s", "n_finished": 5, "n_trials": 6, "n_complete": 3, "n_pruned": 1, "n_failed": 1,
               "best_value": 0.25, "best_number": 2, "partial": True, "stop_reason": "timeout"}
     assert study_line(report, "r2", 1.23) == "s: 5/6 trials finished (3 complete, 1 pruned, 1 failed), best r2=0.25 (trial 2), 1.2 s, partial: timeout"
+
+
+# ----------------------------------------------------------------------------- several studies, failures
+
+
+MULTI = textwrap.dedent("""\
+    pipeline:
+      - class: sklearn.preprocessing.StandardScaler
+      - class: sklearn.model_selection.KFold
+        params: {n_splits: 3, shuffle: true, random_state: 0}
+      - branch:
+          - - name: logreg
+              model: {class: sklearn.linear_model.LogisticRegression, params: {max_iter: 500}}
+              finetune_params:
+                version: 2
+                n_trials: 3
+                seed: 1
+                metric: balanced_accuracy
+                approach: single
+                sampler: random
+                validation: {holdout_fraction: 0.25, seed: 0}
+                model_params:
+                  C: {type: float, low: 0.01, high: 10.0, log: true}
+          - - name: ridge-individual
+              model: {class: sklearn.linear_model.Ridge}
+              finetune_params:
+                version: 2
+                n_trials: 2
+                seed: 1
+                metric: r2
+                approach: individual
+                sampler: random
+                model_params:
+                  alpha: {type: float, low: 0.01, high: 10.0, log: true}
+""")
+
+
+def test_each_study_gets_the_embedded_dataset_of_its_task_and_individual_folds_their_own_plots(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "multi.yaml"
+    path.write_text(MULTI, encoding="utf-8")
+    code, _out, err = run(capsys, path, "--report", tmp_path / "r.json", "--html", tmp_path / "r.html")
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0] == "1 file(s), 2 studies: 0 error(s), 0 warning(s), 0 info"
+    assert lines[1].startswith("logreg: 3/3 trials finished (3 complete, 0 pruned, 0 failed), best balanced_accuracy=")
+    assert re.match(r"^ridge-individual: 6/6 trials finished \(6 complete, 0 pruned, 0 failed\), best per fold: "
+                    r"fold 0: r2=\S+ \(trial \d\); fold 1: r2=\S+ \(trial \d\); fold 2: r2=\S+ \(trial \d\), \d+\.\d s$", lines[2])
+    logreg, ridge = json.loads((tmp_path / "r.json").read_text())["studies"]
+    assert (logreg["dataset"]["name"], logreg["dataset"]["classes"], ridge["dataset"]["name"]) == ("breast_cancer", [0, 1], "diabetes")
+    assert logreg["splits"] == [{"fold": 0, "n_train": 426, "n_valid": 143}]
+    assert [(f["n_finished"], f["splits"][0]["fold"]) for f in ridge["folds"]] == [(2, 0), (2, 1), (2, 2)]
+    assert all(f["final"]["params"]["alpha"] == f["best_model_params"]["alpha"] for f in ridge["folds"])
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert re.findall(r"<h2>([^<]*)</h2>", page) == [
+        "Study logreg", "Study ridge-individual, fold 0", "Study ridge-individual, fold 1", "Study ridge-individual, fold 2",
+    ]
+    assert page.count('class="plotly-graph-div"') == 12
+
+
+def test_a_study_whose_every_trial_fails_exits_1_with_its_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = textwrap.dedent("""\
+        version: 2
+        n_trials: 3
+        metric: rmse
+        approach: grouped
+        sampler: random
+        model_params:
+          solver: {type: categorical, choices: [no-such-solver]}
+    """)
+    csv, _X, _y = data_csv(tmp_path)
+    code, _out, err = run(capsys, pipeline(tmp_path, block=block), "--data", csv, "--target", "y", "--report", tmp_path / "r.json",
+                          "--html", tmp_path / "r.html")
+    assert code == 1
+    message = "study 'tiny': every trial failed (3 failed, 0 pruned of 3 finished)"
+    assert err.splitlines()[-1] == f"ftrun: {message}"
+    [study] = json.loads((tmp_path / "r.json").read_text())["studies"]
+    assert (study["status"], study["error"], study["n_failed"], study["best_number"]) == ("failed", message, 3, None)
+    assert {t["failure"]["type"] for t in study["trials"]} == {"InvalidParameterError"}
+    assert "no-such-solver" in study["trials"][0]["failure"]["message"]
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").count('class="no-plot"') == 3

@@ -141,8 +141,8 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
 
 
 def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """Run one planned study: its report dict (with `status`, `error`) and the (report, Optuna study) pairs
-    to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
+    """Run one planned study: its report dict (with `status`, `error`) and the
+    `StudyView`s to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
     import optuna
 
     from ftspec.runtime.build import RuntimeSpecError
@@ -176,10 +176,13 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     if error is not None:
         click.echo(f"{PROG}: {error}", err=True)
     entry = {"status": "failed" if error else "complete", "error": error, **report.to_dict()}
+    from ftspec.runtime.html import StudyView
+
     if report.folds:
-        views = [(fold.to_dict(), optuna.load_study(study_name=fold.study_name, storage=plan.storage)) for fold in report.folds]
+        views = [StudyView(fold.to_dict(), optuna.load_study(study_name=fold.study_name, storage=plan.storage), f"Study {study.id}, fold {k}")
+                 for k, fold in enumerate(report.folds)]
     else:
-        views = [(entry, optuna.load_study(study_name=report.study_name, storage=plan.storage))]
+        views = [StudyView(entry, optuna.load_study(study_name=report.study_name, storage=plan.storage))]
     return entry, views
 
 
@@ -203,11 +206,11 @@ def build_report(pipeline: str, studies: Sequence[Study], entries: Sequence[dict
     }
 
 
-def _html(pipeline: str, document: dict[str, Any], views: list[tuple[dict[str, Any], Any]]) -> str:
-    from ftspec.runtime.html import StudyView, render_html
+def _html(pipeline: str, document: dict[str, Any], views: list[Any]) -> str:
+    from ftspec.runtime.html import render_html
 
     header = [("pipeline", pipeline), ("versions", document["versions"])]
-    return render_html([StudyView(r, s) for r, s in views], title=f"ftrun report: {pipeline}", header=header)
+    return render_html(views, title=f"ftrun report: {pipeline}", header=header)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -272,7 +275,7 @@ def _main(pipeline: str, data: str | None, target: str | None, groups: str | Non
     cache: dict[str, Any] = {}
     plans = [_plan(s, args, len(studies) > 1, cache) for s in studies]
     entries: list[dict[str, Any]] = []
-    views: list[tuple[dict[str, Any], Any]] = []
+    views: list[Any] = []
     for plan in plans:
         entry, study_views = _run(plan, args)
         entries.append(entry)

@@ -47,6 +47,8 @@ class StudyView:
 
     report: Mapping[str, Any]
     study: optuna.Study
+    label: str | None = None
+    """The study's heading (default: `Study <study_id>`)."""
 
 
 def plot_id(index: int, key: str) -> str:
@@ -161,7 +163,8 @@ def render_html(views: Sequence[StudyView], *, title: str, header: Sequence[tupl
     ]
     for index, view in enumerate(views):
         report = view.report
-        parts.append(f'<section class="study" id="study-{index}"><h2>Study {html.escape(str(report.get("study_id", index)))}</h2>')
+        label = view.label if view.label is not None else f"Study {report.get('study_id', index)}"
+        parts.append(f'<section class="study" id="study-{index}"><h2>{html.escape(label)}</h2>')
         parts.append(_summary(report))
         parts.extend(_plot(index, key, plot_title, build, view.study) for key, plot_title, build in PLOTS)
         parts.append("<h3>Trials</h3>")

@@ -58,11 +58,20 @@ class ProgressBar:
             self.bar.close()
 
 
+def _best_of(report: Mapping[str, Any], metric: str) -> str:
+    folds = report.get("folds") or []
+    if not folds:
+        return best_text(metric, report.get("best_value"), report.get("best_number"))
+    # `individual`: one study per fold, so one best per fold.
+    parts = [f"fold {i}: {best_text(metric, f.get('best_value'), f.get('best_number')).removeprefix('best ')}" for i, f in enumerate(folds)]
+    return "best per fold: " + "; ".join(parts)
+
+
 def study_line(report: Mapping[str, Any], metric: str, seconds: float) -> str:
     """The one line per study printed instead of a bar (quiet, or not a terminal)."""
     return (
         f"{report['study_id']}: {report['n_finished']}/{report['n_trials']} trials finished "
         f"({report['n_complete']} complete, {report['n_pruned']} pruned, {report['n_failed']} failed), "
-        f"{best_text(metric, report.get('best_value'), report.get('best_number'))}, {seconds:.1f} s"
+        f"{_best_of(report, metric)}, {seconds:.1f} s"
         + (f", partial: {report['stop_reason']}" if report.get("partial") else "")
     )
