@@ -103,6 +103,8 @@ def aggregate(eval_mode: str, direction: str) -> Callable[[Sequence[float]], flo
     fn = funcs[eval_mode]
 
     def combined(scores: Sequence[float]) -> float:
+        if len(scores) == 1:  # every mode of one score is that score (the common, per-trial hot path)
+            return float(scores[0])
         if not scores:
             raise ValueError("no fold scores to aggregate")
         return fn(scores)

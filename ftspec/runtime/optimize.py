@@ -167,12 +167,14 @@ def _check_value(value: Any) -> float:
     return result
 
 
-def _record(study: Study, t: optuna.trial.FrozenTrial) -> TrialRecord:
+def _record(study: Study, t: optuna.trial.FrozenTrial, n_splits: int) -> TrialRecord:
     model, train = flat_from_optuna(study, t.params)
     failure = t.user_attrs.get(FAILURE_ATTR)
     if t.state == TrialState.FAIL and failure is None:
         failure = {"type": "Unknown", "message": "the trial failed outside the objective"}
     folds = t.user_attrs.get(FOLDS_ATTR)
+    if folds is None and n_splits == 1 and t.state == TrialState.COMPLETE:
+        folds = [t.value]
     return TrialRecord(
         number=t.number,
         state=t.state.name,
@@ -205,7 +207,7 @@ def _report(study: Study, ostudy: optuna.Study, stop_reason: str, splits: Sequen
         n_failed=by_state[TrialState.FAIL],
         partial=n_finished < study.n_trials,
         stop_reason=stop_reason,
-        trials=[_record(study, t) for t in trials],
+        trials=[_record(study, t, len(splits)) for t in trials],
         metric=study.metric,
         approach=study.approach,
         eval_mode=study.eval_mode,
@@ -291,7 +293,8 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
             scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
             if len(scores) != len(splits):
                 raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
-            trial.set_user_attr(FOLDS_ATTR, scores)
+            if len(scores) > 1:  # one split: the fold score is the value (one storage write less per trial)
+                trial.set_user_attr(FOLDS_ATTR, scores)
             return _check_value(agg(scores))
         except optuna.TrialPruned:
             if ctx.steps:
