@@ -417,3 +417,38 @@ def test_a_study_whose_every_trial_fails_exits_1_with_its_report(tmp_path: Path,
     assert {t["failure"]["type"] for t in study["trials"]} == {"InvalidParameterError"}
     assert "no-such-solver" in study["trials"][0]["failure"]["message"]
     assert (tmp_path / "r.html").read_text(encoding="utf-8").count('class="no-plot"') == 3
+
+
+def test_a_storage_that_cannot_be_opened_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    url = f"sqlite:///{tmp_path / 'no-such-dir' / 's.db'}"
+    code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "y", "--storage", url)
+    assert code == 2 and err.splitlines()[-1].startswith(f"ftrun: cannot open storage {url!r}: OperationalError: ")
+
+
+def test_an_existing_study_is_not_joined_when_the_ir_says_resume_false(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv, _X, _y = data_csv(tmp_path)
+    db = tmp_path / "s.db"
+    block = textwrap.dedent(f"""\
+        version: 2
+        n_trials: 2
+        metric: rmse
+        approach: grouped
+        sampler: random
+        storage: sqlite:///{db}
+        study_name: fixed
+        resume: false
+        model_params:
+          alpha: {{type: float, low: 0.1, high: 1.0}}
+    """)
+    path = pipeline(tmp_path, block=block)
+    assert run(capsys, path, "--data", csv, "--target", "y")[0] == 0
+    code, _out, err = run(capsys, path, "--data", csv, "--target", "y")
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"ftrun: {path}:8:7: study 'tiny': the storage already has a study named 'fixed' and the IR says resume: false "
+        "(pass --study-name, or set resume: true to join it)"
+    )
+    # The command line's storage options mean "share this study": the same run with them joins it.
+    code, _out, err = run(capsys, path, "--data", csv, "--target", "y", "--storage", f"sqlite:///{db}", "--study-name", "fixed")
+    assert code == 0 and err.splitlines()[1].startswith("tiny: 2/2 trials finished")

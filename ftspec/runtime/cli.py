@@ -87,7 +87,8 @@ def _storage_of(study: Study, url: str | None, name: str | None, several: bool) 
     try:
         storage = storage_from_url(url)
     except Exception as exc:  # SQLAlchemy / journal errors: a bad URL or an unreachable server
-        raise BadInput(f"cannot open storage {url!r}: {type(exc).__name__}: {exc}") from None
+        first = (str(exc).splitlines() or [""])[0]  # SQLAlchemy appends the SQL and a help link
+        raise BadInput(f"cannot open storage {url!r}: {type(exc).__name__}: {first}") from None
     return replace(study, storage=Storage(url=url, study_name=study_name, resume=resume)), storage
 
 
