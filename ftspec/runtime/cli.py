@@ -71,8 +71,12 @@ def _storage_of(study: Study, url: str | None, name: str | None, several: bool) 
     import optuna
 
     base = study.storage
+    from_command_line = url is not None or name is not None
     url = url if url is not None else (base.url if base is not None else None)
     if url is None:
+        if name is not None:
+            # A name in memory would be silently meaningless: nobody else can join that study.
+            raise click.UsageError(f"--study-name needs a storage: study {study.id!r} has none (give --storage URL)")
         return study, optuna.storages.InMemoryStorage()
     # Workers started with the same command must meet in the same study: the name never defaults
     # to a random one, and an existing study is joined (its finished trials count toward n_trials).
@@ -80,7 +84,8 @@ def _storage_of(study: Study, url: str | None, name: str | None, several: bool) 
         study_name = f"{name}:{study.id}" if several else name
     else:
         study_name = base.study_name if base is not None and base.study_name else study.id
-    resume = True if (base is None or url != base.url or name is not None) else base.resume
+    # --storage / --study-name mean "run this shared study": join it. Otherwise the IR says.
+    resume = True if (from_command_line or base is None) else base.resume
     # The engine's storage: heartbeats, so that a killed worker's trial is failed and retried.
     from ftspec.runtime.engine import storage_from_url
 
