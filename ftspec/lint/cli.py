@@ -6,7 +6,8 @@ other files still linted).
 
 The command line is parsed with argparse rather than click (which ftcompile, ftmigrate and ftrun
 use): ftlint runs in pre-commit on every commit, and importing click costs more than linting a
-file (see the README's performance section).
+file (see the README's performance section). For the same reason the linter's modules are
+imported by `main`, not when this module is: see there.
 """
 
 from __future__ import annotations
@@ -19,13 +20,6 @@ from typing import Sequence
 
 from ftspec import __version__
 from ftspec._console import safe_streams
-from ftspec.compiler.inputs import collect_inputs
-from ftspec.compiler.rules import all_rules
-from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config
-from ftspec.lint.linter import lint_file
-from ftspec.lint.reporters import REPORTERS, FileOutcome, LintReport
-
-FORMATS = [*REPORTERS, "auto"]
 
 
 class UsageError(Exception):
@@ -64,6 +58,8 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ftspec.lint.reporters import REPORTERS
+
     parser = _Parser(
         prog="ftlint",
         description="Lint finetune_params in pipeline files (JSON, YAML; directories recursively).",
@@ -75,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--extend-select", action="append", default=[], metavar="CODES", help="Rule codes or prefixes to enable on top of the selection.")
     add("--ignore", action="append", default=[], metavar="CODES", help="Rule codes or prefixes to disable (replaces the configuration's).")
     add("--strict", action="store_true", default=None, help="Warnings fail too (exit 1).")
-    add("--output-format", choices=FORMATS, default=None, help="Default: text; auto = github under GITHUB_ACTIONS, else text.")
+    add("--output-format", choices=[*REPORTERS, "auto"], default=None, help="Default: text; auto = github under GITHUB_ACTIONS, else text.")
     add("--show-source", action=argparse.BooleanOptionalAction, default=None, help="Show the source line and a caret under each finding (default: on a terminal).")
     add("--statistics", action="store_true", help="Count findings per rule.")
     add("--explain", metavar="CODE", help="Print the documentation of a rule and exit.")
@@ -100,6 +96,12 @@ def resolve_format(fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ftspec.compiler.inputs import collect_inputs
+    from ftspec.compiler.rules import all_rules
+    from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config
+    from ftspec.lint.linter import lint_file
+    from ftspec.lint.reporters import REPORTERS, FileOutcome, LintReport
+
     rules = all_rules()
     if args.explain:
         rule = rules.get(args.explain.strip().upper())
@@ -153,6 +155,18 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftlint with `argv` (default: sys.argv[1:], i.e. as the `ftlint` program) and return its exit code."""
+    program = argv is None
+    if program:
+        # As a program ftlint is a short-lived process, and on one file its start-up is most of
+        # its time. The objects that importing the linter makes live until exit, so collections
+        # while it is imported find nothing; they are frozen afterwards, out of the way of the
+        # collections while files are linted (which may import the YAML parser): ~2 ms on a file.
+        gc.disable()
+    import ftspec.lint.linter  # noqa: F401  # the linter's modules: run() takes its names from them
+
+    if program:
+        gc.freeze()
+        gc.enable()
     safe_streams()
     parser = build_parser()
     try:
@@ -164,10 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     finally:
-        if argv is None:
-            # Run as the program, the process exits next. Frozen objects are left out of the
-            # interpreter's collections at shutdown, which would otherwise traverse everything
-            # the imports created: ~9 ms, a sixth of linting one file (bench/lint_latency.py).
+        if program:
+            # The process exits next. Frozen objects are left out of the interpreter's
+            # collections at shutdown, which would otherwise traverse everything made since
+            # start-up: ~9 ms, a sixth of linting one file (bench/lint_latency.py).
             gc.freeze()
 
 
