@@ -193,7 +193,7 @@ def _newline(text: str) -> str:
     return "\r\n" if crlf and crlf > text.count("\n") - crlf else "\n"
 
 
-_BREAKS = re.compile(r"\r\n?|\n")
+_BREAKS = r"\r\n?|\n"
 
 
 def _span_factory() -> Callable[[int, int, int, int, int, int], Span]:
@@ -310,10 +310,11 @@ def _report_stop(stop: _Stop, text: str, span: _SpanFn, collector: Collector, fm
 # --------------------------------------------------------------------------------------------
 # JSON
 
-_JSON_WS = re.compile(r"[ \t\n\r]*")
-_JSON_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
-_JSON_AFTER = re.compile(r"[ \t\n\r]*([,}\]])[ \t\n\r]*")
-_JSON_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# Compiled on the first JSON file (re caches them), so that a YAML-only run never compiles them.
+_JSON_WS = r"[ \t\n\r]*"
+_JSON_COLON = r"[ \t\n\r]*:[ \t\n\r]*"
+_JSON_AFTER = r"[ \t\n\r]*([,}\]])[ \t\n\r]*"
+_JSON_NUMBER = r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?"
 _JSON_LITERALS: dict[str, tuple[str, Any]] = {
     "t": ("true", True),
     "f": ("false", False),
@@ -329,7 +330,7 @@ def _line_starts(text: str) -> list[int]:
     """Offsets where lines start, plus a sentinel so that `starts[line]` always exists."""
     starts = [0]
     if "\r" in text:
-        starts.extend(m.end() for m in _BREAKS.finditer(text))
+        starts.extend(m.end() for m in re.finditer(_BREAKS, text))
     else:
         find = text.find
         i = find("\n")
@@ -384,14 +385,14 @@ def _parse_json(text: str, collector: Collector) -> Node | None:
     starts = _line_starts(text)
     n = len(text)
     s = text + "\x00"
-    ws = _JSON_WS.match
-    number = _JSON_NUMBER.match
+    ws = re.compile(_JSON_WS).match
+    number = re.compile(_JSON_NUMBER).match
     report = collector.report
     literals = _JSON_LITERALS
     new_span = _new_span
     scan = scanstring
-    colon = _JSON_COLON.match
-    after = _JSON_AFTER.match
+    colon = re.compile(_JSON_COLON).match
+    after = re.compile(_JSON_AFTER).match
     WS = " \t\n\r"
     line, ls, nxt = 1, 0, starts[1]
 

@@ -23,9 +23,11 @@ from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, Span
 from ftspec.compiler.rules.lint import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
 from ftspec.compiler.source import SourceDocument
 
-_DIRECTIVE = re.compile(r"ftlint:\s*(?P<kind>ignore-file|ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?")
-_COMMENT = re.compile(r"(?:^|\s)#(?P<body>.*)$")
-_CODE = re.compile(r"FT\d{3}")
+# Compiled on first use (re caches them): most files have no suppression, and ftlint's start-up
+# counts on every commit.
+_DIRECTIVE = r"ftlint:\s*(?P<kind>ignore-file|ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?"
+_COMMENT = r"(?:^|\s)#(?P<body>.*)$"
+_CODE = r"FT\d{3}"
 _UNSUPPRESSIBLE = {UNUSED_SUPPRESSION.code, INVALID_SUPPRESSION.code}
 
 
@@ -55,14 +57,14 @@ class Suppression(Fields):
 
 
 def _parse(text: str, span: Span, pointer: str, collector: Collector, known: set[str]) -> tuple[str, list[str] | None] | None:
-    match = _DIRECTIVE.search(text)
+    match = re.search(_DIRECTIVE, text)
     if match is None:
         return None
     raw = match.group("codes")
     if raw is None:
         return match.group("kind"), None
     codes = [c.strip() for c in raw.split(",") if c.strip()]
-    bad = [c for c in codes if not _CODE.fullmatch(c) or c not in known]
+    bad = [c for c in codes if not re.fullmatch(_CODE, c) or c not in known]
     if bad or not codes:
         collector.report(INVALID_SUPPRESSION, span, pointer=pointer, reason=f"unknown code(s) {', '.join(bad)}" if bad else "empty code list")
         codes = [c for c in codes if c not in bad]
@@ -90,14 +92,14 @@ def _line_starts(text: str) -> list[int]:
 
 def _yaml_comments(doc: SourceDocument, collector: Collector, known: set[str]) -> list[Suppression]:
     found: list[Suppression] = []
-    lines = doc.text.splitlines()
     if "ftlint:" not in doc.text:
         return found
+    lines = doc.text.splitlines()
     starts = _line_starts(doc.text)
     pending: list[tuple[str, list[str] | None, Span]] = []
     for index, line in enumerate(lines, start=1):
         stripped = line.strip()
-        comment = _COMMENT.search(line) if "#" in line else None
+        comment = re.search(_COMMENT, line) if "#" in line else None
         parsed = None
         span = None
         if comment is not None and "ftlint:" in comment.group("body"):
