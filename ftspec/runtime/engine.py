@@ -66,13 +66,19 @@ import time
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence, Sequence
+from typing import Any, Callable, Iterable, Sequence
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: Optuna's own journal lock
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 import optuna
 from optuna.exceptions import ExperimentalWarning, UpdateFinishedTrialError
 from optuna.storages import BaseStorage, InMemoryStorage, JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
+from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
 from ftspec.ir import Phase, Study
@@ -86,6 +92,7 @@ __all__ = [
     "FINISHED",
     "storage_from_url",
     "HeartbeatJournalStorage",
+    "FlockJournalLock",
     "counted_trials",
     "Tally",
     "tally",
@@ -187,6 +194,39 @@ class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
         return self.heartbeat_stale_trial_callback
 
 
+class FlockJournalLock(JournalFileOpenLock):
+    """The journal file's lock as a blocking `fcntl.flock` on `PATH.flock` (POSIX).
+
+    Optuna's default symlink lock polls with an exponential back-off of up to one second, so that
+    with three workers writing a log line per parameter a waiting worker sleeps longer than a
+    trial lasts; `flock` hands the lock over as soon as it is released. Every process writing one
+    journal file must use the same kind of lock: workers started through ftspec do.
+    """
+
+    def __init__(self, filepath: str) -> None:
+        self._lock_path = filepath + ".flock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            raise RuntimeError("the journal lock is not held")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
 def storage_from_url(
     url: str,
     *,
@@ -203,9 +243,8 @@ def storage_from_url(
         warnings.simplefilter("ignore", ExperimentalWarning)
         retry = None if heartbeat_interval is None else RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
         if url.startswith("journal:///"):
-            from optuna.storages.journal import JournalFileBackend
-
-            backend = JournalFileBackend(url[len("journal://") :])
+            path = url[len("journal://") :]
+            backend = JournalFileBackend(path, lock_obj=FlockJournalLock(path) if fcntl is not None else None)
             if heartbeat_interval is None:
                 return JournalStorage(backend)
             return HeartbeatJournalStorage(
