@@ -362,3 +362,25 @@ def test_report_carries_ir_versions_dataset_and_is_json():
     assert (data["metric"], data["approach"], data["eval_mode"]) == ("rmse", "single", "mean")
     assert data["trials"][0]["fold_scores"] == [data["trials"][0]["value"]] and "final_estimator" not in data
     assert data["final"]["params"]["alpha"] == data["best_model_params"]["alpha"]
+
+
+def test_sklearn_failures_are_recorded_with_their_exception_never_scored():
+    study = make_study(n_trials=4, space=[entry("categorical", "alpha", choices=[-1.0, 1.0])], seed=0)
+    report = optimize(study, SklearnAdapter("sklearn.linear_model.Ridge"), _tiny())
+    for t in report.trials:
+        if t.model_params["alpha"] < 0:
+            assert (t.state, t.value, t.fold_scores, t.failure["type"]) == ("FAIL", None, None, "InvalidParameterError")
+            assert t.failure["message"].startswith("The 'alpha' parameter of Ridge must be")
+        else:
+            assert t.state == "COMPLETE" and t.fold_scores == [t.value]
+    assert [(t.model_params["alpha"], t.state) for t in report.trials] == [(1.0, "COMPLETE"), (-1.0, "FAIL"), (1.0, "COMPLETE"), (1.0, "COMPLETE")]
+
+
+def test_parallel_trials_with_the_sklearn_adapter():
+    report = optimize(make_study(n_trials=8, n_jobs=2), SklearnAdapter("sklearn.linear_model.Ridge"), _tiny())
+    assert report.n_complete == 8 and [t.number for t in report.trials] == list(range(8))
+    data = _tiny()
+    split = holdout_split(data, 0.25, 3)
+    for t in report.trials:
+        pred = Ridge(alpha=t.model_params["alpha"]).fit(data.X[split.train], data.y[split.train]).predict(data.X[split.valid])
+        assert t.value == skm.root_mean_squared_error(data.y[split.valid], pred)
