@@ -156,8 +156,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    """A throwaway PostgreSQL server: initdb in a temporary directory, loopback port, torn down after."""
+def postgres():
+    """A throwaway PostgreSQL server (initdb in a temporary directory, loopback port, torn down
+    after); yields a function that creates a database on it and returns its URL."""
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package postgresql (.ci/run does)")
@@ -179,10 +180,14 @@ def postgres_url():
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(root, "server.log"), "-w", "start"],
                    check=True, capture_output=True)
-    try:
-        subprocess.run([*as_user, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "ftspec"],
+    def new_database(name: str) -> str:
+        """The URL of a new, empty database (no Optuna schema yet: workers race to create it)."""
+        subprocess.run([*as_user, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", name],
                        check=True, capture_output=True)
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/ftspec"
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{port}/{name}"
+
+    try:
+        yield new_database
     finally:
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
@@ -199,13 +204,14 @@ def _has_user(name: str) -> bool:
 
 
 @pytest.mark.slow
-def test_kill_9_and_resume_on_postgresql(postgres_url, tmp_path):
-    _kill_mid_trial_and_resume(postgres_url, tmp_path)
+def test_kill_9_and_resume_on_postgresql(postgres, tmp_path):
+    _kill_mid_trial_and_resume(postgres("killed"), tmp_path)
 
 
 @pytest.mark.slow
-def test_three_workers_on_postgresql(postgres_url, tmp_path):
-    _three_workers(postgres_url, tmp_path)
+def test_three_workers_on_postgresql(postgres, tmp_path):
+    # A fresh database: the three workers also race to create Optuna's schema.
+    _three_workers(postgres("shared"), tmp_path)
 
 
 # --------------------------------------------------------------------------- in one process

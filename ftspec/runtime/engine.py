@@ -250,9 +250,29 @@ def storage_from_url(
             return HeartbeatJournalStorage(
                 backend, heartbeat_interval=heartbeat_interval, grace_period=grace_period, heartbeat_stale_trial_callback=retry
             )
-        if heartbeat_interval is None:
-            return RDBStorage(url)
-        return RDBStorage(url, heartbeat_interval=heartbeat_interval, grace_period=grace_period, heartbeat_stale_trial_callback=retry)
+        options = {} if heartbeat_interval is None else dict(
+            heartbeat_interval=heartbeat_interval, grace_period=grace_period, heartbeat_stale_trial_callback=retry
+        )
+        return _rdb_storage(url, options)
+
+
+def _rdb_storage(url: str, options: dict[str, Any], attempts: int = 5) -> RDBStorage:
+    """An RDBStorage, retried when workers starting together race to create its schema.
+
+    On an empty database every RDBStorage creates the tables and stamps the schema version; the
+    losers of that race fail (a unique violation on `alembic_version`, a duplicate table). The
+    schema exists once the winner commits: a retry finds it.
+    """
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            return RDBStorage(url, **options)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _resolve_storage(study: Study, storage: Any, **heartbeat: Any) -> Any:
