@@ -243,3 +243,45 @@ def test_a_resumed_study_with_a_bigger_n_trials_runs_only_the_difference(tmp_pat
     assert (small.n_finished, bigger.n_finished, len(seen)) == (4, 9, 9)
     assert [t.number for t in bigger.trials] == list(range(9))
     assert len(set(seen)) == 9  # the resumed batch is reseeded: it does not replay the first one's stream
+
+
+@pytest.mark.parametrize("scheme", ["sqlite", "journal"])
+def test_threads_on_a_shared_storage_end_at_exactly_n_trials(tmp_path, scheme):
+    from tests.runtime_worker import study_ir
+
+    from ftspec.runtime import optimize
+
+    url = f"sqlite:///{tmp_path / 's.db'}" if scheme == "sqlite" else f"journal:///{tmp_path / 's.log'}"
+    seen = []
+    report = optimize(study_ir(12, url, "threads", 7), lambda m, t, s: seen.append(m["x"]) or time.sleep(0.01) or 0.0, n_jobs=3)
+    trials = optuna.load_study(study_name="threads", storage=storage_from_url(url, heartbeat_interval=None)).get_trials()
+    assert (report.n_finished, len(seen), len(trials), report.stop_reason) == (12, 12, 12, "n_trials")
+
+
+def test_a_surplus_trial_never_runs_and_never_counts(tmp_path, monkeypatch):
+    """Another worker claims the last slot between this worker's check and its next trial."""
+    from tests.runtime_worker import study_ir
+
+    from ftspec.runtime import engine, optimize
+
+    url = f"journal:///{tmp_path / 's.log'}"
+    study = study_ir(2, url, "race", 7)
+    no_heartbeat = storage_from_url(url, heartbeat_interval=None)
+    other: list = []
+
+    def objective(model, train, split):
+        if not other:  # the other worker starts trial 1 while trial 0 runs here
+            other.append(optuna.load_study(study_name="race", storage=storage_from_url(url, heartbeat_interval=None)).ask())
+        return 0.0
+
+    monkeypatch.setattr(engine._Ledger, "work_left", lambda self: True)  # this worker misses the other's claim
+    first = optimize(study, objective, storage=no_heartbeat)
+    trials = optuna.load_study(study_name="race", storage=no_heartbeat).get_trials()
+    assert [(t.number, t.state.name, SURPLUS_ATTR in t.user_attrs, t.params == {}) for t in trials] == [
+        (0, "COMPLETE", False, False), (1, "RUNNING", False, True), (2, "FAIL", True, True)]
+    # Without heartbeats this worker cannot tell a live trial from a dead one: it leaves it to its worker.
+    assert (first.n_finished, first.stop_reason, first.partial, [t.number for t in first.trials]) == (1, "running_elsewhere", True, [0, 1])
+    other[0].study.tell(other[0], 1.0)
+    second = optimize(study, objective, storage=no_heartbeat)
+    assert (second.n_finished, second.stop_reason, [t.number for t in second.trials]) == (2, "n_trials", [0, 1])
+    assert len(optuna.load_study(study_name="race", storage=no_heartbeat).get_trials()) == 3

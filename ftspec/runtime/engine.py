@@ -600,7 +600,7 @@ def run(
             continue
         index = next((i for i, end in enumerate(ends) if counts.started < end), len(phases) - 1)
         # In memory this process is the only worker: ask Optuna for exactly the phase's missing trials.
-        size = ends[index] - counts.started if not shared else max(1, min(work, ends[index] - counts.started + counts.waiting))
+        size = max(1, ends[index] - counts.started if not shared else min(work, ends[index] - counts.started + counts.waiting))
         batch = _Batch(ostudy, trial_fn, policy, ledger, ends[index])
         ostudy.sampler = build_sampler(phases[index].sampler, study.space, _batch_seed(study, ostudy, len(trials), first, shared))
         first = False
