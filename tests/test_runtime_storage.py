@@ -285,3 +285,29 @@ def test_a_surplus_trial_never_runs_and_never_counts(tmp_path, monkeypatch):
     second = optimize(study, objective, storage=no_heartbeat)
     assert (second.n_finished, second.stop_reason, [t.number for t in second.trials]) == (2, "n_trials", [0, 1])
     assert len(optuna.load_study(study_name="race", storage=no_heartbeat).get_trials()) == 3
+
+
+def _frozen(number, state, system_attrs=None, user_attrs=None):
+    from optuna.trial import FrozenTrial, TrialState
+
+    return FrozenTrial(number=number, state=TrialState[state], value=1.0 if state == "COMPLETE" else None, datetime_start=None,
+                       datetime_complete=None, params={}, distributions={}, user_attrs=user_attrs or {},
+                       system_attrs=system_attrs or {}, intermediate_values={}, trial_id=number)
+
+
+def test_tally_classifies_every_role_exactly():
+    trials = [
+        _frozen(0, "COMPLETE"),
+        _frozen(1, "FAIL"),                                                      # stale attempt, replaced by 4
+        _frozen(2, "PRUNED"),
+        _frozen(3, "RUNNING"),
+        _frozen(4, "FAIL", {"failed_trial": 1, "retry_history": [1]}),             # retry, itself stale: replaced by 6
+        _frozen(5, "FAIL", user_attrs={SURPLUS_ATTR: "beyond"}),
+        _frozen(6, "WAITING", {"failed_trial": 1, "retry_history": [1, 4]}),       # the retry's retry, in budget
+        _frozen(7, "WAITING"),                                                   # a fresh enqueued trial: rank 4, not in budget
+    ]
+    counts = tally(reversed(trials), 4)
+    assert [t.number for t in counts.counted] == [0, 2]
+    assert (counts.running, counts.waiting, counts.unclaimed, counts.started, counts.retried, counts.surplus) == (1, 1, 0, 4, 2, 1)
+    bigger = tally(trials, 6)  # with n_trials=6 the WAITING fresh trial 7 is in budget, one slot is unclaimed
+    assert (bigger.waiting, bigger.unclaimed, bigger.started) == (2, 1, 4)

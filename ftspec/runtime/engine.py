@@ -9,7 +9,8 @@ caller's `trial_fn` (see `ftspec.runtime.optimize`). docs/runtime.md has the lon
   `force_params` (model names as is, train names as `"train:" + name`): creation is atomic in every
   storage, so several workers starting together enqueue them exactly once.
 - A storage URL gets stale-trial detection: `sqlite:`/`postgresql:`/`mysql:` URLs become an
-  `RDBStorage` with Optuna's heartbeats, `journal:///path` a `HeartbeatJournalStorage` (below).
+  `RDBStorage` with Optuna's heartbeats (its creation retried when workers race to create the
+  schema), `journal:///path` a `HeartbeatJournalStorage` locked with `flock` (below).
   A worker records a heartbeat every `heartbeat_interval` seconds (default 10) while a trial runs;
   a RUNNING trial without one for `grace_period` seconds (default 60) is *stale* (its worker was
   killed): the first worker to notice fails it (RUNNING -> FAIL is atomic: only one succeeds) and
@@ -94,6 +95,7 @@ __all__ = [
     "HeartbeatJournalStorage",
     "FlockJournalLock",
     "counted_trials",
+    "created_here",
     "Tally",
     "tally",
     "SurplusTrial",
@@ -324,7 +326,12 @@ def open_study(
     return ostudy
 
 
-def _origin(t: FrozenTrial | optuna.Trial) -> int:
+def created_here(ostudy: optuna.Study) -> bool:
+    """Whether this process created `ostudy` with `open_study` (only the creator enqueues trials)."""
+    return _CREATED.get(ostudy, False)
+
+
+def _origin(t: FrozenTrial) -> int:
     origin = t.system_attrs.get("failed_trial")
     return t.number if origin is None else int(origin)
 
@@ -363,18 +370,17 @@ def tally(trials: Iterable[FrozenTrial], n_trials: int) -> Tally:
         if SURPLUS_ATTR in t.user_attrs:
             surplus += 1
             continue
+        in_budget = ranks.get(_origin(t), n_trials) < n_trials
+        if in_budget and t.number in ranks and t.state != TrialState.WAITING:
+            started += 1  # a budget slot whose first attempt left WAITING (replaced or not)
         if t.number in replaced:
             retried += 1
-            continue
-        in_budget = ranks.get(_origin(t), n_trials) < n_trials
-        if t.state in FINISHED:
+        elif t.state in FINISHED:
             counted.append(t)
         elif t.state == TrialState.RUNNING:
             running += in_budget
         elif t.state == TrialState.WAITING:
             waiting += in_budget
-        if in_budget and t.number in ranks and t.state != TrialState.WAITING:
-            started += 1
     unclaimed = max(0, n_trials - len(ranks))
     return Tally(counted, running, waiting, unclaimed, started, retried, surplus)
 
@@ -534,7 +540,7 @@ class _Batch:
 
 
 def _batch_seed(study: Study, ostudy: optuna.Study, n_existing: int, first: bool, shared: bool) -> int | None:
-    if study.seed is None or (first and _CREATED.get(ostudy, False)):
+    if study.seed is None or (first and created_here(ostudy)):
         return study.seed
     entropy = [study.seed, n_existing] + ([_PROCESS_TOKEN, os.getpid()] if shared else [])
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
