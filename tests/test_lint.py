@@ -169,6 +169,20 @@ def test_suppressions_used_unused_and_invalid(capsys: pytest.CaptureFixture[str]
     assert "tests/data/lint/legacy.yaml:19:45: FT502 [error] invalid suppression: unknown code(s) FT999" in lines
 
 
+def test_suppressions_written_with_escapes_still_apply(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The linter skips suppressions for a text without "ftlint" or a backslash; an escaped directive has one."""
+    text = (ROOT / DATA / "suppressed.json").read_text(encoding="utf-8")
+    assert text.count("ftlint:") == 2
+    for name, body in (("plain", text), ("escaped", text.replace("ftlint:", "\\u0066tlint\\u003a"))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "s.json").write_text(body, encoding="utf-8")
+    assert "ftlint" not in (tmp_path / "escaped" / "s.json").read_text(encoding="utf-8")
+    _, plain, _ = run(capsys, "--output-format", "json", str(tmp_path / "plain" / "s.json"))
+    _, escaped, _ = run(capsys, "--output-format", "json", str(tmp_path / "escaped" / "s.json"))
+    assert json.loads(escaped)["summary"]["suppressed"] == json.loads(plain)["summary"]["suppressed"] == 3
+    assert escaped.replace("escaped", "plain") == plain
+
+
 def test_explain_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     for code, rule in all_rules().items():
         status, out, _ = run(capsys, "--explain", code.lower())

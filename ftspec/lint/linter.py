@@ -18,7 +18,6 @@ from ftspec.compiler.source import SourceDocument, load_path
 from ftspec.compiler.walk import find_blocks
 from ftspec.lint.config import Selection
 from ftspec.lint.reporters import FileOutcome
-from ftspec.lint.suppressions import apply_suppressions, find_suppressions
 
 
 def lint_file(path: str, selection: Selection, known: set[str], *, schema_only: bool = False) -> tuple[FileOutcome, SourceDocument | None, bool]:
@@ -37,7 +36,11 @@ def lint_file(path: str, selection: Selection, known: set[str], *, schema_only: 
     enabled = selection.enabled_for(path)
     selected = [d for d in collector.diagnostics if d.code in enabled]
     suppressed = 0
-    if doc is not None:
+    # A suppression is the text "ftlint:" in a comment or a string, where it may also be written
+    # with escapes; a text with neither has none, and skips importing and walking for them.
+    if doc is not None and ("ftlint" in doc.text or "\\" in doc.text):
+        from ftspec.lint.suppressions import apply_suppressions, find_suppressions
+
         meta = Collector(path)
         suppressions = find_suppressions(doc, meta, known)
         selected, suppressed = apply_suppressions(selected, suppressions, meta)
