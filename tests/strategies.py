@@ -19,10 +19,23 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from ftspec.schema.metrics import METRICS
 from ftspec.schema.vocab import APPROACHES, DIRECTIONS, EVAL_MODES, PRUNERS, SAMPLERS, OptionSpec
+
+CI_EXAMPLES = 100
+THOROUGH_EXAMPLES = 1000
+"""Examples per property under the `ci` and `thorough` profiles (tests/conftest.py)."""
+
+
+def examples(n: int) -> int:
+    """`n` examples under the `ci` profile, scaled with the loaded profile (10 n under `thorough`).
+
+    Call it when the test module is imported (in a `@settings`), after the profile is loaded."""
+    return max(1, n * settings.default.max_examples // CI_EXAMPLES)
+
 
 # =========================================================================== legacy side
 
@@ -713,8 +726,11 @@ def ir_spaces(draw: st.DrawFn, finite: bool = False, conditions: bool = True) ->
     for target, name in names:
         path = [name] if draw(st.booleans()) else ["g", name]
         full = "__".join(path)
-        if any(e.target == target and e.name == full for e in entries):
-            continue
+        mine = [tuple(e.path) for e in entries if e.target == target]
+        if any(e.target == target and e.name == full for e in entries) or any(
+            p[: len(path)] == tuple(path) or tuple(path)[: len(p)] == p for p in mine
+        ):
+            continue  # the compiler never emits one place twice, nor a value inside another (FT222)
         condition = None
         parents = [e for e in entries if e.target == target and e.kind in ("categorical", "int")]
         if conditions and parents and draw(st.booleans()):

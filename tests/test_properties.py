@@ -36,11 +36,11 @@ from ftspec.compiler.diagnostics import RULES
 from ftspec.compiler.nodes import Mapping, Node, Sequence
 from ftspec.compiler.rules import all_rules
 from ftspec.ir import IR_VERSION, CategoricalParam, FloatParam, IntParam, SortedTupleParam, dump_ir
-from tests.strategies import json_documents, legacy_blocks, legacy_document, yaml_bytes, yaml_texts
+from tests.strategies import examples, json_documents, legacy_blocks, legacy_document, yaml_bytes, yaml_texts
 
 all_rules()
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --------------------------------------------------------------------------- checking one input

@@ -61,6 +61,7 @@ from tests.strategies import (  # noqa: E402
     SEEDABLE_SAMPLERS,
     Declared,
     documents,
+    examples,
     ir_spaces,
     json_documents,
     legacy_blocks,
@@ -72,7 +73,7 @@ from tests.strategies import (  # noqa: E402
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-FEW = settings(SETTINGS, max_examples=40)
+FEW = settings(SETTINGS, max_examples=examples(40))
 """For properties that run whole studies (a few ms each): the ci profile's count would cost seconds."""
 
 IR_SCHEMA = Draft202012Validator(json.loads((generate.SCHEMA_DIR / generate.IR_FILE).read_text(encoding="utf-8")))
@@ -135,9 +136,19 @@ def runnable(study: Study, **changes: Any) -> Study:
     return dataclasses.replace(study, n_jobs=1, storage=None, timeout_seconds=None, **changes)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float) and value == 0.0:
+        return 0.0  # -0.0 is the number 0
+    return value
+
+
 def key(value: Any) -> str:
     """JSON identity of a value: `true` is not `1`, `1` is not `1.0`, a tuple is its list."""
-    return json.dumps(list(value) if isinstance(value, tuple) else value, sort_keys=True)
+    return json.dumps(_plain(value), sort_keys=True)
 
 
 def from_ir(study: Study) -> list[Declared]:
@@ -254,7 +265,10 @@ def trial_keys(space: list[Declared], recorder: Recorder) -> list[tuple[tuple[st
 def study_of(space: list[Any], sampler: str, n_trials: int, seed: int | None) -> Study:
     """An IR study around a generated space: the compiler's study for a minimal block, space replaced."""
     base = compiled({"version": 2, "metric": "rmse", "sampler": sampler, "model_params": {"unused": 1}})
-    return runnable(base, space=space, n_trials=n_trials, seed=seed, fixed=dataclasses.replace(base.fixed, model={}, train={}))
+    study = runnable(base, space=space, n_trials=n_trials, seed=seed, fixed=dataclasses.replace(base.fixed, model={}, train={}))
+    if known_bug(study) is not None:
+        reject()
+    return study
 
 
 # --------------------------------------------------------------------------- sampled values are in the declared domain
@@ -443,25 +457,25 @@ def assert_schema_accepts(text: str, fmt: str) -> None:
     assert not errors, f"{errors[0].message} at {list(errors[0].absolute_path)}"
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=examples(60))
 @given(runnable_v2())
 def test_ir_schema_accepts_the_ir_of_valid_v2_blocks(drawn: tuple[dict[str, Any], list[Declared]]) -> None:
     assert_schema_accepts(json.dumps({"finetune_params": drawn[0]}), "json")
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=examples(60))
 @given(documents())
 def test_ir_schema_accepts_the_ir_of_near_miss_v2_blocks(doc: Any) -> None:
     assert_schema_accepts(json.dumps({"finetune_params": doc}), "json")
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=examples(60))
 @given(legacy_blocks(), st.sampled_from(["sklearn.linear_model.Ridge", "sklearn.svm.SVC"]))
 def test_ir_schema_accepts_the_ir_of_legacy_blocks(drawn: tuple[dict[str, Any], str], model_class: str) -> None:
     assert_schema_accepts(json.dumps(legacy_document(*drawn, model_class)), "json")
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=examples(60))
 @given(json_documents)
 def test_ir_schema_accepts_the_ir_of_arbitrary_json(value: Any) -> None:
     assert_schema_accepts(json.dumps(value), "json")
@@ -479,7 +493,7 @@ def input_file(data: bytes, suffix: str) -> Any:
         yield path
 
 
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=examples(40))
 @given(yaml_bytes, st.sampled_from([".yaml", ".json", ".yml"]), st.sampled_from([[], ["--output-format", "json"], ["--strict", "--no-ir"]]))
 def test_ftcompile_on_arbitrary_bytes_exits_cleanly(data: bytes, suffix: str, options: list[str]) -> None:
     with input_file(data, suffix) as path:
@@ -491,7 +505,7 @@ def test_ftcompile_on_arbitrary_bytes_exits_cleanly(data: bytes, suffix: str, op
         IR_SCHEMA.validate(json.loads(result.stdout))
 
 
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=examples(40))
 @given(yaml_bytes, st.sampled_from([".yaml", ".json", ".yml"]), st.sampled_from([[], ["--format", "json"], ["--format", "sarif"]]))
 def test_ftlint_on_arbitrary_bytes_exits_cleanly(data: bytes, suffix: str, options: list[str]) -> None:
     out, err = io.StringIO(), io.StringIO()
@@ -563,3 +577,17 @@ def test_known_bug(block: dict[str, Any], declared: list[Declared]) -> None:
     report, recorder = run_recorded(runnable(result.ir.studies[0]))
     assert report.n_complete == block["n_trials"]
     trial_keys(declared, recorder)
+
+
+# --------------------------------------------------------------------------- a short fuzzing pass (the long one: bench/fuzz.py)
+
+
+def test_short_fuzz_pass_finds_no_crash() -> None:
+    """200 mutated fixtures and corpus files (fixed seed) through the loader, both front-ends, the
+    migrator and, every 10th case, ftcompile and ftlint in process."""
+    import importlib
+
+    fuzz = importlib.import_module("bench.fuzz")  # bench/ is a namespace package beside tests/
+    stats = fuzz.run(cases=200, seed=0)
+    assert stats.cases == 200 and stats.runs == {"text": 200, "file+migrate": 200, "cli": 20}
+    assert not stats.crashes, f"{stats.crashes[0].stage}: {stats.crashes[0].error}"
