@@ -313,7 +313,7 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
     ostudy = open_study(study, storage=storage, study_name=study_name)
     # Like force_params, only the process that created the study enqueues the warm start (creation
     # is atomic in every storage), so workers starting together, or a resume, never run them twice.
-    if engine._CREATED.get(ostudy, False):
+    if engine.created_here(ostudy):
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction)
