@@ -295,6 +295,56 @@ def test_sampled_values_lie_in_the_declared_domain(drawn: tuple[dict[str, Any], 
                 assert key(model[name]) == key(value["fixed"]), f"fixed {name!r}"
 
 
+def expected_distributions(d: Declared) -> dict[str, Any]:
+    """The Optuna distributions the runtime must create for a declared entry, by Optuna name
+    (docs/ir.md: `name`, `train:name`; a sorted tuple's `name_length` and `name_i`)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    name = d.name if d.target == "model" else f"train:{d.name}"
+
+    def one(spec: dict[str, Any]) -> Any:
+        if spec["type"] == "categorical":
+            return CategoricalDistribution(spec["choices"])
+        step, log = spec.get("step"), bool(spec.get("log", False))
+        if spec["type"] == "int":
+            return IntDistribution(spec["low"], spec["high"], log=log, step=step or 1)
+        return FloatDistribution(float(spec["low"]), float(spec["high"]), log=log, step=None if step is None else float(step))
+
+    if d.spec["type"] != "sorted_tuple":
+        return {name: one(d.spec)}
+    length = d.spec["length"]
+    low, high = (length, length) if isinstance(length, int) else (length["low"], length["high"])
+    out = {f"{name}_{i}": one(d.spec["element"]) for i in range(high)}
+    if low != high:
+        out[f"{name}_length"] = IntDistribution(low, high)
+    return out
+
+
+def same_distribution(got: Any, want: Any) -> bool:
+    """Optuna's equality, except that categorical choices compare as JSON (True is not 1)."""
+    if hasattr(want, "choices"):
+        return hasattr(got, "choices") and [key(c) for c in got.choices] == [key(c) for c in want.choices]
+    return bool(got == want)
+
+
+@FEW
+@given(runnable_v2())
+def test_optuna_distributions_are_the_declared_ones(drawn: tuple[dict[str, Any], list[Declared]]) -> None:
+    """Not only in the domain: each trial's Optuna distribution is the declared one (log scale,
+    step, bounds after Optuna's own adjustment of `high`, choices in their order)."""
+    block, declared = drawn
+    study = runnable(compiled(block))
+    ostudy = open_study(study)
+    run(study, ostudy, lambda trial: (check_trial(declared, *suggest(trial, study)), 0.0)[1])
+    for trial in ostudy.trials:
+        for d in declared:
+            for name, want in expected_distributions(d).items():
+                if name in trial.distributions:
+                    assert same_distribution(trial.distributions[name], want), f"{name}: {trial.distributions[name]} != {want}"
+        known = {n for d in declared for n in expected_distributions(d)}
+        assert set(trial.distributions) <= known, f"undeclared parameters {set(trial.distributions) - known}"
+
+
 @FEW
 @given(ir_spaces(), st.sampled_from(["random", "tpe", "qmc"]), st.integers(1, 8))
 def test_sampled_values_lie_in_the_ir_domain(space: list[Any], sampler: str, n_trials: int) -> None:
