@@ -123,21 +123,16 @@ def unpack_head(into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def apply(copy: Path, mutant: Mutant) -> tuple[str, int]:
-    """Apply the mutant in the copy; its file:line. The original text must occur exactly once."""
+def apply(copy: Path, mutant: Mutant) -> tuple[str, int, str]:
+    """Apply the mutant in the copy; its file, line and the file's original text (to restore it).
+    The text to replace must occur exactly once."""
     path = copy / mutant.file
     text = path.read_text(encoding="utf-8")
     count = text.count(mutant.old)
     if count != 1:
         raise SystemExit(f"mutant {mutant.id}: the text to replace occurs {count} times in {mutant.file} (update tools/mutate.py)")
-    line = text[: text.index(mutant.old)].count("\n") + 1
     path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
-    return mutant.file, line
-
-
-def restore(copy: Path, mutant: Mutant) -> None:
-    path = copy / mutant.file
-    path.write_text(path.read_text(encoding="utf-8").replace(mutant.new, mutant.old, 1), encoding="utf-8")
+    return mutant.file, text[: text.index(mutant.old)].count("\n") + 1, text
 
 
 def pytest(copy: Path, args: list[str], deselect: list[str], *, first: bool) -> tuple[int, list[str]]:
@@ -181,14 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baseline: {len(baseline)} test(s) already failing on the unmutated copy, deselected: {', '.join(baseline) or 'none'}")
         rows = []
         for mutant in chosen:
-            where = "%s:%d" % apply(copy, mutant)
+            file, line, original = apply(copy, mutant)
+            where = f"{file}:{line}"
             try:
                 kills = {}
                 for name, suite in suites.items():
                     code, failed = pytest(copy, suite, baseline, first=True)
                     kills[name] = failed[0] if failed else ("(error)" if code not in (0, 5) else "")
             finally:
-                restore(copy, mutant)
+                (copy / mutant.file).write_text(original, encoding="utf-8")
             rows.append((mutant, where, kills))
             print(f"  {mutant.id}: {'killed' if any(kills.values()) else 'SURVIVED'}", file=sys.stderr, flush=True)
     killed = sum(1 for _, _, kills in rows if any(kills.values()))
