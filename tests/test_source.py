@@ -1315,6 +1315,79 @@ def test_c_and_pure_parsers_agree_on_any_text(text: str) -> None:
     assert_same_both_ways(text)
 
 
+def _events(next_event) -> list[tuple]:
+    """Everything an event stream holds, or the error that ends it (type and message)."""
+    found: list[tuple] = []
+    names = ("anchor", "tag", "implicit", "value", "style", "flow_style", "explicit", "version", "tags")
+    while True:
+        try:
+            ev = next_event()
+        except Exception as exc:  # noqa: BLE001 - the error is part of what is compared
+            found.append((type(exc).__name__, str(exc)))
+            return found
+        if ev is None:
+            return found
+        marks = [(m.index, m.line, m.column) for m in (ev.start_mark, ev.end_mark)]
+        found.append((type(ev).__name__, marks, [getattr(ev, n, None) for n in names]))
+
+
+def assert_pure_loader_is_yaml_parse(text: str) -> None:
+    from ruamel.yaml import YAML
+
+    events = YAML(typ="safe", pure=True).parse(text)
+    expected = _events(lambda: next(events, None))
+    pure = source._pure_events(text)
+    assert _events(lambda: next(pure, None)) == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(yaml_documents() | _YAMLISH.filter(lambda t: "%" not in t))
+def test_pure_loader_gives_the_events_of_yaml_parse(text: str) -> None:
+    """The pure parser wired without ruamel.yaml.main reads directive-free text as YAML().parse does."""
+    assert_pure_loader_is_yaml_parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\n", "--- 1\n--- 2\n", "a: !!int 5\nb: &x [1, *x]\n", "a: [1, 2\n", "a:\tb\n", "\ufeffa: 1\n", "a: b: c\n", "- |\n x\n"],
+)
+def test_pure_loader_gives_the_events_of_yaml_parse_on_examples(text: str) -> None:
+    assert_pure_loader_is_yaml_parse(text)
+
+
+def test_directives_go_through_ruamels_yaml_object() -> None:
+    """A %YAML or %TAG directive can change how the text is read: such text goes through YAML().parse."""
+    doc, diags = load("%YAML 1.1\n---\na: 1\n", "yaml")
+    assert to_python(doc.root) == {"a": 1} and diags == []
+    doc, diags = load("%TAG !e! tag:example.com,2000:\n---\na: !e!x 1\n", "yaml")
+    assert [(d.code, d.message) for d in diags] == [("FT005", "YAML tag !<tag:example.com,2000:x> is not allowed: nothing is constructed from tags")]
+
+
+def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
+    """The first small YAML texts of a process go to the pure parser; past _PURE_FIRST_CHARS the C one loads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ftspec.compiler import source\n"
+        "from ftspec.compiler.diagnostics import Collector\n"
+        "def heavy():\n"
+        "    return [m for m in ('_ruamel_yaml', 'ruamel.yaml.main', 'ruamel.yaml.constructor') if m in sys.modules]\n"
+        "small = 'a: [1, yes]\\n'\n"
+        "c = Collector('a.yaml')\n"
+        "doc = source.load_text(small, 'a.yaml', c)\n"
+        "print(heavy(), [d.code for d in c.diagnostics], source._pure_first_left)\n"
+        "big = 'k: v\\n' * (source._PURE_FIRST_CHARS // 5 + 1)\n"
+        "source.load_text(big, 'b.yaml', Collector('b.yaml'))\n"
+        "print(heavy() == ['_ruamel_yaml', 'ruamel.yaml.constructor'] or source._c_parser() is None)\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.splitlines() == [f"[] ['FT014'] {source._PURE_FIRST_CHARS - 12}", "True"]
+
+
 def _yaml_files() -> list[Path]:
     root = Path(__file__).resolve().parents[1]
     corpus = Path(os.environ.get("FTSPEC_CORPUS") or root.parent / "shared" / "corpus") / "nirs4all" / "pipelines"

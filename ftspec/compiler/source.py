@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import partial
 from json import JSONDecodeError
 from json.decoder import scanstring
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from ftspec._record import Fields
 from ftspec.compiler.diagnostics import Collector
@@ -1352,14 +1352,29 @@ def _c_parser() -> Any:
     return _c_parser_class or None
 
 
+_PURE_FIRST_CHARS = 2000
+"""YAML text read by the pure parser before the C parser is imported at all.
+
+Importing the C parser costs ~5 ms more than the pure one (it imports ruamel's constructors,
+representers and emitter), which the pure parser, at ~3.5 us a character against the C
+parser's ~0.3, takes some 1,500 characters to spend: a run on a small file or two never loads
+it, a run on many files loads it after the first ones."""
+_pure_first_left = _PURE_FIRST_CHARS
+
+
 def _load_yaml(text: str, collector: Collector) -> Node | None:
     """Load YAML with the C parser when it is there and agrees with the pure one, else the pure one.
 
     Both give the same tree and findings (a differential test holds them to it): the C parser
     is used only for text without the characters the two read differently, and a document it
     cannot build cleanly (a syntax error, a refusal, a directive) is loaded again by the pure
-    parser, whose messages and positions the FT001 findings use.
+    parser, whose messages and positions the FT001 findings use. The first YAML texts of a
+    process go to the pure parser while they are small (`_PURE_FIRST_CHARS`).
     """
+    global _pure_first_left
+    if _c_parser_class is None and len(text) <= _pure_first_left:
+        _pure_first_left -= len(text)
+        return _load_yaml_pure(text, collector)
     if _c_parser() is not None and _c_may_read(text):
         mark = len(collector.diagnostics)
         try:
@@ -1379,10 +1394,69 @@ def _load_yaml_c(text: str, collector: Collector) -> Node | None:
 
 
 def _load_yaml_pure(text: str, collector: Collector) -> Node | None:
-    from ruamel.yaml import YAML
+    _defer_ruamel_init()  # before the builder imports ruamel's event classes
+    if text.startswith("%") or "\n%" in text or "\r%" in text:
+        # A directive can change the YAML version the scanner and parser follow, which ruamel's
+        # YAML object keeps track of: the text goes through it (importing all of ruamel.yaml).
+        from ruamel.yaml import YAML
 
-    events = YAML(typ="safe", pure=True).parse(text)
+        events = YAML(typ="safe", pure=True).parse(text)
+    else:
+        events = _pure_events(text)
     try:
         return _YamlBuilder(text, collector).run(partial(next, events, None), False)
     finally:
         events.close()
+
+
+class _DefaultVersion:
+    """What ruamel's VersionedResolver answers the scanner and parser for a text without directives."""
+
+    __slots__ = ("processing_version",)
+
+    def __init__(self, version: Any) -> None:
+        self.processing_version = version
+
+
+def _pure_events(text: str) -> Iterator[Any]:
+    """The events of `YAML(typ="safe", pure=True).parse(text)`, for a text without directives.
+
+    A generator like that one, so that an error in reading the text (even its first character)
+    comes with the first event asked for.
+    """
+    parser = _PureLoader(text).parser
+    while parser.check_event():
+        yield parser.get_event()
+
+
+class _PureLoader:
+    """ruamel's pure reader, scanner and parser, wired as `YAML(typ="safe", pure=True).parse()`
+    wires them for a text without directives, without importing ruamel.yaml.main (which imports
+    the whole library, ~5 ms more than these modules).
+
+    The three read these attributes of their `loader`; without a directive no tag handle is
+    added and the YAML version stays ruamel's default, the one thing they ask of the resolver
+    (so ruamel.yaml.resolver is not imported either). tests/test_source.py compares the events
+    with those of `YAML(typ="safe", pure=True).parse()`.
+    """
+
+    typ = "safe"
+    version = None
+    comment_handling = None
+    top_level_block_style_scalar_no_indent_error_1_1 = False
+
+    def __init__(self, text: str) -> None:
+        _defer_ruamel_init()
+        from ruamel.yaml.compat import _DEFAULT_YAML_VERSION
+        from ruamel.yaml.docinfo import DocInfo
+        from ruamel.yaml.parser import Parser
+        from ruamel.yaml.reader import Reader
+        from ruamel.yaml.scanner import Scanner
+
+        self.doc_infos = [DocInfo(requested_version=None)]
+        self.tags: dict[str, str] = {}
+        self.reader = Reader(None, loader=self)
+        self.reader.stream = text
+        self.resolver = _DefaultVersion(_DEFAULT_YAML_VERSION)
+        self.scanner = Scanner(loader=self)
+        self.parser = Parser(loader=self)
