@@ -1381,11 +1381,13 @@ def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
         "big = 'k: v\\n' * (source._PURE_FIRST_CHARS // 5 + 1)\n"
         "source.load_text(big, 'b.yaml', Collector('b.yaml'))\n"
         "print(heavy() == ['_ruamel_yaml', 'ruamel.yaml.constructor'] or source._c_parser() is None)\n"
+        "from ruamel.yaml import YAML  # the package's own __init__ runs on this first use\n"
+        "print(YAML(typ='safe').load('a: [1]'), 'ruamel.yaml.main' in sys.modules)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert out.stdout.splitlines() == [f"[] ['FT014'] {source._PURE_FIRST_CHARS - 12}", "True"]
+    assert out.stdout.splitlines() == [f"[] ['FT014'] {source._PURE_FIRST_CHARS - 12}", "True", "{'a': [1]} True"]
 
 
 def _yaml_files() -> list[Path]:
