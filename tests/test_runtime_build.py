@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 optuna = pytest.importorskip("optuna")
@@ -10,6 +12,7 @@ from ftspec.ir import IR_VERSION, ComponentSpec  # noqa: E402
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler, grid_search_space  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options  # noqa: E402
+from optuna.samplers._brute_force import _enumerate_candidates  # noqa: E402
 
 LOC = {"pointer": "", "line": 1, "column": 1}
 
@@ -146,6 +149,38 @@ def test_grid_search_space_from_the_ir_space():
 def test_grid_over_an_infinite_space_is_an_error(entry):
     with pytest.raises(RuntimeSpecError, match="grid sampler: parameter '(x|t_0)' is a continuous"):
         build_sampler(spec("grid"), _space(entry), 0)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "step", "values"),
+    [
+        (0.0, 0.3, 0.1, [0.0, 0.1, 0.2, 0.3]),  # 0 + 3 * 0.1 is 0.30000000000000004
+        (0.1, 0.35, 0.05, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35]),  # 0.1 + 0.05 * k: 0.15000000000000002, ...
+        (0.0, 0.007, 1e-3, [0.0, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007]),  # 0.006000000000000001
+        (0.001, 0.0045, 1e-3, [0.001, 0.002, 0.003, 0.004]),  # high not on the grid: Optuna lowers it to 0.004
+        (-0.3, 0.0, 0.1, [-0.3, -0.2, -0.1, 0.0]),
+    ],
+)
+def test_grid_of_a_stepped_float_is_what_optuna_enumerates(low, high, step, values):
+    grid = grid_search_space(_space(_entry("float", "x", low=low, high=high, step=step, log=False)))
+    assert grid == {"x": values}
+    assert all(type(v) is float for v in values)
+    # Exactly BruteForceSampler's values, each inside the FloatDistribution Optuna builds (never above high).
+    assert tuple(values) == _enumerate_candidates(low, high, step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        distribution = optuna.distributions.FloatDistribution(low, high, step=step)
+    assert all(distribution._contains(v) and v <= distribution.high for v in values)
+
+
+def test_a_one_point_float_range_is_one_grid_value():
+    space = _space(
+        _entry("float", "a", low=1, high=1, step=None, log=False),
+        _entry("float", "b", target="train", low=0.001, high=0.001, step=None, log=True),
+        _entry("sorted_tuple", "t", length_low=1, length_high=2, element={"kind": "float", "low": 2.5, "high": 2.5, "step": None, "log": False}),
+    )
+    assert grid_search_space(space) == {"a": [1.0], "train:b": [0.001], "t_length": [1, 2], "t_0": [2.5], "t_1": [2.5]}
+    assert type(build_sampler(spec("grid"), space, 0)) is optuna.samplers.GridSampler
 
 
 def test_grid_runs_every_point_once():

@@ -104,6 +104,46 @@ def test_exact_calls_for_each_entry_kind():
     assert train == {"frac": 0.0, "q": (0.2, 0.8)}
 
 
+def test_a_one_point_float_is_suggested_with_a_step():
+    """`low == high` without a step is one value; Optuna's BruteForceSampler needs a step on it."""
+    study = _study(
+        _entry("float", "a", low=1, high=1, step=None, log=False),
+        _entry("float", "b", low=0.001, high=0.001, step=None, log=True),
+        _entry("float", "c", low=0.5, high=0.5, step=0.25, log=False),
+        _entry("sorted_tuple", "t", length_low=2, length_high=2, element={"kind": "float", "low": 3.0, "high": 3.0, "step": None, "log": True}),
+    )
+    trial = RecordingTrial()
+    assert suggest(trial, study) == ({"a": 1, "b": 0.001, "c": 0.5, "t": (3.0, 3.0)}, {})
+    assert trial.calls == [
+        ("suggest_float", "a", 1, 1, {"step": 1.0, "log": False}),
+        ("suggest_float", "b", 0.001, 0.001, {"step": 1.0, "log": False}),
+        ("suggest_float", "c", 0.5, 0.5, {"step": 0.25, "log": False}),
+        ("suggest_float", "t_0", 3.0, 3.0, {"step": 1.0, "log": False}),
+        ("suggest_float", "t_1", 3.0, 3.0, {"step": 1.0, "log": False}),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize("sampler", [optuna.samplers.BruteForceSampler, optuna.samplers.RandomSampler, optuna.samplers.TPESampler])
+def test_a_one_point_log_float_runs_under_bruteforce(sampler):
+    study = _study(
+        _entry("float", "a", low=0.001, high=0.001, step=None, log=True),
+        _entry("int", "n", low=0, high=2, step=1, log=False),
+    )
+    ostudy = optuna.create_study(sampler=sampler(seed=0))
+    seen = []
+
+    def objective(trial):
+        seen.append(suggest_flat(trial, study))
+        return 0.0
+
+    ostudy.optimize(objective, n_trials=5)
+    assert [t.state for t in ostudy.trials] == [optuna.trial.TrialState.COMPLETE] * (3 if sampler is optuna.samplers.BruteForceSampler else 5)
+    assert {m["a"] for m, _ in seen} == {0.001}
+    if sampler is optuna.samplers.BruteForceSampler:
+        assert sorted(m["n"] for m, _ in seen) == [0, 1, 2]
+
+
 def test_model_and_train_parameters_may_share_a_name():
     study = _study(_entry("int", "epochs", low=1, high=3, step=1, log=False), _entry("int", "epochs", target="train", low=5, high=9, step=1, log=False))
     trial = RecordingTrial({"epochs": 2, "train:epochs": 7})

@@ -6,7 +6,7 @@ these mappings:
 
 - samplers get the study's `seed` (every sampler kind accepts one);
 - `grid` gets its search space from the IR space (`grid_search_space`); it is an error when the
-  space is not finite (a continuous float range, a log float range);
+  space is not finite (a continuous float range, a log float range, unless `low == high`);
 - pruner `none` is `optuna.pruners.NopPruner` (a real no-op; Optuna's own default is MedianPruner);
 - pruner `patient`'s `wrapped` option (a plain `{kind, options}` dict, a `ComponentSpec`, or null)
   is built recursively and passed as `wrapped_pruner`;
@@ -15,7 +15,7 @@ these mappings:
 
 from __future__ import annotations
 
-import math
+import decimal
 import warnings
 from typing import Any, Mapping, Sequence
 
@@ -57,12 +57,24 @@ def _int_values(low: int, high: int, step: int) -> list[int]:
 
 
 def _float_values(name: str, low: float, high: float, step: float | None, log: bool) -> list[float]:
+    """The values Optuna can suggest in a float range, for the grid.
+
+    A one-point range (`low == high`, with or without `log`) is the one value `[low]`. A stepped
+    range gives `low + k * step` computed in decimal on the shortest reprs, up to the high that
+    `FloatDistribution` itself keeps (`_adjust_discrete_uniform_high`, also decimal): exactly the
+    values BruteForceSampler enumerates (`_enumerate_candidates`), so `0.3`, not
+    `0 + 3 * 0.1 = 0.30000000000000004`, and never above `high`.
+    """
     if step is None:
+        if low == high:
+            return [float(low)]
         scale = "log " if log else ""
         raise RuntimeSpecError(f"grid sampler: parameter {name!r} is a continuous {scale}float range; the grid needs a finite space")
-    n = int(math.floor((high - low) / step + 1e-9))
-    # Same arithmetic as Optuna's FloatDistribution grid: low + k * step, k = 0..n.
-    return [low + k * step for k in range(n + 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the "not divisible by step" warning: FT401 reports it
+        high = optuna.distributions.FloatDistribution(low, high, step=step).high
+    d_low, d_high, d_step = (decimal.Decimal(str(v)) for v in (low, high, step))
+    return [float(d_low + k * d_step) for k in range(int((d_high - d_low) // d_step) + 1)]
 
 
 def _element_values(name: str, element: Any) -> list[Any]:
@@ -75,10 +87,11 @@ def grid_search_space(space: Sequence[SpaceEntry]) -> dict[str, list[Any]]:
     """The GridSampler search space of an IR space, keyed by Optuna parameter name, in IR order.
 
     Categorical entries give their choices; int ranges give every value of their step grid
-    (log int ranges have step 1); stepped float ranges give `low + k * step`; a sorted tuple gives
+    (log int ranges have step 1); stepped float ranges give `low + k * step` as Optuna's
+    BruteForceSampler enumerates them (see `_float_values`), a one-point float range `[low]`; a sorted tuple gives
     `name_length` (when the length varies) and `name_i` for every possible position. Conditional
     entries are included (the grid then repeats combinations that differ only in inactive
-    parameters). A continuous float range raises `RuntimeSpecError`.
+    parameters). A continuous float range (`low < high`, no step) raises `RuntimeSpecError`.
     """
     grid: dict[str, list[Any]] = {}
     for entry in space:

@@ -3,11 +3,15 @@
 The Optuna calls are exactly those of docs/ir.md (see `ftspec.ir`):
 
 - `int`: `trial.suggest_int(name, low, high, step=step, log=log)`
-- `float`: `trial.suggest_float(name, low, high, step=step, log=log)`
+- `float`: `trial.suggest_float(name, low, high, step=step, log=log)`; a one-point range without a
+  step (`low == high`, log or not) is suggested as `suggest_float(name, low, high, step=1.0)`: the
+  same single value (Optuna fills it in without asking the sampler), but BruteForceSampler, which
+  enumerates every distribution of past trials, raises for a float without a step
+  (`_enumerate_candidates`), and a log distribution cannot have one.
 - `categorical`: `trial.suggest_categorical(name, choices)`
 - `sorted_tuple`: `trial.suggest_int(name + "_length", length_low, length_high)` when the length
   varies, then one element suggestion per position `name + "_" + i` (i from 0, with the element's
-  `step`/`log`); the value is the sorted tuple.
+  `step`/`log`, a one-point float element as above); the value is the sorted tuple.
 
 `name` is the Optuna name: the IR name for model parameters, `"train:" + name` for train ones.
 A conditional entry is suggested only when its parent (same target) was suggested and its value
@@ -48,12 +52,20 @@ def condition_holds(entry: SpaceEntry, sampled: Mapping[str, Any]) -> bool:
     return member != cond.negate
 
 
+def _float_options(low: float, high: float, step: float | None, log: bool) -> dict[str, Any]:
+    """`step`/`log` of a float suggestion: as the IR says, except a one-point range without a step
+    (step 1.0, no log: the same single value, and a step BruteForceSampler can enumerate)."""
+    if step is None and low == high:
+        return {"step": 1.0, "log": False}
+    return {"step": step, "log": log}
+
+
 def _suggest_entry(trial: Any, entry: SpaceEntry) -> Any:
     name = optuna_name(entry)
     if isinstance(entry, IntParam):
         return trial.suggest_int(name, entry.low, entry.high, step=entry.step, log=entry.log)
     if isinstance(entry, FloatParam):
-        return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)
+        return trial.suggest_float(name, entry.low, entry.high, **_float_options(entry.low, entry.high, entry.step, entry.log))
     if isinstance(entry, CategoricalParam):
         return trial.suggest_categorical(name, entry.choices)
     if isinstance(entry, SortedTupleParam):
@@ -62,8 +74,11 @@ def _suggest_entry(trial: Any, entry: SpaceEntry) -> Any:
         else:
             length = entry.length_low
         el = entry.element
-        suggest = trial.suggest_int if el.kind == "int" else trial.suggest_float
-        values = [suggest(f"{name}_{i}", el.low, el.high, step=el.step, log=el.log) for i in range(length)]
+        if el.kind == "int":
+            values = [trial.suggest_int(f"{name}_{i}", el.low, el.high, step=el.step, log=el.log) for i in range(length)]
+        else:
+            options = _float_options(el.low, el.high, el.step, el.log)
+            values = [trial.suggest_float(f"{name}_{i}", el.low, el.high, **options) for i in range(length)]
         return tuple(sorted(values))
     raise TypeError(f"unknown space entry {entry!r}")  # pragma: no cover - the IR union is closed
 
