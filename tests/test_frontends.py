@@ -326,6 +326,24 @@ def test_v2_errors_are_located(change: dict[str, Any], code: str, pointer: str) 
     assert (code, B + pointer) in found, found
 
 
+def test_seeds_above_numpy_range_are_errors_in_both_front_ends() -> None:
+    """Optuna's samplers and sklearn's splits seed numpy, which takes 0..2**32 - 1; nirs4all passed
+    the seed to Optuna, so the study failed at start: an error (FT111) at the seed, in both front-ends."""
+    expected = f"seed must be an integer >= 0 and <= {2**32 - 1} or null, got number 4294967296"
+    for block, pointer in (({**V2, "seed": 2**32}, "/seed"), ({"n_trials": 5, "seed": 2**32, "model_params": {"a": [1, 2, 3]}}, "/seed")):
+        (study,), found, result = compile_block(block)
+        assert [(d.code, d.severity, d.pointer, d.message) for d in result.diagnostics if d.code == "FT111"] == [
+            ("FT111", "error", B + pointer, expected)
+        ]
+        assert study.seed is None
+    (study,), found, result = compile_block({**V2, "approach": "single", "pruner": "none", "validation": {"seed": 2**32}})
+    assert [(d.code, d.pointer, d.message) for d in result.diagnostics if d.code == "FT111"] == [
+        ("FT111", f"{B}/validation/seed", f"validation.seed must be an integer >= 0 and <= {2**32 - 1} or null, got number 4294967296")
+    ]
+    (study,), found, result = compile_block({**V2, "seed": 2**32 - 1, "approach": "single", "pruner": "none", "validation": {"seed": 2**32 - 1}})
+    assert "FT111" not in codes(found) and (study.seed, study.validation.seed) == (2**32 - 1, 2**32 - 1)  # type: ignore[union-attr]
+
+
 def test_v2_validation_defaults_to_the_study_seed() -> None:
     (study,), found, _ = compile_block({**V2, "approach": "single", "pruner": "none", "validation": {"holdout_fraction": 0.25}})
     assert study.validation is not None and (study.validation.holdout_fraction, study.validation.seed) == (0.25, 7)

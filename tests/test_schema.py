@@ -246,6 +246,7 @@ VALID_BLOCKS: dict[str, dict[str, Any]] = {
     "kind object without options": {**MINIMAL, "sampler": {"kind": "gp"}, "pruner": {"kind": "none", "options": {}}},
     "wilcoxon bounds": {**MINIMAL, "pruner": {"kind": "wilcoxon", "options": {"p_threshold": 1, "n_startup_steps": 0}}},
     "nullable study fields": {**MINIMAL, "timeout_seconds": None, "seed": None, "storage": None, "study_name": None},
+    "largest seeds numpy takes": {**MINIMAL, "seed": 2**32 - 1, "approach": "single", "validation": {"seed": 2**32 - 1}},
     "_comment annotations where the front-end ignores them": {
         **MINIMAL,
         "_comment": ["ftlint: ignore[FT503]", "tuned for the 2024 data"],
@@ -278,6 +279,8 @@ INVALID_BLOCKS: dict[str, Any] = {
     "n_trials non-integral": {**MINIMAL, "n_trials": 2.5},
     "timeout 0": {**MINIMAL, "timeout_seconds": 0},
     "negative seed": {**MINIMAL, "seed": -1},
+    "seed 2**32 (numpy takes 0..2**32 - 1)": {**MINIMAL, "seed": 2**32},
+    "validation seed 2**32": {**MINIMAL, "approach": "single", "validation": {"seed": 2**32}},
     "bad sampler option": {**MINIMAL, "sampler": {"kind": "tpe", "options": {"n_startup": 5}}},
     "wrong option type": {**MINIMAL, "sampler": {"kind": "tpe", "options": {"multivariate": "yes"}}},
     "option as bool for int": {**MINIMAL, "sampler": {"kind": "tpe", "options": {"n_startup_trials": True}}},

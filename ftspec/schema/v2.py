@@ -57,6 +57,7 @@ from ftspec.schema.vocab import (
     PARAM_TYPES,
     PRUNERS,
     SAMPLERS,
+    SEED_MAX,
     KindSpec,
     OptionSpec,
 )
@@ -119,6 +120,8 @@ def json_int(**constraints: Any) -> Any:
 JsonInt = json_int()
 PositiveInt = json_int(ge=1)
 NonNegativeInt = json_int(ge=0)
+Seed = json_int(ge=0, le=SEED_MAX)
+"""A seed numpy and sklearn take (Optuna's samplers seed numpy): 0..2**32 - 1."""
 
 JsonNumber = Annotated[float, Strict()]
 """A number: int or float, never a boolean or a string."""
@@ -712,7 +715,7 @@ class Validation(_Model):
     holdout_fraction: Annotated[JsonNumber, Field(gt=0, lt=1)] = Field(
         default=DEFAULTS["holdout_fraction"], description="Fraction of the training data held out for scoring, in (0, 1)."
     )
-    seed: Optional[NonNegativeInt] = _absent(
+    seed: Optional[Seed] = _absent(
         "Seed of the split; omitted: the study's `seed`; null: a fresh random split."
     )
 
@@ -786,7 +789,7 @@ class FinetuneParamsV2(_AnnotatedModel):
         default=DEFAULTS["timeout_seconds"], description="Stop starting trials after this many seconds (null: no limit)."
     )
     n_jobs: PositiveInt = Field(default=DEFAULTS["n_jobs"], description="Parallel trials in one process.")
-    seed: Optional[NonNegativeInt] = Field(
+    seed: Optional[Seed] = Field(
         default=DEFAULTS["seed"], description="Sampler seed (null: not reproducible)."
     )
     approach: ApproachName = Field(

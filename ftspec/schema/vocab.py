@@ -189,6 +189,10 @@ PARAM_TYPES: dict[str, str] = {
 
 TARGETS: tuple[str, ...] = ("model", "train")
 
+SEED_MAX = 2**32 - 1
+"""Largest seed: every Optuna sampler seeds numpy (`RandomState`), and sklearn's `random_state` too,
+which take 0..2**32 - 1 and raise ValueError ("Seed must be between 0 and 2**32 - 1") above."""
+
 # v2 defaults for the study-level fields, one place for the schema, the front-end and the docs.
 DEFAULTS: dict[str, Any] = {
     "n_trials": 50,

@@ -105,13 +105,16 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def read_int(lo: Lowering, node: Node, key: str, *, minimum: int | None = None, nullable: bool = False) -> int | None:
+def read_int(
+    lo: Lowering, node: Node, key: str, *, minimum: int | None = None, maximum: int | None = None, nullable: bool = False,
+) -> int | None:
     value = node.value if isinstance(node, Scalar) else object()
     if value is None and nullable:
         return None
-    if is_int(value) and (minimum is None or value >= minimum):
+    if is_int(value) and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
         return int(value)  # type: ignore[arg-type]
-    expected = "an integer" + (f" >= {minimum}" if minimum is not None else "") + (" or null" if nullable else "")
+    bounds = ([f">= {minimum}"] if minimum is not None else []) + ([f"<= {maximum}"] if maximum is not None else [])
+    expected = "an integer" + (" " + " and ".join(bounds) if bounds else "") + (" or null" if nullable else "")
     lo.report(S.WRONG_TYPE, node, key=key, expected=expected, got=node_desc(node))
     return None
 

@@ -56,7 +56,7 @@ from ftspec.ir import (
     Validation,
 )
 from ftspec.schema.metrics import METRICS
-from ftspec.schema.vocab import PRUNERS, SAMPLERS
+from ftspec.schema.vocab import PRUNERS, SAMPLERS, SEED_MAX
 
 CONTROL_KEYS = (
     ANNOTATION_KEY,
@@ -137,7 +137,7 @@ def lower_legacy(
         n_jobs = read_int(lo, get("n_jobs"), "n_jobs", minimum=1) or 1  # type: ignore[arg-type]
     seed = None
     if "seed" in block:
-        seed = read_int(lo, get("seed"), "seed", minimum=0, nullable=True)  # type: ignore[arg-type]
+        seed = read_int(lo, get("seed"), "seed", minimum=0, maximum=SEED_MAX, nullable=True)  # type: ignore[arg-type]
     else:
         lo.report(T.SEED_NOT_SET, _block_anchor(lo))
     timeout = _timeout(lo)

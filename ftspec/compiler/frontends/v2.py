@@ -44,7 +44,7 @@ from ftspec.ir import (
     StudySource,
     Validation,
 )
-from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS
+from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
 
 V2_KEYS = (
     "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
@@ -86,7 +86,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
     timeout = None if timeout is None else float(timeout)
     n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
-    seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, nullable=True))
+    seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, maximum=SEED_MAX, nullable=True))
 
     approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
     eval_mode = _enum(lo, "eval_mode", EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
@@ -191,7 +191,7 @@ def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | N
         if node.get("holdout_fraction") is not None:
             fraction = read_number(lo, node.get("holdout_fraction"), "validation.holdout_fraction", exclusive_minimum=0, exclusive_maximum=1) or fraction  # type: ignore[arg-type]
         if "seed" in node:
-            split_seed = read_int(lo, node.get("seed"), "validation.seed", minimum=0, nullable=True)  # type: ignore[arg-type]
+            split_seed = read_int(lo, node.get("seed"), "validation.seed", minimum=0, maximum=SEED_MAX, nullable=True)  # type: ignore[arg-type]
     return Validation(holdout_fraction=float(fraction), seed=split_seed)
 
 
