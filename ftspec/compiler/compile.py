@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ftspec._record import Fields
 from ftspec.compiler.checks import CheckContext, run_study_checks
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.frontends.common import Lowering, node_desc
@@ -20,8 +21,10 @@ from ftspec.ir import IR_VERSION, IRDocument, Study, StudySource
 UNREADABLE_CODES = frozenset({"FT001", "FT007", "FT009", "FT010", "FT012"})
 
 
-@dataclass
-class CompileResult:
+@dataclass(eq=False, repr=False)
+class CompileResult(Fields):
+    """What compiling one file gives: its IR and every finding."""
+
     path: str
     document: SourceDocument | None
     """None when the file could not be read."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ftspec._record import Record
+from ftspec._record import Fields, Record
 from ftspec.compiler.nodes import Node, Span
 
 Severity = Literal["error", "warning", "info"]
@@ -33,6 +33,8 @@ FAMILIES: dict[str, str] = {
 
 @dataclass(eq=False, repr=False)
 class Rule(Record):
+    """One FT rule: its code, severity, message template and documentation (`ftlint --explain`)."""
+
     code: str
     """`FT` + 3 digits; never reused."""
     name: str
@@ -119,6 +121,8 @@ class FixOp(Record):
 
 @dataclass(eq=False, repr=False)
 class Fix(Record):
+    """A fix of one finding: the tree edits that `ftmigrate` / `ftlint --fix` apply together."""
+
     applicability: Literal["safe", "unsafe"]
     description: str
     ops: tuple[FixOp, ...]
@@ -126,6 +130,8 @@ class Fix(Record):
 
 @dataclass(eq=False, repr=False)
 class Diagnostic(Record):
+    """One finding, stamped with its rule's code and severity and located in its file."""
+
     code: str
     severity: Severity
     message: str
@@ -174,8 +180,8 @@ class Diagnostic(Record):
 _NO_SPAN = Span(0, 0, 1, 1, 1, 1)
 
 
-@dataclass
-class Collector:
+@dataclass(eq=False, repr=False)
+class Collector(Fields):
     """Collects every finding of one file; the single place that stamps code, severity and location."""
 
     file: str

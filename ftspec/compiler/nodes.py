@@ -14,6 +14,8 @@ from typing import Any, Iterator, Union
 
 @dataclass(frozen=True, slots=True)
 class Span:
+    """Where a node (or a finding) was written in the decoded text."""
+
     start: int
     """0-based offset of the first character in the decoded text."""
     end: int

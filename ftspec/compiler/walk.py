@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ftspec._record import Fields
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence
 
 BLOCK_KEYS = ("finetune_params", "finetune_space")
@@ -30,8 +31,10 @@ put it under `finetune_params`."""
 _SPLITTER = re.compile(r"(model_selection\.|KFold$|ShuffleSplit$|Split$|LeaveOneOut$|LeavePOut$|SPXY|KennardStone)")
 
 
-@dataclass
-class Block:
+@dataclass(eq=False, repr=False)
+class Block(Fields):
+    """One `finetune_params` / `finetune_space` block found in a file, with what the walk saw around it."""
+
     node: Node
     """The block's value (a mapping when well-formed)."""
     key: Scalar | None

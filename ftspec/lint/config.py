@@ -40,6 +40,8 @@ class ConfigError(Exception):
 
 @dataclass(eq=False, repr=False)
 class LintConfig(Fields):
+    """The `[tool.ftlint]` table of pyproject.toml (the defaults when there is none)."""
+
     select: list[str] | None = None
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)

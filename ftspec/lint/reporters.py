@@ -20,6 +20,8 @@ JSON_FORMAT_VERSION = 1
 
 @dataclass(eq=False, repr=False)
 class FileOutcome(Fields):
+    """One linted file: its findings after suppressions and selection."""
+
     path: str
     diagnostics: list[Diagnostic]
     text: str | None = None
@@ -29,6 +31,8 @@ class FileOutcome(Fields):
 
 @dataclass(eq=False, repr=False)
 class LintReport(Fields):
+    """Every linted file of one run, as the reporters print it."""
+
     files: list[FileOutcome] = field(default_factory=list)
     strict: bool = False
 
