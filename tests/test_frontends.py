@@ -344,6 +344,50 @@ def test_seeds_above_numpy_range_are_errors_in_both_front_ends() -> None:
     assert "FT111" not in codes(found) and (study.seed, study.validation.seed) == (2**32 - 1, 2**32 - 1)  # type: ignore[union-attr]
 
 
+_X = {"type": "sorted_tuple", "length": {"low": 1, "high": 2}, "element": {"type": "int", "low": 0, "high": 3}}
+_X_FIXED = {"type": "sorted_tuple", "length": 2, "element": {"type": "int", "low": 0, "high": 3}}
+_CAT = {"type": "categorical", "choices": ["a", "b"]}
+
+
+@pytest.mark.parametrize(
+    ("model", "train", "found"),
+    [
+        ({"train:a": _CAT}, {"a": _CAT},
+         [("/train_params/a", "train param 'a' is suggested to Optuna as 'train:a', as is model param 'train:a'")]),
+        ({"x": _X, "x_length": _CAT}, {},
+         [("/model_params/x_length", "model param 'x_length' is suggested to Optuna as 'x_length', as is the length of sorted_tuple model param 'x'")]),
+        ({"x_1": _CAT, "x": _X}, {},
+         [("/model_params/x", "element 1 of sorted_tuple model param 'x' is suggested to Optuna as 'x_1', as is model param 'x_1'")]),
+        ({"train:x_0": _CAT}, {"x": _X_FIXED},
+         [("/train_params/x", "element 0 of sorted_tuple train param 'x' is suggested to Optuna as 'train:x_0', as is model param 'train:x_0'")]),
+        ({"train:a__b": _CAT}, {"a": {"b": _CAT}},
+         [("/train_params/a/b", "train param 'a__b' is suggested to Optuna as 'train:a__b', as is model param 'train:a__b'")]),
+        # Names the runtime never suggests do not collide: a fixed length has no `x_length`, a
+        # length of at most 2 no `x_2`, fixed values and a model/train pair of one name are fine.
+        ({"x": _X_FIXED, "x_length": _CAT, "x_2": _CAT, "x_0": {"fixed": 1}, "a": _CAT}, {"a": _CAT}, []),
+    ],
+)
+def test_optuna_name_collisions_are_errors_at_the_later_parameter(model: dict[str, Any], train: dict[str, Any], found: list[tuple[str, str]]) -> None:
+    (study,), _, result = compile_block({**V2, "model_params": model, "train_params": train})
+    assert [(d.pointer, d.severity, d.message) for d in result.diagnostics if d.code == "FT228"] == [
+        (B + pointer, "error", f"{message}: Optuna keeps one distribution per name") for pointer, message in found
+    ]
+
+
+def test_legacy_optuna_name_collisions_are_errors() -> None:
+    """nirs4all passed the names to Optuna as written: the same collisions, the same error."""
+    block = {"n_trials": 5, "sampler": "random", "model_params": {"train:epochs": [1, 2], "h": {"type": "sorted_tuple", "length": {"min": 1, "max": 3},
+             "element": {"type": "int", "min": 8, "max": 64}}, "h_2": ["int", 1, 4]}, "train_params": {"epochs": ["int", 5, 9]}}
+    (study,), _, result = compile_block(block)
+    assert [(d.pointer, d.severity, d.message) for d in result.diagnostics if d.code == "FT228"] == [
+        (f"{B}/model_params/h_2", "error", "model param 'h_2' is suggested to Optuna as 'h_2', as is element 2 of sorted_tuple model param 'h': "
+         "Optuna keeps one distribution per name"),
+        (f"{B}/train_params/epochs", "error", "train param 'epochs' is suggested to Optuna as 'train:epochs', as is model param 'train:epochs': "
+         "Optuna keeps one distribution per name"),
+    ]
+    assert result.has_errors
+
+
 def test_v2_validation_defaults_to_the_study_seed() -> None:
     (study,), found, _ = compile_block({**V2, "approach": "single", "pruner": "none", "validation": {"holdout_fraction": 0.25}})
     assert study.validation is not None and (study.validation.holdout_fraction, study.validation.seed) == (0.25, 7)

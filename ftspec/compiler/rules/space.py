@@ -1,6 +1,16 @@
-"""FT2xx: search-space forms (values of `model_params` and `train_params`)."""
+"""FT2xx: search-space forms (values of `model_params` and `train_params`).
 
+Most are reported by the front-ends while they lower a space; `check_optuna_name_collision` reads
+the lowered IR space (one check for both front-ends).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ftspec.compiler.checks import CheckContext, study_check
 from ftspec.compiler.diagnostics import define
+from ftspec.ir import SortedTupleParam, SpaceEntry, Study
 
 TWO_ELEMENT_LIST = define(
     "FT201", "two-element-list", "warning",
@@ -255,3 +265,44 @@ OPTIONS_WITHOUT_CHOICES = define(
     now="The block is an error; the parameter is left out of the IR.",
     fix="Write a `categorical` over the option names (`choices: [...]`) and build the objects in code.",
 )
+OPTUNA_NAME_COLLISION = define(
+    "FT228", "optuna-name-collision", "error",
+    "Two parameters that Optuna would see under one name.",
+    "{what} is suggested to Optuna as {optuna!r}, as is {other}: Optuna keeps one distribution per name",
+    old="Optuna keys a trial's parameters by name: a second suggestion under a name already suggested in the trial "
+    "returns the first value (outside the second parameter's domain) or, for another kind of distribution, raises "
+    "\"Cannot set different distribution kind to the same parameter name\", so every trial fails. The names are "
+    "`name` for model parameters, `train:name` for train parameters, and `name_length` (when the length varies) and "
+    "`name_0`, `name_1`... for a sorted_tuple, so a model parameter `train:a` collides with a train parameter `a`, "
+    "and a parameter `x_length` or `x_0` with a sorted_tuple `x`. nirs4all passed the names to Optuna as written, "
+    "with the same collisions.",
+    now="The block is an error.",
+    fix="Rename one of the two parameters.",
+)
+
+
+def _optuna_names(entry: SpaceEntry) -> Iterator[tuple[str, str]]:
+    """(Optuna name, what it is) for every name the runtime suggests for `entry` (docs/ir.md)."""
+    name = entry.name if entry.target == "model" else f"train:{entry.name}"
+    what = f"{entry.target} param {entry.name!r}"
+    if not isinstance(entry, SortedTupleParam):
+        yield name, what
+        return
+    if entry.length_low != entry.length_high:
+        yield f"{name}_length", f"the length of sorted_tuple {what}"
+    for i in range(entry.length_high):
+        yield f"{name}_{i}", f"element {i} of sorted_tuple {what}"
+
+
+@study_check
+def check_optuna_name_collision(study: Study, ctx: CheckContext) -> None:
+    """Every Optuna name belongs to one parameter; the later one of a colliding pair is reported, once."""
+    seen: dict[str, str] = {}
+    for entry in study.space:
+        names = list(_optuna_names(entry))
+        clash = next(((optuna, what) for optuna, what in names if optuna in seen), None)
+        if clash is not None:
+            optuna, what = clash
+            ctx.report(OPTUNA_NAME_COLLISION, ctx.at_pointer(entry.source.pointer), what=what, optuna=optuna, other=seen[optuna])
+        for optuna, what in names:
+            seen.setdefault(optuna, what)
