@@ -597,6 +597,8 @@ def test_exhaustive_continuous_fires(kind: str) -> None:
 @pytest.mark.parametrize("study", [
     make_study([float_p("x", 0.0, 1.0, 0.25)], sampler=sampler("grid"), n_trials=5),
     make_study([float_p("x", 0.5, 0.5, None)], sampler=sampler("grid"), n_trials=1),  # single value
+    make_study([float_p("x", 0.001, 0.001, None, log=True)], sampler=sampler("bruteforce"), n_trials=1),  # single log value
+    make_study([tuple_p("t", (1, 2), "float", 2.5, 2.5, None)], sampler=sampler("bruteforce"), n_trials=2),  # single-valued elements
     make_study([float_p("x", 0.0, 1.0, None)], sampler=sampler("tpe")),
 ])
 def test_exhaustive_continuous_no_op(study: Study) -> None:
