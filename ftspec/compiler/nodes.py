@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
+from ftspec._record import Shown
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -27,8 +29,8 @@ class Span:
     """1-based column just after the last character (exclusive, as SARIF and LSP)."""
 
 
-@dataclass(eq=False, slots=True)
-class Scalar:
+@dataclass(eq=False, repr=False, slots=True)
+class Scalar(Shown):
     """A string, number, boolean or null."""
 
     value: str | int | float | bool | None
@@ -40,16 +42,16 @@ class Scalar:
     """Explicit YAML tag if one was written (e.g. "!!str"), else None."""
 
 
-@dataclass(eq=False, slots=True)
-class Entry:
+@dataclass(eq=False, repr=False, slots=True)
+class Entry(Shown):
     """One key/value pair of a mapping."""
 
     key: Scalar
     value: Node
 
 
-@dataclass(eq=False, slots=True)
-class Mapping:
+@dataclass(eq=False, repr=False, slots=True)
+class Mapping(Shown):
     """An object / mapping. `entries` keeps every pair in file order, duplicates included."""
 
     entries: list[Entry]
@@ -85,8 +87,8 @@ class Mapping:
             yield key, self.get(key)  # type: ignore[misc]
 
 
-@dataclass(eq=False, slots=True)
-class Sequence:
+@dataclass(eq=False, repr=False, slots=True)
+class Sequence(Shown):
     """An array / sequence."""
 
     items: list[Node]
