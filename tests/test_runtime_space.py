@@ -25,7 +25,7 @@ def _entry(kind, name, target="model", path=None, condition=None, **fields):
     return {"name": name, "target": target, "kind": kind, "path": path or [name], "condition": condition, "source": LOC, **fields}
 
 
-def _study(*entries, fixed=None):
+def _study(*entries, fixed=None, sampler="random", phases=()):
     study = {
         "id": "s",
         "source": {"file": "f", **LOC},
@@ -37,7 +37,7 @@ def _study(*entries, fixed=None):
         "eval_mode": "mean",
         "metric": "rmse",
         "direction": "minimize",
-        "sampler": {"kind": "random", "options": {}},
+        "sampler": {"kind": sampler, "options": {}},
         "pruner": {"kind": "none", "options": {}},
         "validation": None,
         "storage": None,
@@ -45,7 +45,7 @@ def _study(*entries, fixed=None):
         "space": list(entries),
         "fixed": fixed or {"model": {}, "train": {}},
         "force_params": [],
-        "phases": [],
+        "phases": [{"n_trials": 1, "sampler": {"kind": kind, "options": {}}} for kind in phases],
         "pipeline": None,
     }
     return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
@@ -104,16 +104,19 @@ def test_exact_calls_for_each_entry_kind():
     assert train == {"frac": 0.0, "q": (0.2, 0.8)}
 
 
-def test_a_one_point_float_is_suggested_with_a_step():
+ONE_POINT = (
+    _entry("float", "a", low=1, high=1, step=None, log=False),
+    _entry("float", "b", low=0.001, high=0.001, step=None, log=True),
+    _entry("float", "c", low=0.5, high=0.5, step=0.25, log=False),
+    _entry("sorted_tuple", "t", length_low=2, length_high=2, element={"kind": "float", "low": 3.0, "high": 3.0, "step": None, "log": True}),
+)
+
+
+@pytest.mark.parametrize(("sampler", "phases"), [("bruteforce", ()), ("tpe", ("random", "bruteforce"))])
+def test_a_one_point_float_gets_a_step_under_bruteforce(sampler, phases):
     """`low == high` without a step is one value; Optuna's BruteForceSampler needs a step on it."""
-    study = _study(
-        _entry("float", "a", low=1, high=1, step=None, log=False),
-        _entry("float", "b", low=0.001, high=0.001, step=None, log=True),
-        _entry("float", "c", low=0.5, high=0.5, step=0.25, log=False),
-        _entry("sorted_tuple", "t", length_low=2, length_high=2, element={"kind": "float", "low": 3.0, "high": 3.0, "step": None, "log": True}),
-    )
     trial = RecordingTrial()
-    assert suggest(trial, study) == ({"a": 1, "b": 0.001, "c": 0.5, "t": (3.0, 3.0)}, {})
+    assert suggest(trial, _study(*ONE_POINT, sampler=sampler, phases=phases)) == ({"a": 1, "b": 0.001, "c": 0.5, "t": (3.0, 3.0)}, {})
     assert trial.calls == [
         ("suggest_float", "a", 1, 1, {"step": 1.0, "log": False}),
         ("suggest_float", "b", 0.001, 0.001, {"step": 1.0, "log": False}),
@@ -123,12 +126,25 @@ def test_a_one_point_float_is_suggested_with_a_step():
     ]
 
 
+def test_a_one_point_float_is_suggested_as_written_without_bruteforce():
+    trial = RecordingTrial()
+    suggest(trial, _study(*ONE_POINT, sampler="grid", phases=("tpe",)))
+    assert trial.calls == [
+        ("suggest_float", "a", 1, 1, {"step": None, "log": False}),
+        ("suggest_float", "b", 0.001, 0.001, {"step": None, "log": True}),
+        ("suggest_float", "c", 0.5, 0.5, {"step": 0.25, "log": False}),
+        ("suggest_float", "t_0", 3.0, 3.0, {"step": None, "log": True}),
+        ("suggest_float", "t_1", 3.0, 3.0, {"step": None, "log": True}),
+    ]
+
+
 @pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 @pytest.mark.parametrize("sampler", [optuna.samplers.BruteForceSampler, optuna.samplers.RandomSampler, optuna.samplers.TPESampler])
-def test_a_one_point_log_float_runs_under_bruteforce(sampler):
+def test_a_one_point_log_float_runs_under_bruteforce_and_after_it(sampler):
     study = _study(
         _entry("float", "a", low=0.001, high=0.001, step=None, log=True),
         _entry("int", "n", low=0, high=2, step=1, log=False),
+        sampler="bruteforce",
     )
     ostudy = optuna.create_study(sampler=sampler(seed=0))
     seen = []

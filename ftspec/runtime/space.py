@@ -3,10 +3,11 @@
 The Optuna calls are exactly those of docs/ir.md (see `ftspec.ir`):
 
 - `int`: `trial.suggest_int(name, low, high, step=step, log=log)`
-- `float`: `trial.suggest_float(name, low, high, step=step, log=log)`; a one-point range without a
-  step (`low == high`, log or not) is suggested as `suggest_float(name, low, high, step=1.0)`: the
-  same single value (Optuna fills it in without asking the sampler), but BruteForceSampler, which
-  enumerates every distribution of past trials, raises for a float without a step
+- `float`: `trial.suggest_float(name, low, high, step=step, log=log)`. One exception: in a study
+  that runs BruteForceSampler (as its sampler or in a phase), a one-point range without a step
+  (`low == high`, log or not) is suggested as `suggest_float(name, low, high, step=1.0)`: the same
+  single value (Optuna fills it in without asking the sampler), but BruteForceSampler enumerates
+  the distribution of every parameter of past trials and raises for a float without a step
   (`_enumerate_candidates`), and a log distribution cannot have one.
 - `categorical`: `trial.suggest_categorical(name, choices)`
 - `sorted_tuple`: `trial.suggest_int(name + "_length", length_low, length_high)` when the length
@@ -52,20 +53,24 @@ def condition_holds(entry: SpaceEntry, sampled: Mapping[str, Any]) -> bool:
     return member != cond.negate
 
 
-def _float_options(low: float, high: float, step: float | None, log: bool) -> dict[str, Any]:
+def _uses_bruteforce(study: Study) -> bool:
+    return study.sampler.kind == "bruteforce" or any(p.sampler.kind == "bruteforce" for p in study.phases)
+
+
+def _float_options(low: float, high: float, step: float | None, log: bool, bruteforce: bool) -> dict[str, Any]:
     """`step`/`log` of a float suggestion: as the IR says, except a one-point range without a step
-    (step 1.0, no log: the same single value, and a step BruteForceSampler can enumerate)."""
-    if step is None and low == high:
+    under BruteForceSampler (step 1.0, no log: the same single value, and a step it can enumerate)."""
+    if bruteforce and step is None and low == high:
         return {"step": 1.0, "log": False}
     return {"step": step, "log": log}
 
 
-def _suggest_entry(trial: Any, entry: SpaceEntry) -> Any:
+def _suggest_entry(trial: Any, entry: SpaceEntry, bruteforce: bool) -> Any:
     name = optuna_name(entry)
     if isinstance(entry, IntParam):
         return trial.suggest_int(name, entry.low, entry.high, step=entry.step, log=entry.log)
     if isinstance(entry, FloatParam):
-        return trial.suggest_float(name, entry.low, entry.high, **_float_options(entry.low, entry.high, entry.step, entry.log))
+        return trial.suggest_float(name, entry.low, entry.high, **_float_options(entry.low, entry.high, entry.step, entry.log, bruteforce))
     if isinstance(entry, CategoricalParam):
         return trial.suggest_categorical(name, entry.choices)
     if isinstance(entry, SortedTupleParam):
@@ -77,7 +82,7 @@ def _suggest_entry(trial: Any, entry: SpaceEntry) -> Any:
         if el.kind == "int":
             values = [trial.suggest_int(f"{name}_{i}", el.low, el.high, step=el.step, log=el.log) for i in range(length)]
         else:
-            options = _float_options(el.low, el.high, el.step, el.log)
+            options = _float_options(el.low, el.high, el.step, el.log, bruteforce)
             values = [trial.suggest_float(f"{name}_{i}", el.low, el.high, **options) for i in range(length)]
         return tuple(sorted(values))
     raise TypeError(f"unknown space entry {entry!r}")  # pragma: no cover - the IR union is closed
@@ -86,10 +91,11 @@ def _suggest_entry(trial: Any, entry: SpaceEntry) -> Any:
 def suggest_flat(trial: Any, study: Study) -> tuple[dict[str, Any], dict[str, Any]]:
     """Suggest every active entry in IR order; the sampled values by IR name, per target."""
     sampled: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+    bruteforce = _uses_bruteforce(study)
     for entry in study.space:
         values = sampled[entry.target]
         if condition_holds(entry, values):
-            values[entry.name] = _suggest_entry(trial, entry)
+            values[entry.name] = _suggest_entry(trial, entry, bruteforce)
     return sampled["model"], sampled["train"]
 
 
