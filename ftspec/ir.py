@@ -207,6 +207,29 @@ class SortedTupleParam(Record):
 SpaceEntry = Union[IntParam, FloatParam, CategoricalParam, SortedTupleParam]
 
 
+def optuna_name(entry: SpaceEntry) -> str:
+    """The Optuna parameter name of an entry: `name` for model parameters, `"train:" + name` for train ones."""
+    return entry.name if entry.target == "model" else f"train:{entry.name}"
+
+
+def length_name(entry: SortedTupleParam) -> str:
+    """The Optuna name of a sorted tuple's length (suggested only when the length varies)."""
+    return f"{optuna_name(entry)}_length"
+
+
+def element_name(entry: SortedTupleParam, index: int) -> str:
+    """The Optuna name of a sorted tuple's element at `index` (from 0)."""
+    return f"{optuna_name(entry)}_{index}"
+
+
+def optuna_names(entry: SpaceEntry) -> list[str]:
+    """Every Optuna name the runtime may suggest for `entry`; two entries must never share one (FT228)."""
+    if not isinstance(entry, SortedTupleParam):
+        return [optuna_name(entry)]
+    names = [length_name(entry)] if entry.length_low != entry.length_high else []
+    return names + [element_name(entry, i) for i in range(entry.length_high)]
+
+
 @dataclass(eq=False, repr=False)
 class ComponentSpec(Record):
     """A sampler or pruner: its kind and every constructor option, resolved."""

@@ -338,3 +338,13 @@ def test_phases_must_sum_to_n_trials():
     study = _study(n_trials=5, phases=[{"n_trials": 2, "sampler": RANDOM}, {"n_trials": 2, "sampler": TPE}])
     with pytest.raises(RuntimeSpecError, match="the phases' n_trials sum to 4, not n_trials=5"):
         optimize_fn(study, quadratic)
+
+
+def test_an_ir_with_colliding_optuna_names_is_refused_before_any_trial():
+    # The compiler reports FT228 for such a space; an IR written by hand never went through it.
+    space = [_entry("int", "train:a", low=1, high=3, step=1, log=False), _entry("int", "a", target="train", low=5, high=6, step=1, log=False)]
+    calls = []
+    with pytest.raises(ftspec.runtime.RuntimeSpecError) as info:
+        optimize_fn(_study(space=space, fixed={"model": {}, "train": {}}), lambda m, t, s: calls.append(1) or 0.0)
+    assert str(info.value) == "study 's': train param 'a' and model param 'train:a' are both Optuna's 'train:a' (FT228)"
+    assert calls == []

@@ -21,19 +21,14 @@ from typing import Any, Mapping, Sequence
 
 import optuna
 
-from ftspec.ir import CategoricalParam, ComponentSpec, FloatParam, IntParam, SortedTupleParam, SpaceEntry
+from ftspec.ir import CategoricalParam, ComponentSpec, FloatParam, IntParam, SortedTupleParam, SpaceEntry, element_name, length_name, optuna_name
 from ftspec.schema.vocab import PRUNERS, SAMPLERS
 
-__all__ = ["build_sampler", "build_pruner", "grid_search_space", "optuna_name", "RuntimeSpecError"]
+__all__ = ["build_sampler", "build_pruner", "grid_search_space", "RuntimeSpecError"]
 
 
 class RuntimeSpecError(ValueError):
     """The IR asks for something the runtime cannot build (unknown kind or option, infinite grid)."""
-
-
-def optuna_name(entry: SpaceEntry) -> str:
-    """The Optuna parameter name of a space entry: `name`, or `"train:" + name` for train parameters."""
-    return entry.name if entry.target == "model" else f"train:{entry.name}"
 
 
 def _check_options(what: str, kind: str, options: Mapping[str, Any], table: Mapping[str, Any]) -> None:
@@ -104,9 +99,9 @@ def grid_search_space(space: Sequence[SpaceEntry]) -> dict[str, list[Any]]:
             grid[name] = _float_values(name, entry.low, entry.high, entry.step, entry.log)
         elif isinstance(entry, SortedTupleParam):
             if entry.length_high != entry.length_low:
-                grid[f"{name}_length"] = _int_values(entry.length_low, entry.length_high, 1)
+                grid[length_name(entry)] = _int_values(entry.length_low, entry.length_high, 1)
             for i in range(entry.length_high):
-                grid[f"{name}_{i}"] = _element_values(f"{name}_{i}", entry.element)
+                grid[element_name(entry, i)] = _element_values(element_name(entry, i), entry.element)
         else:  # pragma: no cover - the IR union is closed
             raise RuntimeSpecError(f"unknown space entry {entry!r}")
     return grid

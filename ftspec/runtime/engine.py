@@ -82,7 +82,7 @@ from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
-from ftspec.ir import Phase, Study
+from ftspec.ir import Phase, Study, optuna_names
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler
 from ftspec.runtime.space import expand_forced
 
@@ -285,6 +285,19 @@ def _resolve_storage(study: Study, storage: Any, **heartbeat: Any) -> Any:
     return storage
 
 
+def _check_names(study: Study) -> None:
+    """Refuse an IR whose entries share an Optuna name (the compiler's FT228; an IR written by hand
+    never went through it): every trial would fail or get one value for two parameters."""
+    owner: dict[str, str] = {}
+    for entry in study.space:
+        for name in optuna_names(entry):
+            if name in owner:
+                raise RuntimeSpecError(
+                    f"study {study.id!r}: {entry.target} param {entry.name!r} and {owner[name]} are both Optuna's {name!r} (FT228)"
+                )
+            owner[name] = f"{entry.target} param {entry.name!r}"
+
+
 def open_study(
     study: Study,
     *,
@@ -304,6 +317,7 @@ def open_study(
         raise RuntimeSpecError(
             f"study {study.id!r}: the phases' n_trials sum to {sum(p.n_trials for p in study.phases)}, not n_trials={study.n_trials}"
         )
+    _check_names(study)
     ir_storage = study.storage
     name = study_name if study_name is not None else (ir_storage.study_name if ir_storage is not None else None)
     resolved = _resolve_storage(study, storage, heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry)

@@ -28,8 +28,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping
 
-from ftspec.ir import CategoricalParam, FloatParam, IntParam, SortedTupleParam, SpaceEntry, Study
-from ftspec.runtime.build import optuna_name
+from ftspec.ir import CategoricalParam, FloatParam, IntParam, SortedTupleParam, SpaceEntry, Study, element_name, length_name, optuna_name
 
 __all__ = ["suggest", "suggest_flat", "flat_from_optuna", "nest", "condition_holds", "expand_forced"]
 
@@ -75,15 +74,15 @@ def _suggest_entry(trial: Any, entry: SpaceEntry, bruteforce: bool) -> Any:
         return trial.suggest_categorical(name, entry.choices)
     if isinstance(entry, SortedTupleParam):
         if entry.length_high != entry.length_low:
-            length = trial.suggest_int(f"{name}_length", entry.length_low, entry.length_high)
+            length = trial.suggest_int(length_name(entry), entry.length_low, entry.length_high)
         else:
             length = entry.length_low
         el = entry.element
         if el.kind == "int":
-            values = [trial.suggest_int(f"{name}_{i}", el.low, el.high, step=el.step, log=el.log) for i in range(length)]
+            values = [trial.suggest_int(element_name(entry, i), el.low, el.high, step=el.step, log=el.log) for i in range(length)]
         else:
             options = _float_options(el.low, el.high, el.step, el.log, bruteforce)
-            values = [trial.suggest_float(f"{name}_{i}", el.low, el.high, **options) for i in range(length)]
+            values = [trial.suggest_float(element_name(entry, i), el.low, el.high, **options) for i in range(length)]
         return tuple(sorted(values))
     raise TypeError(f"unknown space entry {entry!r}")  # pragma: no cover - the IR union is closed
 
@@ -106,12 +105,12 @@ def flat_from_optuna(study: Study, params: Mapping[str, Any]) -> tuple[dict[str,
         name = optuna_name(entry)
         if isinstance(entry, SortedTupleParam):
             if entry.length_high != entry.length_low:
-                if f"{name}_length" not in params:
+                if length_name(entry) not in params:
                     continue
-                length = int(params[f"{name}_length"])
+                length = int(params[length_name(entry)])
             else:
                 length = entry.length_low
-            keys = [f"{name}_{i}" for i in range(length)]
+            keys = [element_name(entry, i) for i in range(length)]
             if not all(k in params for k in keys):
                 continue
             out[entry.target][entry.name] = tuple(sorted(params[k] for k in keys))
@@ -165,9 +164,9 @@ def expand_forced(study: Study, model: Mapping[str, Any], train: Mapping[str, An
             key = name if target == "model" else f"train:{name}"
             if isinstance(entry, SortedTupleParam) and isinstance(value, (list, tuple)):
                 if entry.length_high != entry.length_low:
-                    params[f"{key}_length"] = len(value)
+                    params[length_name(entry)] = len(value)
                 for i, v in enumerate(sorted(value)):
-                    params[f"{key}_{i}"] = v
+                    params[element_name(entry, i)] = v
             else:
                 params[key] = value
     return params

@@ -41,7 +41,7 @@ from typing import Any
 
 from ftspec.compiler.compile import CompileResult
 from ftspec.ir import SortedTupleParam, Study
-from ftspec.runtime.build import optuna_name
+from ftspec.ir import optuna_name
 from ftspec.runtime.space import suggest
 
 

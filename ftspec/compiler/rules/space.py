@@ -6,11 +6,9 @@ the lowered IR space (one check for both front-ends).
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from ftspec.compiler.checks import CheckContext, study_check
 from ftspec.compiler.diagnostics import define
-from ftspec.ir import SortedTupleParam, SpaceEntry, Study
+from ftspec.ir import SortedTupleParam, SpaceEntry, Study, optuna_names
 
 TWO_ELEMENT_LIST = define(
     "FT201", "two-element-list", "warning",
@@ -281,17 +279,14 @@ OPTUNA_NAME_COLLISION = define(
 )
 
 
-def _optuna_names(entry: SpaceEntry) -> Iterator[tuple[str, str]]:
-    """(Optuna name, what it is) for every name the runtime suggests for `entry` (docs/ir.md)."""
-    name = entry.name if entry.target == "model" else f"train:{entry.name}"
+def _optuna_names(entry: SpaceEntry) -> list[tuple[str, str]]:
+    """(Optuna name, what it is) for every name the runtime suggests for `entry` (`ftspec.ir.optuna_names`)."""
     what = f"{entry.target} param {entry.name!r}"
     if not isinstance(entry, SortedTupleParam):
-        yield name, what
-        return
-    if entry.length_low != entry.length_high:
-        yield f"{name}_length", f"the length of sorted_tuple {what}"
-    for i in range(entry.length_high):
-        yield f"{name}_{i}", f"element {i} of sorted_tuple {what}"
+        return [(optuna_names(entry)[0], what)]
+    labels = [f"the length of sorted_tuple {what}"] if entry.length_low != entry.length_high else []
+    labels += [f"element {i} of sorted_tuple {what}" for i in range(entry.length_high)]
+    return list(zip(optuna_names(entry), labels))
 
 
 @study_check
@@ -299,7 +294,7 @@ def check_optuna_name_collision(study: Study, ctx: CheckContext) -> None:
     """Every Optuna name belongs to one parameter; the later one of a colliding pair is reported, once."""
     seen: dict[str, str] = {}
     for entry in study.space:
-        names = list(_optuna_names(entry))
+        names = _optuna_names(entry)
         clash = next(((optuna, what) for optuna, what in names if optuna in seen), None)
         if clash is not None:
             optuna, what = clash
