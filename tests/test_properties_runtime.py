@@ -33,6 +33,7 @@ import math
 import os
 import tempfile
 from collections import Counter
+from decimal import Decimal
 from itertools import product
 from typing import Any
 
@@ -41,7 +42,6 @@ import pytest
 optuna = pytest.importorskip("optuna")
 
 from click.testing import CliRunner  # noqa: E402
-from optuna.samplers._brute_force import _enumerate_candidates  # noqa: E402
 from hypothesis import HealthCheck, assume, given, reject, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from jsonschema import Draft202012Validator  # noqa: E402
@@ -359,9 +359,16 @@ def declared_grid(space: list[Declared]) -> tuple[int, Counter]:
         low, high, step = spec["low"], spec["high"], spec.get("step") or 1
         if spec["type"] == "int":
             return list(range(low, high + 1, step))
-        # The values Optuna itself enumerates for a stepped float (decimal arithmetic on the
-        # shortest reprs, up to the high FloatDistribution keeps): 0.3, not 0 + 3 * 0.1.
-        return list(_enumerate_candidates(float(low), float(high), float(step)))
+        # The values Optuna itself enumerates for a stepped float (BruteForceSampler's
+        # `_enumerate_candidates`: decimal arithmetic on the shortest reprs, up to `high`): 0.3, not
+        # 0 + 3 * 0.1. Written out because that function's lru_cache returns the ints (0, 1) of an
+        # earlier int range for the floats (0.0, 1.0, step 1.0): the cache keys compare equal.
+        at, stop, by = (Decimal(repr(float(v))) for v in (low, high, step))
+        out = []
+        while at <= stop:
+            out.append(float(at))
+            at += by
+        return out
 
     axes: list[tuple[Declared, str, list[Any]]] = []
     for d in space:
@@ -633,3 +640,15 @@ def test_short_fuzz_pass_finds_no_crash() -> None:
     stats = fuzz.run(cases=200, seed=0)
     assert stats.cases == 200 and stats.runs == {"text": 200, "file+migrate": 200, "cli": 20}
     assert not stats.crashes, f"{stats.crashes[0].stage}: {stats.crashes[0].error}"
+
+
+def test_bruteforce_float_is_a_float_beside_an_int_range_with_the_same_bounds() -> None:
+    """Optuna's BruteForceSampler enumerates through an lru_cache keyed by (low, high, step), where
+    (0, 1, 1) and (0.0, 1.0, 1.0) are one key: once the int range is enumerated, the float range
+    gets the ints 0 and 1. The objective must still be given floats for a float parameter."""
+    block = {"version": 2, "metric": "rmse", "sampler": "bruteforce", "n_trials": 4, "model_params": {
+        "a": {"type": "int", "low": 0, "high": 1}, "b": {"type": "float", "low": 0, "high": 1, "step": 1}}}
+    result = compile_text(json.dumps({"finetune_params": block}), "block.json", "json")
+    assert not [d for d in result.diagnostics if d.severity == "error"]
+    _, recorder = run_recorded(runnable(result.ir.studies[0]))
+    assert [type(model["b"]).__name__ for model, _ in recorder.calls] == ["float"] * 4
