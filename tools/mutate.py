@@ -92,8 +92,7 @@ MUTANTS = [
            "    return metric, expected\n", '    return metric, "minimize"\n',
            "every study minimises, whatever its metric"),
     Mutant("seed-dropped", FE + "v2.py",
-           'seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, nullable=True))',
-           'seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, nullable=True)) and None',
+           'seed = _opt(lo, "seed",', 'seed = None and _opt(lo, "seed",',
            "v2 `seed` dropped"),
     Mutant("condition-negation-flipped", FE + "v2.py",
            'negate=key == "when_not")', 'negate=key != "when_not")',
@@ -104,8 +103,8 @@ MUTANTS = [
            "v2 sorted tuple one element longer at most"),
     # The runtime: what a faithful IR becomes in Optuna.
     Mutant("runtime-float-step-ignored", "ftspec/runtime/space.py",
-           "return trial.suggest_float(name, entry.low, entry.high, step=entry.step, log=entry.log)",
-           "return trial.suggest_float(name, entry.low, entry.high, step=None, log=entry.log)",
+           "**_float_options(entry.low, entry.high, entry.step, entry.log, bruteforce))",
+           "**_float_options(entry.low, entry.high, None, entry.log, bruteforce))",
            "suggest_float without the IR's step"),
     Mutant("runtime-condition-flipped", "ftspec/runtime/space.py",
            "return member != cond.negate", "return member == cond.negate",
@@ -123,6 +122,10 @@ def unpack_head(into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
+class StaleMutant(Exception):
+    """The code a mutant names has changed: the mutant is reported as not applied (not killed)."""
+
+
 def apply(copy: Path, mutant: Mutant) -> tuple[str, int, str]:
     """Apply the mutant in the copy; its file, line and the file's original text (to restore it).
     The text to replace must occur exactly once."""
@@ -130,7 +133,7 @@ def apply(copy: Path, mutant: Mutant) -> tuple[str, int, str]:
     text = path.read_text(encoding="utf-8")
     count = text.count(mutant.old)
     if count != 1:
-        raise SystemExit(f"mutant {mutant.id}: the text to replace occurs {count} times in {mutant.file} (update tools/mutate.py)")
+        raise StaleMutant(f"the text to replace occurs {count} times in {mutant.file} (update tools/mutate.py)")
     path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
     return mutant.file, text[: text.index(mutant.old)].count("\n") + 1, text
 
@@ -176,7 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baseline: {len(baseline)} test(s) already failing on the unmutated copy, deselected: {', '.join(baseline) or 'none'}")
         rows = []
         for mutant in chosen:
-            file, line, original = apply(copy, mutant)
+            try:
+                file, line, original = apply(copy, mutant)
+            except StaleMutant as exc:
+                rows.append((mutant, f"STALE: {exc}", {name: "" for name in suites}))
+                print(f"  {mutant.id}: STALE ({exc})", file=sys.stderr, flush=True)
+                continue
             where = f"{file}:{line}"
             try:
                 kills = {}
