@@ -69,7 +69,9 @@ def _suggest_entry(trial: Any, entry: SpaceEntry, bruteforce: bool) -> Any:
     if isinstance(entry, IntParam):
         return trial.suggest_int(name, entry.low, entry.high, step=entry.step, log=entry.log)
     if isinstance(entry, FloatParam):
-        return trial.suggest_float(name, entry.low, entry.high, **_float_options(entry.low, entry.high, entry.step, entry.log, bruteforce))
+        # float(): BruteForceSampler can return an int for a float range (its enumeration is cached
+        # by (low, high, step), which an int range with the same bounds shares); storage keeps a float.
+        return float(trial.suggest_float(name, entry.low, entry.high, **_float_options(entry.low, entry.high, entry.step, entry.log, bruteforce)))
     if isinstance(entry, CategoricalParam):
         return trial.suggest_categorical(name, entry.choices)
     if isinstance(entry, SortedTupleParam):
@@ -82,7 +84,7 @@ def _suggest_entry(trial: Any, entry: SpaceEntry, bruteforce: bool) -> Any:
             values = [trial.suggest_int(element_name(entry, i), el.low, el.high, step=el.step, log=el.log) for i in range(length)]
         else:
             options = _float_options(el.low, el.high, el.step, el.log, bruteforce)
-            values = [trial.suggest_float(element_name(entry, i), el.low, el.high, **options) for i in range(length)]
+            values = [float(trial.suggest_float(element_name(entry, i), el.low, el.high, **options)) for i in range(length)]
         return tuple(sorted(values))
     raise TypeError(f"unknown space entry {entry!r}")  # pragma: no cover - the IR union is closed
 
