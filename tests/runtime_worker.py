@@ -1,14 +1,16 @@
 """One worker process of a shared study, as a user runs it: `ftspec.runtime.optimize` on a storage.
 
     python tests/runtime_worker.py --storage URL --study-name NAME --n-trials N --log FILE
-        [--sleep SECONDS] [--heartbeat SECONDS --grace SECONDS] [--seed N]
+        [--sleep SECONDS] [--heartbeat SECONDS --grace SECONDS] [--seed N] [--hang-after K]
 
 The study is a small fixed IR (x float, n int with a step, a categorical train param; random
 sampler). The objective appends `start PID X N MODE` and `end PID X N MODE` lines to `--log`
 around a `--sleep` (one `write` of a short line to an O_APPEND file: lines of several workers never
 interleave), so tests can tell which process ran which params and kill a worker mid-trial. The
 storage comes from `ftspec.runtime.engine.storage_from_url` with the given heartbeat and grace
-period. Prints one JSON line: this worker's pid and the report's counts.
+period. With `--hang-after K`, the trial after this process's K-th stops in its objective until
+the process is killed (so a test kills it mid-trial whatever the machine's load). Prints one JSON
+line: this worker's pid and the report's counts.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heartbeat", type=int, default=None)
     parser.add_argument("--grace", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hang-after", type=int, default=None)
     args = parser.parse_args(argv)
 
     import optuna
@@ -86,10 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     fd = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     pid = os.getpid()
+    started = 0
 
     def objective(model: dict, train: dict, split: Any) -> float:
+        nonlocal started
         line = f"{pid} {model['x']!r} {model['n']} {train['mode']}\n"
         os.write(fd, b"start " + line.encode())
+        started += 1
+        while args.hang_after is not None and started > args.hang_after:
+            time.sleep(1)  # until killed
         time.sleep(args.sleep)
         os.write(fd, b"end " + line.encode())
         return (model["x"] - 0.5) ** 2 + model["n"] / 10

@@ -33,9 +33,11 @@ HEARTBEAT, GRACE = 1, 4
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def _worker(url: str, name: str, n_trials: int, log: Path, sleep: float) -> subprocess.Popen:
+def _worker(url: str, name: str, n_trials: int, log: Path, sleep: float, hang_after: int | None = None) -> subprocess.Popen:
     cmd = [sys.executable, WORKER, "--storage", url, "--study-name", name, "--n-trials", str(n_trials), "--log", str(log),
            "--sleep", str(sleep), "--heartbeat", str(HEARTBEAT), "--grace", str(GRACE)]
+    if hang_after is not None:
+        cmd += ["--hang-after", str(hang_after)]
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
@@ -89,8 +91,8 @@ def _check_exact(url: str, name: str, n_trials: int, log: Path) -> tuple[list, l
 
 def _kill_mid_trial_and_resume(url: str, tmp_path: Path) -> None:
     n_trials, log = 6, tmp_path / "trials.log"
-    first = _worker(url, "killed", n_trials, log, sleep=0.4)
-    # Kill -9 inside the fourth trial: three ends logged and a start without its end.
+    first = _worker(url, "killed", n_trials, log, sleep=0.4, hang_after=3)
+    # Kill -9 inside the fourth trial (it hangs until killed): three ends logged and a start without its end.
     _wait_for(lambda: sum(e == "end" for e, _, _ in _log(log)) >= 3 and _log(log)[-1][0] == "start")
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
