@@ -27,7 +27,6 @@ import io
 import json
 import os
 import random
-import signal
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from ftspec.ir import dump_ir  # noqa: E402
 from ftspec.lint.cli import main as ftlint_main  # noqa: E402
 from ftspec.migrate.engine import migrate_text  # noqa: E402
 from tests.strategies import YAML_FRAGMENTS  # noqa: E402
+from tests.timelimit import time_limit  # noqa: E402
 
 CASE_SECONDS = 10
 INTERESTING = [
@@ -173,24 +173,6 @@ def mutate(rng: random.Random, data: bytes, pool: list[tuple[bytes, str]]) -> by
 
 
 # --------------------------------------------------------------------------- stages
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def _timeout(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _texts(data: bytes) -> Iterator[str]:

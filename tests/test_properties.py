@@ -19,13 +19,10 @@ signature (`KNOWN_SIGNATURES`) until it is fixed.
 
 from __future__ import annotations
 
-import decimal
 import json
 import os
-import signal
 import tempfile
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
@@ -36,6 +33,7 @@ from ftspec.compiler.diagnostics import RULES
 from ftspec.compiler.nodes import Mapping, Node, Sequence
 from ftspec.compiler.rules import all_rules
 from ftspec.ir import IR_VERSION, CategoricalParam, FloatParam, IntParam, SortedTupleParam, dump_ir
+from tests.timelimit import time_limit
 from tests.strategies import examples, json_documents, legacy_blocks, legacy_document, yaml_bytes, yaml_texts
 
 all_rules()
@@ -53,23 +51,6 @@ def _is_known(exc: BaseException) -> bool:
     return any(isinstance(exc, kind) and text in str(exc) for kind, text in KNOWN_SIGNATURES)
 
 
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail an input that takes longer than `seconds` (a hang is a bug too). Unix only."""
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def _timeout(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"compilation took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def resolve(root: Node | None, pointer: str) -> Node | None:

@@ -13,7 +13,6 @@ can be refused is refused before the first trial of the first study.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, replace

@@ -360,9 +360,8 @@ def _component_tag(kinds: dict[str, KindSpec], models: dict[str, type[BaseModel]
 SamplerSpec = TypeAliasType(  # type: ignore[misc]
     "SamplerSpec",
     Annotated[
-        Union[
-            Annotated[SamplerName, Tag("name")],
-            *(Annotated[model, Tag(kind)] for kind, model in SAMPLER_MODELS.items()),
+        Union[  # a tuple subscript, not `*` in the index (Python 3.10 has no such syntax)
+            (Annotated[SamplerName, Tag("name")], *(Annotated[model, Tag(kind)] for kind, model in SAMPLER_MODELS.items()))
         ],
         Discriminator(
             _component_tag(SAMPLERS, SAMPLER_MODELS),
@@ -381,9 +380,8 @@ SamplerSpec = TypeAliasType(  # type: ignore[misc]
 PrunerSpec = TypeAliasType(  # type: ignore[misc]
     "PrunerSpec",
     Annotated[
-        Union[
-            Annotated[PrunerName, Tag("name")],
-            *(Annotated[model, Tag(kind)] for kind, model in PRUNER_MODELS.items()),
+        Union[  # a tuple subscript, not `*` in the index (Python 3.10 has no such syntax)
+            (Annotated[PrunerName, Tag("name")], *(Annotated[model, Tag(kind)] for kind, model in PRUNER_MODELS.items()))
         ],
         Discriminator(
             _component_tag(PRUNERS, PRUNER_MODELS),
