@@ -1,10 +1,11 @@
 """Differential comparison of ftspec against the published nirs4all, block by block.
 
 For each block, nirs4all's side comes from `tools/n4a_probe.py` (validation result, the
-`trial.suggest_*` calls of `OptunaManager.sample_hyperparameters`, the sampled dicts). ftspec's side
+`trial.suggest_*` calls of `OptunaManager.sample_hyperparameters`, the sampled dicts, the study it
+builds). ftspec's side
 is the compiled study and the calls `ftspec.runtime.space.suggest` makes on a recording trial driven
-by the same deterministic sampler as the probe (lowest value, first choice), so the sampled values
-are comparable too.
+by the same deterministic sampler as the probe (lowest value, first choice; both import it from
+`tools/n4a_trial.py`), so the sampled values are comparable too.
 
 Differences (each with the JSON pointer, in the compiled document, of the parameter it concerns):
 
@@ -16,6 +17,13 @@ Differences (each with the JSON pointer, in the compiled document, of the parame
 - `value`: the sampled (model_params, train_params) differ at a leaf (where values are placed,
   fixed values, nesting), with the same sampled values on both sides;
 - `runtime`: ftspec's runtime raised on a block it accepts;
+- `setting`: the study nirs4all builds before its first trial (`tools/n4a_probe.py`: sampler class,
+  the options its constructor got and its seed, per phase when there are phases; the pruner nirs4all
+  asks for; direction; n_trials) differs from the IR's (`sampler.kind` + options, `seed`, `phases`,
+  `pruner.kind` + options, `direction`, `n_trials`). Its pointers are those of the keys deciding the
+  setting (`sampler`/`sample`, `seed`, `pruner`, `direction`/`metric`, `n_trials`/`phases`); it is
+  explained only by a warning or error finding there: an informational note (e.g. FT303 "random ran
+  TPE before 2026-02; it now runs random") states agreement with nirs4all 1.4, not a difference;
 - `accept`: nirs4all rejects (validation or sampling raises) and ftspec has no error finding, or
   ftspec has an error finding and nirs4all accepts.
 
@@ -32,10 +40,11 @@ are not compared.
 
 from __future__ import annotations
 
-import json
-import math
+import importlib.util
 import re
+import sys
 import warnings
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +52,23 @@ from ftspec.compiler.compile import CompileResult
 from ftspec.ir import SortedTupleParam, Study
 from ftspec.ir import optuna_name
 from ftspec.runtime.space import suggest
+from ftspec.schema.metrics import METRICS
+from ftspec.schema.vocab import PRUNERS, SAMPLERS
+
+
+def _load_trial_module() -> Any:
+    """tools/n4a_trial.py, the lowest-value sampler and recording trial the probe uses too."""
+    path = Path(__file__).resolve().parents[2] / "tools" / "n4a_trial.py"
+    module = sys.modules.get("n4a_trial")
+    if module is None:
+        spec = importlib.util.spec_from_file_location("n4a_trial", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules["n4a_trial"] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+_trial = _load_trial_module()
 
 
 # --------------------------------------------------------------------------- pointers
@@ -120,85 +146,17 @@ def resolve_path(block: Any, base: str, node: Any, path: list[str]) -> str:
 # --------------------------------------------------------------------------- ftspec side
 
 
-class LowestSampler:
-    """Built lazily (optuna import): lowest numeric value, first categorical choice."""
-
-    @staticmethod
-    def create() -> Any:
-        import optuna
-        from optuna.distributions import CategoricalDistribution
-
-        class _Lowest(optuna.samplers.BaseSampler):
-            def infer_relative_search_space(self, study, trial):
-                return {}
-
-            def sample_relative(self, study, trial, search_space):
-                return {}
-
-            def sample_independent(self, study, trial, param_name, param_distribution):
-                if isinstance(param_distribution, CategoricalDistribution):
-                    return param_distribution.choices[0]
-                return param_distribution.low
-
-        return _Lowest()
-
-
-class RecordingTrial:
-    """Records every suggest_* call (method, Optuna name, args, kwargs, distribution used)."""
-
-    def __init__(self, trial: Any):
-        import optuna
-
-        self._trial, self._optuna, self.calls = trial, optuna, []
-
-    def _record(self, method: str, name: str, args: tuple, kwargs: dict) -> Any:
-        entry: dict[str, Any] = {"method": method, "name": name, "args": _jsonable(list(args)),
-                                 "kwargs": _jsonable(dict(kwargs))}
-        self.calls.append(entry)
-        try:
-            value = getattr(self._trial, method)(name, *args, **kwargs)
-        except Exception as exc:
-            entry["error"] = {"type": type(exc).__name__, "message": str(exc)}
-            raise
-        dist = self._trial.distributions.get(name)
-        entry["distribution"] = json.loads(self._optuna.distributions.distribution_to_json(dist)) if dist else None
-        entry["value"] = _jsonable(value)
-        return value
-
-    def suggest_int(self, name, *a, **k):
-        return self._record("suggest_int", name, a, k)
-
-    def suggest_float(self, name, *a, **k):
-        return self._record("suggest_float", name, a, k)
-
-    def suggest_categorical(self, name, *a, **k):
-        return self._record("suggest_categorical", name, a, k)
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return repr(obj)
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    return f"<{type(obj).__name__} {obj!r}>"
-
-
 def ftspec_calls(study: Study) -> dict[str, Any]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    trial = optuna.create_study(sampler=LowestSampler.create()).ask()
-    rec = RecordingTrial(trial)
+    rec = _trial.Recorder(_trial.lowest_trial())
     out: dict[str, Any] = {"calls": rec.calls, "error": None, "sampled": None}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Optuna's storage advice on list choices
             model, train = suggest(rec, study)
-        out["sampled"] = {"model_params": _jsonable(model), "train_params": _jsonable(train)}
+        out["sampled"] = {"model_params": _trial.jsonable(model), "train_params": _trial.jsonable(train)}
     except Exception as exc:
         out["error"] = {"type": type(exc).__name__, "message": str(exc)}
     return out
@@ -345,7 +303,7 @@ def classify(blk: Block, probe: dict) -> Outcome:
                 name = n4a_name(optuna_name(entry))
                 diffs.append({"kind": "condition", "param": name, "pointers": [entry.source.pointer],
                               "ftspec": {"condition": {"param": entry.condition.param,
-                                                       "values": _jsonable(entry.condition.values),
+                                                       "values": _trial.jsonable(entry.condition.values),
                                                        "negate": entry.condition.negate}}})
 
     # -- sampled values (same deterministic sampler on both sides)
@@ -367,16 +325,24 @@ def classify(blk: Block, probe: dict) -> Outcome:
                 else:
                     pointer = base_ptr
                 diffs.append({"kind": "value", "param": target + "/" + "/".join(path), "pointers": [pointer],
-                              "nirs4all": _jsonable(a), "ftspec": _jsonable(b)})
+                              "nirs4all": _trial.jsonable(a), "ftspec": _trial.jsonable(b)})
 
     if fts["error"] is not None and not ft_reject and not n4a_reject:
         diffs.append({"kind": "runtime", "param": None, "pointers": [blk.pointer], "ftspec": fts["error"]})
 
-    # -- explain each parameter-level difference
+    # -- study settings (what nirs4all built before its first trial)
+    if probe.get("study") is not None and blk.study is not None:
+        diffs += setting_diffs(blk, probe["study"])
+    elif probe.get("study_error") and not ft_reject and not n4a_reject:
+        diffs.append({"kind": "setting", "param": "study", "pointers": [blk.pointer],
+                      "nirs4all": probe["study_error"], "ftspec": "compiled"})
+
+    # -- explain each difference
     used: dict[int, Any] = {}
     unexplained = 0
     for diff in diffs:
-        hits = [d for d in inner if any(within(p, d.pointer) for p in diff["pointers"])]
+        hits = [d for d in inner if any(within(p, d.pointer) for p in diff["pointers"])
+                and (diff["kind"] != "setting" or d.severity != "info")]
         diff["explained_by"] = [f"{d.code}@{d.pointer}" for d in hits]
         diff["only_info"] = bool(hits) and all(d.severity == "info" for d in hits)
         for d in hits:
@@ -398,6 +364,72 @@ def classify(blk: Block, probe: dict) -> Outcome:
     out.differences = diffs
     out.findings_used = [_finding(d) for d in used.values()]
     out.klass = "agree" if not diffs else ("unexplained" if unexplained else "explained")
+    return out
+
+
+def _key_ptrs(blk: Block, node: Any, base: str, *keys: str) -> list[str]:
+    """Pointers of the keys (present in `node`) responsible for a setting; `base` when none is."""
+    ptrs = [join(base, k) for k in keys if isinstance(node, dict) and k in node]
+    return ptrs or [base]
+
+
+def _component_diffs(what: str, table: dict, ir: Any, n4a: dict | None, seed: Any, check_seed: bool,
+                     pointers: list[str]) -> list[dict]:
+    """Class, then every IR option nirs4all's constructor call fixed (None: Optuna resolves it
+    itself, e.g. TPE's multivariate), then the seed it was given."""
+    n4a_class = n4a["class"] if n4a else table["none"].optuna_class if "none" in table else None
+    ir_class = table[ir.kind].optuna_class if ir.kind in table else ir.kind
+    view = {"kind": ir.kind, "class": ir_class, "options": _trial.jsonable(ir.options)}
+    if n4a_class != ir_class:
+        return [{"kind": "setting", "param": what, "pointers": pointers, "nirs4all": n4a, "ftspec": view}]
+    out = []
+    arguments = (n4a or {}).get("arguments") or {}
+    for key, value in ir.options.items():
+        if key in arguments and arguments[key] is not None and not same_json(arguments[key], _trial.jsonable(value)):
+            out.append({"kind": "setting", "param": f"{what}.{key}", "pointers": pointers,
+                        "nirs4all": arguments[key], "ftspec": _trial.jsonable(value)})
+    if check_seed and "seed" in arguments and not same_json(arguments["seed"], seed):
+        out.append({"kind": "setting", "param": f"{what}.seed", "pointers": pointers,
+                    "nirs4all": arguments["seed"], "ftspec": seed})
+    return out
+
+
+def setting_diffs(blk: Block, n4a: dict) -> list[dict]:
+    """Sampler (class, options, seed; per phase too), pruner, direction and n_trials: nirs4all's
+    built study against the IR's, each with the pointers of the keys that decide it."""
+    study, node, base = blk.study, blk.block, blk.pointer
+    assert study is not None
+    out: list[dict] = []
+    phases = node.get("phases") if isinstance(node, dict) else None
+    seed_ptrs = _key_ptrs(blk, node, base, "seed")
+    if study.phases and n4a.get("phase_samplers"):
+        # the study's own sampler never samples: each phase swaps its own in first
+        for i, (ir_phase, n4a_sampler) in enumerate(zip(study.phases, n4a["phase_samplers"])):
+            item = phases[i] if isinstance(phases, list) and i < len(phases) else None
+            ptrs = _key_ptrs(blk, item, join(base, "phases", i), "sampler", "sample") + seed_ptrs
+            out += _component_diffs(f"phases/{i}/sampler", SAMPLERS, ir_phase.sampler, n4a_sampler, study.seed, True, ptrs)
+        if len(study.phases) != len(n4a["phase_samplers"]):
+            out.append({"kind": "setting", "param": "phases", "pointers": _key_ptrs(blk, node, base, "phases"),
+                        "nirs4all": len(n4a["phase_samplers"]), "ftspec": len(study.phases)})
+    else:
+        ptrs = _key_ptrs(blk, node, base, "sampler", "sample") + seed_ptrs
+        written = node.get("sampler", node.get("sample")) if isinstance(node, dict) else None
+        if written is None or str(written).strip().lower() in ("auto", "grid"):
+            # grid or TPE is decided by the parameters (nirs4all's _is_grid_search_suitable)
+            ptrs += [e.source.pointer for e in study.space]
+        out += _component_diffs("sampler", SAMPLERS, study.sampler, n4a["sampler"], study.seed, True, ptrs)
+    out += _component_diffs("pruner", PRUNERS, study.pruner, n4a["pruner"], None, False,
+                            _key_ptrs(blk, node, base, "pruner"))
+    # no metric: nirs4all minimizes the controller's default loss (mse, or -balanced_accuracy), the
+    # same order as the IR's default metric taken in its own direction
+    same_order = n4a.get("metric") is None and n4a["direction"] == "minimize" and study.metric in METRICS \
+        and study.direction == METRICS[study.metric].direction
+    if n4a["direction"] != study.direction and not same_order:
+        out.append({"kind": "setting", "param": "direction", "pointers": _key_ptrs(blk, node, base, "direction", "metric"),
+                    "nirs4all": n4a["direction"], "ftspec": study.direction})
+    if not same_json(n4a["n_trials"], study.n_trials):
+        out.append({"kind": "setting", "param": "n_trials", "pointers": _key_ptrs(blk, node, base, "n_trials", "phases"),
+                    "nirs4all": n4a["n_trials"], "ftspec": study.n_trials})
     return out
 
 

@@ -69,3 +69,25 @@ def test_missing_parameter_and_silent_acceptance_are_unexplained() -> None:
     probe = _fake_probe(blk)
     probe["sample_error"] = {"type": "ValueError", "message": "boom"}
     assert classify(blk, probe).klass == "unexplained"
+
+
+def _fake_study(sampler_class: str, seed: int | None) -> dict:
+    """A probe `study` record: what nirs4all built (seed passed, no pruner, minimize, 5 trials)."""
+    return {"metric": "rmse", "direction": "minimize", "sampler": {"class": sampler_class, "arguments": {"seed": seed}},
+            "phase_samplers": [], "pruner": None, "study_pruner": "optuna.pruners.MedianPruner",
+            "storage": None, "enqueued": [], "n_trials": 5, "phases_n_trials": []}
+
+
+def test_sampler_class_is_compared_and_an_info_note_does_not_explain_it() -> None:
+    blk = _block(dict(BLOCK, sampler="random"))
+    assert [d.code for d in blk.result.diagnostics if d.pointer == "/sampler"] == ["FT303"]  # info note
+    probe = _fake_probe(blk)
+    probe["study"] = _fake_study("optuna.samplers.RandomSampler", 1)
+    assert classify(blk, probe).klass == "agree"
+    probe["study"] = _fake_study("optuna.samplers.TPESampler", 1)
+    out = classify(blk, probe)
+    assert out.klass == "unexplained"
+    assert [(d["kind"], d["param"], d["pointers"], d["explained_by"]) for d in out.differences] == [
+        ("setting", "sampler", ["/sampler", "/seed"], [])]
+    probe["study"] = _fake_study("optuna.samplers.RandomSampler", 2)
+    assert [(d["param"], d["nirs4all"], d["ftspec"]) for d in classify(blk, probe).differences] == [("sampler.seed", 2, 1)]
