@@ -55,8 +55,12 @@ import sys
 import warnings
 from typing import Any
 
-from n4a_trial import Recorder, describe, jsonable, lowest_trial  # tools/n4a_trial.py, beside this file
-
+from n4a_trial import (  # tools/n4a_trial.py, beside this file
+    Recorder,
+    describe,
+    jsonable,
+    lowest_trial,
+)
 
 STUDY_CLASSES = ("GridSampler", "RandomSampler", "CmaEsSampler", "TPESampler", "BinarySearchSampler",
                  "MedianPruner", "SuccessiveHalvingPruner", "HyperbandPruner")

@@ -44,13 +44,12 @@ import importlib.util
 import re
 import sys
 import warnings
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ftspec.compiler.compile import CompileResult
-from ftspec.ir import SortedTupleParam, Study
-from ftspec.ir import optuna_name
+from ftspec.ir import SortedTupleParam, Study, optuna_name
 from ftspec.runtime.space import suggest
 from ftspec.schema.metrics import METRICS
 from ftspec.schema.vocab import PRUNERS, SAMPLERS
