@@ -1,5 +1,6 @@
 """What both front-ends share: the lowering context, typed reads of nodes, IR entry builders,
-component (sampler/pruner) resolution and the metric/direction rule.
+component (sampler/pruner) resolution, the metric/direction rule, and the keys both dialects read
+the same way (n_trials, storage, lists of mappings, forced values).
 
 Typed reads report FT111 and return None on a wrong type, so a front-end always finishes the block
 and reports every finding in one pass.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
@@ -26,6 +28,7 @@ from ftspec.ir import (
     Location,
     SortedTupleParam,
     SpaceEntry,
+    Storage,
 )
 from ftspec.schema.metrics import METRICS, METRIC_ALIASES
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, KindSpec, OptionSpec, default_options
@@ -462,3 +465,69 @@ class SpaceBuilder:
 
 def plain(node: Node) -> Any:
     return to_python(node)
+
+
+# --------------------------------------------------------------------------- keys both dialects read alike
+
+
+def mapping_items(lo: Lowering, node: Sequence, key: str, expected: str) -> Iterator[Mapping]:
+    """The items of a list that must hold mappings (phases, v2 force_params); reports the others."""
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            lo.report(S.WRONG_TYPE, item, key=key, expected=expected, got=node_desc(item))
+            continue
+        yield item
+
+
+def read_n_trials(lo: Lowering, node: Node | None, default: int) -> int:
+    """`n_trials`: a positive integer (FT317 bad-n-trials otherwise, and the default is kept)."""
+    if node is None:
+        return default
+    value = node.value if isinstance(node, Scalar) else None
+    if is_int(value) and value >= 1:  # type: ignore[operator]
+        return int(value)  # type: ignore[arg-type]
+    lo.report(T.BAD_N_TRIALS, node, got=node_desc(node))
+    return default
+
+
+def read_storage(lo: Lowering, *, nonempty_name: bool) -> Storage | None:
+    """`storage`, `study_name` and `resume`; a name or resume without a storage URL is reported and dropped."""
+    get = lo.block.get
+    url = None if get("storage") is None else read_str(lo, get("storage"), "storage", nullable=True)  # type: ignore[arg-type]
+    name = None if get("study_name") is None else read_str(lo, get("study_name"), "study_name", nullable=True, nonempty=nonempty_name)  # type: ignore[arg-type]
+    resume = False if get("resume") is None else bool(read_bool(lo, get("resume"), "resume"))  # type: ignore[arg-type]
+    if url is None:
+        for key, value in (("study_name", name), ("resume", resume)):
+            if value:
+                lo.report(T.RESUME_WITHOUT_STORAGE, lo.block.entry(key).key, key=key)  # type: ignore[union-attr]
+        return None
+    return Storage(url=url, study_name=name, resume=resume)
+
+
+# --------------------------------------------------------------------------- force_params
+
+
+def check_forced(lo: Lowering, space: SpaceBuilder, target: str, name: str, key_node: Node, value_node: Node, into: dict[str, dict[str, Any]]) -> None:
+    """Check one forced value against its parameter's domain and record it."""
+    declared = space.declared(target, name)
+    if declared is None:
+        lo.report(T.FORCE_PARAMS_UNKNOWN, key_node, key=name, target=target)
+        return
+    value = to_python(value_node)
+    domain = _domain_problem(declared, value)
+    if domain is not None:
+        lo.report(T.FORCE_PARAMS_OUT_OF_DOMAIN, value_node, value=value, key=name, domain=domain)
+        return
+    into[target][name] = value
+
+
+def _domain_problem(entry: SpaceEntry, value: Any) -> str | None:
+    if entry.kind == "categorical":
+        return None if any(value == c and type(value) is type(c) for c in entry.choices) else f"the choices {entry.choices!r}"
+    if entry.kind == "int":
+        ok = is_int(value) and entry.low <= value <= entry.high and (value - entry.low) % entry.step == 0
+        return None if ok else f"int range [{entry.low}, {entry.high}] step {entry.step}"
+    if entry.kind == "float":
+        ok = is_number(value) and entry.low <= value <= entry.high
+        return None if ok else f"float range [{entry.low}, {entry.high}]"
+    return None if isinstance(value, list) else "a list of numbers"

@@ -24,19 +24,19 @@ from ftspec.compiler.frontends.common import (
     ANNOTATION_KEY,
     Lowering,
     SpaceBuilder,
+    check_forced,
     default_component,
     did_you_mean,
-    is_int,
+    mapping_items,
     node_desc,
-    read_bool,
     read_int,
+    read_n_trials,
     read_number,
-    read_str,
+    read_storage,
     replace_fix,
     resolve_metric,
 )
 from ftspec.compiler.frontends.legacy_space import is_range_list, lower_spec
-from ftspec.compiler.frontends.v2 import check_forced
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
 from ftspec.compiler.rules import structure as S
@@ -47,7 +47,6 @@ from ftspec.ir import (
     ForcedTrial,
     Phase,
     PipelineContext,
-    Storage,
     Study,
     StudySource,
     Validation,
@@ -115,13 +114,7 @@ def lower_legacy(
         if get(name) is not None:
             lo.fields[name] = get(name)  # type: ignore[assignment]
 
-    n_trials = 50
-    if get("n_trials") is not None:
-        value = get("n_trials").value if isinstance(get("n_trials"), Scalar) else None  # type: ignore[union-attr]
-        if is_int(value) and value >= 1:  # type: ignore[operator]
-            n_trials = int(value)  # type: ignore[arg-type]
-        else:
-            lo.report(T.BAD_N_TRIALS, get("n_trials"), got=node_desc(get("n_trials")))  # type: ignore[arg-type]
+    n_trials = read_n_trials(lo, get("n_trials"), 50)
     n_jobs = 1
     if get("n_jobs") is not None:
         n_jobs = read_int(lo, get("n_jobs"), "n_jobs", minimum=1) or 1  # type: ignore[arg-type]
@@ -171,7 +164,7 @@ def lower_legacy(
         approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner,
         validation=Validation(holdout_fraction=0.2, seed=42) if approach == "single" else None,
-        storage=_storage(lo), failure_policy=FailurePolicy(None, None),
+        storage=read_storage(lo, nonempty_name=False), failure_policy=FailurePolicy(None, None),
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
         force_params=_force_params(lo, space), phases=phases, pipeline=pipeline,
     )
@@ -316,19 +309,6 @@ def _pruner(lo: Lowering) -> Any:
     if node.value != token:  # type: ignore[union-attr]
         lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)  # type: ignore[union-attr]
     return default_component(token, PRUNERS)  # type: ignore[arg-type]
-
-
-def _storage(lo: Lowering) -> Storage | None:
-    get = lo.block.get
-    url = read_str(lo, get("storage"), "storage", nullable=True) if get("storage") is not None else None  # type: ignore[arg-type]
-    name = read_str(lo, get("study_name"), "study_name", nullable=True) if get("study_name") is not None else None  # type: ignore[arg-type]
-    resume = bool(read_bool(lo, get("resume"), "resume")) if get("resume") is not None else False  # type: ignore[arg-type]
-    if url is None:
-        for key, value in (("study_name", name), ("resume", resume)):
-            if value:
-                lo.report(T.RESUME_WITHOUT_STORAGE, lo.block.entry(key).key, key=key)  # type: ignore[union-attr]
-        return None
-    return Storage(url=url, study_name=name, resume=resume)
 
 
 # --------------------------------------------------------------------------- sampler
@@ -521,10 +501,7 @@ def _phases(lo: Lowering, space: SpaceBuilder, flat: list[tuple[str, Node, Node]
         lo.report(S.WRONG_TYPE, node, key="phases", expected="a non-empty list of phases", got=node_desc(node))
         return []
     phases = []
-    for item in node.items:
-        if not isinstance(item, Mapping):
-            lo.report(S.WRONG_TYPE, item, key="phases[]", expected="a mapping {n_trials, sampler}", got=node_desc(item))
-            continue
+    for item in mapping_items(lo, node, "phases[]", "a mapping {n_trials, sampler}"):
         for entry in item.entries:
             if entry.key.value not in ("n_trials", "sampler", "sample"):
                 lo.report(T.PHASE_KEY_IGNORED, entry.key, key=entry.key.value)

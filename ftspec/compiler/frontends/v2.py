@@ -10,6 +10,7 @@ from ftspec.compiler.frontends.common import (
     Lowering,
     SpaceBuilder,
     categorical_entry,
+    check_forced,
     default_component,
     did_you_mean,
     element_spec,
@@ -18,11 +19,13 @@ from ftspec.compiler.frontends.common import (
     is_int,
     is_number,
     lower_component,
+    mapping_items,
     node_desc,
     read_bool,
     read_int,
+    read_n_trials,
     read_number,
-    read_str,
+    read_storage,
     resolve_metric,
     sorted_tuple_entry,
 )
@@ -38,8 +41,6 @@ from ftspec.ir import (
     ForcedTrial,
     Phase,
     PipelineContext,
-    SpaceEntry,
-    Storage,
     Study,
     StudySource,
     Validation,
@@ -76,13 +77,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         lo.report(S.INVALID_VERSION, version, got=node_desc(version))
 
     n_trials_node = get("n_trials")
-    n_trials = DEFAULTS["n_trials"]
-    if n_trials_node is not None:
-        value = n_trials_node.value if isinstance(n_trials_node, Scalar) else None
-        if is_int(value) and value >= 1:  # type: ignore[operator]
-            n_trials = int(value)  # type: ignore[arg-type]
-        else:
-            lo.report(T.BAD_N_TRIALS, n_trials_node, got=node_desc(n_trials_node))
+    n_trials = read_n_trials(lo, n_trials_node, DEFAULTS["n_trials"])
     timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
     timeout = None if timeout is None else float(timeout)
     n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
@@ -104,7 +99,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         pruner = lower_component(lo, get("pruner"), PRUNERS, "pruner", strict=True) or pruner  # type: ignore[arg-type]
 
     validation = _validation(lo, approach, seed)
-    storage = _storage(lo)
+    storage = read_storage(lo, nonempty_name=True)
     failure_policy = _failure_policy(lo)
 
     space = SpaceBuilder(lo)
@@ -195,19 +190,6 @@ def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | N
     return Validation(holdout_fraction=float(fraction), seed=split_seed)
 
 
-def _storage(lo: Lowering) -> Storage | None:
-    get = lo.block.get
-    url = None if get("storage") is None else read_str(lo, get("storage"), "storage", nullable=True)  # type: ignore[arg-type]
-    name = None if get("study_name") is None else read_str(lo, get("study_name"), "study_name", nullable=True, nonempty=True)  # type: ignore[arg-type]
-    resume = False if get("resume") is None else bool(read_bool(lo, get("resume"), "resume"))  # type: ignore[arg-type]
-    if url is None:
-        for key, value in (("study_name", name), ("resume", resume)):
-            if value:
-                lo.report(T.RESUME_WITHOUT_STORAGE, lo.block.entry(key).key, key=key)  # type: ignore[union-attr]
-        return None
-    return Storage(url=url, study_name=name, resume=resume)
-
-
 def _failure_policy(lo: Lowering) -> FailurePolicy:
     node = _mapping(lo, "failure_policy", ("max_consecutive_failures", "max_failure_ratio"))
     consecutive = ratio = None
@@ -227,10 +209,7 @@ def _phases(lo: Lowering) -> list[Phase]:
         lo.report(S.WRONG_TYPE, node, key="phases", expected="a list of {n_trials, sampler}", got=node_desc(node))
         return []
     phases = []
-    for item in node.items:
-        if not isinstance(item, Mapping):
-            lo.report(S.WRONG_TYPE, item, key="phases[]", expected="a mapping {n_trials, sampler}", got=node_desc(item))
-            continue
+    for item in mapping_items(lo, node, "phases[]", "a mapping {n_trials, sampler}"):
         for entry in item.entries:
             if entry.key.value not in ("n_trials", "sampler"):
                 lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, ("n_trials", "sampler")))
@@ -256,10 +235,7 @@ def _force_params(lo: Lowering, space: SpaceBuilder) -> list[Any]:
         lo.report(S.WRONG_TYPE, node, key="force_params", expected="a list of {model_params, train_params}", got=node_desc(node))
         return []
     trials = []
-    for item in node.items:
-        if not isinstance(item, Mapping):
-            lo.report(S.WRONG_TYPE, item, key="force_params[]", expected="a mapping {model_params, train_params}", got=node_desc(item))
-            continue
+    for item in mapping_items(lo, node, "force_params[]", "a mapping {model_params, train_params}"):
         values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
         for entry in item.entries:
             target = {"model_params": "model", "train_params": "train"}.get(entry.key.value)
@@ -273,32 +249,6 @@ def _force_params(lo: Lowering, space: SpaceBuilder) -> list[Any]:
                 check_forced(lo, space, target, name_entry.key.value, name_entry.key, name_entry.value, values)
         trials.append(ForcedTrial(model=values["model"], train=values["train"]))
     return trials
-
-
-def check_forced(lo: Lowering, space: SpaceBuilder, target: str, name: str, key_node: Node, value_node: Node, into: dict[str, dict[str, Any]]) -> None:
-    """Check one forced value against its parameter's domain and record it."""
-    declared = space.declared(target, name)
-    if declared is None:
-        lo.report(T.FORCE_PARAMS_UNKNOWN, key_node, key=name, target=target)
-        return
-    value = to_python(value_node)
-    domain = _domain_problem(declared, value)
-    if domain is not None:
-        lo.report(T.FORCE_PARAMS_OUT_OF_DOMAIN, value_node, value=value, key=name, domain=domain)
-        return
-    into[target][name] = value
-
-
-def _domain_problem(entry: SpaceEntry, value: Any) -> str | None:
-    if entry.kind == "categorical":
-        return None if any(value == c and type(value) is type(c) for c in entry.choices) else f"the choices {entry.choices!r}"
-    if entry.kind == "int":
-        ok = is_int(value) and entry.low <= value <= entry.high and (value - entry.low) % entry.step == 0
-        return None if ok else f"int range [{entry.low}, {entry.high}] step {entry.step}"
-    if entry.kind == "float":
-        ok = is_number(value) and entry.low <= value <= entry.high
-        return None if ok else f"float range [{entry.low}, {entry.high}]"
-    return None if isinstance(value, list) else "a list of numbers"
 
 
 # --------------------------------------------------------------------------- values
