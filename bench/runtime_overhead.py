@@ -19,37 +19,22 @@ import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.runtime_ir, the IR builder the runtime tests use
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine  # noqa: E402
 
 import optuna  # noqa: E402
 
-from ftspec.ir import IR_VERSION  # noqa: E402
 from ftspec.runtime import optimize  # noqa: E402
-from ftspec.schema.ir_model import load_ir  # noqa: E402
+from tests.runtime_ir import LOC, grouped_study, xnm_space  # noqa: E402
 
-LOC = {"pointer": "", "line": 1, "column": 1}
 SEED = 7
 
 
-def _entry(kind: str, name: str, target: str = "model", **fields: object) -> dict:
-    return {"name": name, "target": target, "kind": kind, "path": [name], "condition": None, "source": LOC, **fields}
-
-
 def study_ir(n_trials: int):
-    study = {
-        "id": "bench", "source": {"file": "bench", **LOC}, "n_trials": n_trials, "timeout_seconds": None, "n_jobs": 1,
-        "seed": SEED, "approach": "grouped", "eval_mode": "mean", "metric": "rmse", "direction": "minimize",
-        "sampler": {"kind": "random", "options": {}}, "pruner": {"kind": "none", "options": {}}, "validation": None,
-        "storage": None, "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
-        "space": [
-            _entry("float", "x", low=-2.0, high=2.0, step=None, log=False),
-            _entry("int", "n", low=1, high=9, step=2, log=False),
-            _entry("categorical", "mode", target="train", choices=["a", "b"]),
-        ],
-        "fixed": {"model": {}, "train": {}}, "force_params": [], "phases": [], "pipeline": None,
-    }
-    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+    return grouped_study(*xnm_space(), id="bench", source={"file": "bench", **LOC}, n_trials=n_trials, seed=SEED)
 
 
 def hand_written(n_trials: int) -> list[tuple]:

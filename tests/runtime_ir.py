@@ -46,3 +46,18 @@ def make_study(**overrides: Any) -> Study:
     }
     study.update(overrides)
     return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+
+
+def grouped_study(*entries: dict[str, Any], **overrides: Any) -> Study:
+    """`make_study` as a `grouped` study of 1 trial on `entries`, without seed or validation."""
+    return make_study(**{"n_trials": 1, "seed": None, "approach": "grouped", "validation": None, "space": list(entries), **overrides})
+
+
+def xnm_space(n_path: list[str] | None = None) -> list[dict[str, Any]]:
+    """x float in [-2, 2], n int 1..9 step 2 (at `n_path`), a categorical train `mode`: the space of
+    the optimize tests, the storage worker and the runtime bench."""
+    return [
+        entry("float", "x", low=-2.0, high=2.0, step=None, log=False),
+        entry("int", "n", path=n_path, low=1, high=9, step=2, log=False),
+        entry("categorical", "mode", target="train", choices=["a", "b"]),
+    ]

@@ -22,45 +22,15 @@ import sys
 import time
 from typing import Any
 
-LOC = {"pointer": "", "line": 1, "column": 1}
-
-
-def _entry(kind: str, name: str, target: str = "model", **fields: Any) -> dict[str, Any]:
-    return {"name": name, "target": target, "kind": kind, "path": [name], "condition": None, "source": LOC, **fields}
-
 
 def study_ir(n_trials: int, url: str, name: str, seed: int | None) -> Any:
     """The worker's IR study (resume on: every worker joins the same study)."""
-    from ftspec.ir import IR_VERSION
-    from ftspec.schema.ir_model import load_ir
+    from tests.runtime_ir import LOC, grouped_study, xnm_space
 
-    study = {
-        "id": "worker",
-        "source": {"file": "worker", **LOC},
-        "n_trials": n_trials,
-        "timeout_seconds": None,
-        "n_jobs": 1,
-        "seed": seed,
-        "approach": "grouped",
-        "eval_mode": "mean",
-        "metric": "rmse",
-        "direction": "minimize",
-        "sampler": {"kind": "random", "options": {}},
-        "pruner": {"kind": "none", "options": {}},
-        "validation": None,
-        "storage": {"url": url, "study_name": name, "resume": True},
-        "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
-        "space": [
-            _entry("float", "x", low=-2.0, high=2.0, step=None, log=False),
-            _entry("int", "n", low=1, high=9, step=2, log=False),
-            _entry("categorical", "mode", target="train", choices=["a", "b"]),
-        ],
-        "fixed": {"model": {}, "train": {}},
-        "force_params": [],
-        "phases": [],
-        "pipeline": None,
-    }
-    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+    return grouped_study(
+        *xnm_space(), id="worker", source={"file": "worker", **LOC}, n_trials=n_trials, seed=seed,
+        storage={"url": url, "study_name": name, "resume": True},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

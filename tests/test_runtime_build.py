@@ -8,44 +8,16 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from ftspec.ir import IR_VERSION, ComponentSpec  # noqa: E402
+from ftspec.ir import ComponentSpec  # noqa: E402
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler, grid_search_space  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options  # noqa: E402
 from optuna.samplers._brute_force import _enumerate_candidates  # noqa: E402
-
-LOC = {"pointer": "", "line": 1, "column": 1}
-
-
-def _entry(kind: str, name: str, target: str = "model", **fields):
-    base = {"name": name, "target": target, "kind": kind, "path": [name], "condition": None, "source": LOC}
-    return {**base, **fields}
-
+from runtime_ir import entry as _entry  # noqa: E402
+from runtime_ir import grouped_study  # noqa: E402
 
 def _space(*entries):
-    study = {
-        "id": "s",
-        "source": {"file": "f", **LOC},
-        "n_trials": 1,
-        "timeout_seconds": None,
-        "n_jobs": 1,
-        "seed": None,
-        "approach": "grouped",
-        "eval_mode": "mean",
-        "metric": "rmse",
-        "direction": "minimize",
-        "sampler": {"kind": "random", "options": {}},
-        "pruner": {"kind": "none", "options": {}},
-        "validation": None,
-        "storage": None,
-        "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
-        "space": list(entries),
-        "fixed": {"model": {}, "train": {}},
-        "force_params": [],
-        "phases": [],
-        "pipeline": None,
-    }
-    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0].space
+    return grouped_study(*entries).space
 
 
 def spec(kind, **options):

@@ -16,53 +16,23 @@ import ftspec.runtime  # noqa: E402
 from ftspec.runtime import optimize as optimize_fn  # noqa: E402
 from ftspec.runtime.build import build_sampler  # noqa: E402
 from ftspec.runtime.optimize import FAILURE_ATTR, Report, StudyFailed  # noqa: E402
-from ftspec.ir import IR_VERSION  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
+from runtime_ir import entry as _entry  # noqa: E402
+from runtime_ir import make_study, xnm_space  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LOC = {"pointer": "", "line": 1, "column": 1}
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 TPE = {"kind": "tpe", "options": {"n_startup_trials": 3, "n_ei_candidates": 8, "multivariate": True, "group": False, "constant_liar": True}}
 RANDOM = {"kind": "random", "options": {}}
 
 
-def _entry(kind, name, target="model", path=None, **fields):
-    return {"name": name, "target": target, "kind": kind, "path": path or [name], "condition": None, "source": LOC, **fields}
-
-
-SPACE = [
-    _entry("float", "x", low=-2.0, high=2.0, step=None, log=False),
-    _entry("int", "n", path=["inner", "n"], low=1, high=9, step=2, log=False),
-    _entry("categorical", "mode", target="train", choices=["a", "b"]),
-]
+SPACE = xnm_space(n_path=["inner", "n"])
 
 
 def _study(**overrides):
-    study = {
-        "id": "s",
-        "source": {"file": "f", **LOC},
-        "n_trials": 8,
-        "timeout_seconds": None,
-        "n_jobs": 1,
-        "seed": 7,
-        "approach": "grouped",
-        "eval_mode": "mean",
-        "metric": "rmse",
-        "direction": "minimize",
-        "sampler": RANDOM,
-        "pruner": {"kind": "none", "options": {}},
-        "validation": None,
-        "storage": None,
-        "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
-        "space": SPACE,
-        "fixed": {"model": {"inner": {"k": 1}, "alpha": 0.5}, "train": {"epochs": 3}},
-        "force_params": [],
-        "phases": [],
-        "pipeline": None,
-    }
-    study.update(overrides)
-    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+    fixed = {"model": {"inner": {"k": 1}, "alpha": 0.5}, "train": {"epochs": 3}}
+    return make_study(**{"n_trials": 8, "approach": "grouped", "validation": None, "space": SPACE, "fixed": fixed, **overrides})
 
 
 def quadratic(model, train, split):

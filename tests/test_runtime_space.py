@@ -13,42 +13,21 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest, suggest_flat  # noqa: E402
-from ftspec.ir import IR_VERSION  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
+from runtime_ir import entry as _entry  # noqa: E402
+from runtime_ir import grouped_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LOC = {"pointer": "", "line": 1, "column": 1}
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def _entry(kind, name, target="model", path=None, condition=None, **fields):
-    return {"name": name, "target": target, "kind": kind, "path": path or [name], "condition": condition, "source": LOC, **fields}
-
-
 def _study(*entries, fixed=None, sampler="random", phases=()):
-    study = {
-        "id": "s",
-        "source": {"file": "f", **LOC},
-        "n_trials": 1,
-        "timeout_seconds": None,
-        "n_jobs": 1,
-        "seed": None,
-        "approach": "grouped",
-        "eval_mode": "mean",
-        "metric": "rmse",
-        "direction": "minimize",
-        "sampler": {"kind": sampler, "options": {}},
-        "pruner": {"kind": "none", "options": {}},
-        "validation": None,
-        "storage": None,
-        "failure_policy": {"max_consecutive_failures": None, "max_failure_ratio": None},
-        "space": list(entries),
-        "fixed": fixed or {"model": {}, "train": {}},
-        "force_params": [],
-        "phases": [{"n_trials": 1, "sampler": {"kind": kind, "options": {}}} for kind in phases],
-        "pipeline": None,
-    }
-    return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
+    return grouped_study(
+        *entries,
+        sampler={"kind": sampler, "options": {}},
+        fixed=fixed or {"model": {}, "train": {}},
+        phases=[{"n_trials": 1, "sampler": {"kind": kind, "options": {}}} for kind in phases],
+    )
 
 
 def _fixture(name):
