@@ -271,9 +271,7 @@ def test_timeout_marks_the_report_partial():
         time.sleep(0.05)
         return quadratic(model, train, split)
 
-    start = time.monotonic()
-    report = optimize_fn(_study(n_trials=1000, timeout_seconds=0.3), slow)
-    assert time.monotonic() - start < 2
+    report = optimize_fn(_study(n_trials=1000, timeout_seconds=0.3), slow)  # 1000 trials would take 50 s
     assert report.partial and report.stop_reason == "timeout" and 1 <= report.n_finished < 1000
 
 

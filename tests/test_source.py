@@ -7,7 +7,8 @@ import io
 import json
 import math
 import os
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ from ftspec.compiler.source import (
     load_path,
     load_text,
 )
+
+
+def _fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new interpreter with this checkout first on the path (what it imports is its own)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
 def load(text: str, fmt: str) -> tuple[SourceDocument, list[Diagnostic]]:
@@ -110,8 +118,6 @@ def test_detect_format(path: str, text: str, expected: str) -> None:
 
 
 def test_json_loading_does_not_import_ruamel() -> None:
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -120,9 +126,7 @@ def test_json_loading_does_not_import_ruamel() -> None:
         "load_text('{\"a\": 1}', 'a.json', Collector('a.json'))\n"
         "print(sorted(m for m in sys.modules if m.startswith('ruamel')))\n"
     )
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = _fresh_python(code)
     assert out.stdout.strip() == "[]"
 
 
@@ -701,19 +705,16 @@ def test_yaml_alias_of_a_scalar() -> None:
     assert pos(doc.root.get("a")) == (1, 7, 1, 8)
 
 
-def test_billion_laughs_is_refused_quickly() -> None:
+def test_billion_laughs_is_refused_at_the_expansion_bound() -> None:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     names = "abcdefghij"
     for prev, name in zip(names, names[1:]):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     text = "\n".join(lines) + "\n"
-    started = time.perf_counter()
     doc, diags = load(text, "yaml")
-    elapsed = time.perf_counter() - started
     assert doc.root is None
     assert codes(diags)[-1] == "FT007"
-    assert "aliases expand to more than" in diags[-1].message
-    assert elapsed < 1.0
+    assert "aliases expand to more than" in diags[-1].message  # refused at the expansion bound, not by time
 
 
 def test_recursive_alias_is_refused() -> None:
@@ -1365,8 +1366,6 @@ def test_directives_go_through_ruamels_yaml_object() -> None:
 
 def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
     """The first small YAML texts of a process go to the pure parser; past _PURE_FIRST_CHARS the C one loads."""
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -1384,9 +1383,7 @@ def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
         "from ruamel.yaml import YAML  # the package's own __init__ runs on this first use\n"
         "print(YAML(typ='safe').load('a: [1]'), 'ruamel.yaml.main' in sys.modules)\n"
     )
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = _fresh_python(code)
     assert out.stdout.splitlines() == [f"[] ['FT014'] {source._PURE_FIRST_CHARS - 12}", "True", "{'a': [1]} True"]
 
 
@@ -1449,8 +1446,6 @@ def test_c_parser_marks_count_characters_not_bytes() -> None:
 
 def test_yaml_loads_without_the_c_parser() -> None:
     """A machine without ruamel.yaml.clib (or .clibz) loads YAML with the pure parser."""
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -1461,9 +1456,7 @@ def test_yaml_loads_without_the_c_parser() -> None:
         "doc = source.load_text('a: [1, yes]\\nb: &x é\\nc: *x\\n', 'a.yaml', c)\n"
         "print(source._c_parser(), doc.root.get('a').items[1].value, [d.code for d in c.diagnostics])\n"
     )
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = _fresh_python(code)
     assert out.stdout.split() == ["None", "yes", "['FT014',", "'FT006']"]
 
 
