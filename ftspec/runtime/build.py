@@ -1,8 +1,8 @@
 """Build Optuna samplers and pruners from the IR's resolved `{kind, options}` specs.
 
-Every option of `ftspec.schema.vocab.SAMPLERS` / `PRUNERS` is passed to the Optuna constructor
-exactly as the IR records it (the IR writes every option, Optuna 5 defaults made explicit), with
-these mappings:
+Each kind's registry entry (`ftspec.schema.vocab.SAMPLERS` / `PRUNERS`) names its Optuna class;
+every option is passed to that constructor exactly as the IR records it (the IR writes every
+option, Optuna 5 defaults made explicit), with these mappings:
 
 - samplers get the study's `seed` (every sampler kind accepts one);
 - `grid` gets its search space from the IR space (`grid_search_space`); it is an error when the
@@ -16,15 +16,18 @@ these mappings:
 from __future__ import annotations
 
 import decimal
+import importlib
+import importlib.util
 import warnings
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
 
 import optuna
 
 from ftspec.ir import CategoricalParam, ComponentSpec, FloatParam, IntParam, SortedTupleParam, SpaceEntry, element_name, length_name, optuna_name
-from ftspec.schema.vocab import PRUNERS, SAMPLERS
+from ftspec.schema.vocab import PRUNERS, SAMPLERS, KindSpec
 
-__all__ = ["build_sampler", "build_pruner", "grid_search_space", "RuntimeSpecError"]
+__all__ = ["build_sampler", "build_pruner", "grid_search_space", "RuntimeSpecError", "MissingDependency", "missing_dependencies"]
 
 
 class RuntimeSpecError(ValueError):
@@ -107,52 +110,71 @@ def grid_search_space(space: Sequence[SpaceEntry]) -> dict[str, list[Any]]:
     return grid
 
 
+def _optuna_class(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 def build_sampler(spec: ComponentSpec | Mapping[str, Any], space: Sequence[SpaceEntry], seed: int | None) -> optuna.samplers.BaseSampler:
-    """The Optuna sampler of `spec`, with its options passed exactly and the study's `seed`."""
+    """The Optuna sampler of `spec` (its registry entry's class), with its options passed exactly and the study's `seed`."""
     kind, options = _spec_parts(spec)
     _check_options("sampler", kind, options, SAMPLERS)
+    cls = _optuna_class(SAMPLERS[kind].optuna_class)
+    args = (grid_search_space(space),) if kind == "grid" else ()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        if kind == "tpe":
-            return optuna.samplers.TPESampler(seed=seed, **options)
-        if kind == "random":
-            return optuna.samplers.RandomSampler(seed=seed)
-        if kind == "grid":
-            return optuna.samplers.GridSampler(grid_search_space(space), seed=seed)
-        if kind == "cmaes":
-            return optuna.samplers.CmaEsSampler(seed=seed, **options)
-        if kind == "gp":
-            return optuna.samplers.GPSampler(seed=seed, **options)
-        if kind == "qmc":
-            return optuna.samplers.QMCSampler(seed=seed, **options)
-        if kind == "bruteforce":
-            return optuna.samplers.BruteForceSampler(seed=seed, **options)
-    raise RuntimeSpecError(f"sampler kind {kind!r} has no builder")  # pragma: no cover - vocab and builders agree
+        return cls(*args, seed=seed, **options)  # type: ignore[no-any-return]
 
 
 def build_pruner(spec: ComponentSpec | Mapping[str, Any]) -> optuna.pruners.BasePruner:
-    """The Optuna pruner of `spec`, with its options passed exactly (`none` -> NopPruner)."""
+    """The Optuna pruner of `spec` (its registry entry's class: `none` is NopPruner), options passed exactly."""
     kind, options = _spec_parts(spec)
     _check_options("pruner", kind, options, PRUNERS)
-    if kind == "none":
-        return optuna.pruners.NopPruner()
-    if kind == "median":
-        return optuna.pruners.MedianPruner(**options)
-    if kind == "percentile":
-        return optuna.pruners.PercentilePruner(**options)
-    if kind == "successive_halving":
-        return optuna.pruners.SuccessiveHalvingPruner(**options)
-    if kind == "hyperband":
-        return optuna.pruners.HyperbandPruner(**options)
-    if kind == "threshold":
-        return optuna.pruners.ThresholdPruner(**options)
-    if kind == "wilcoxon":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.pruners.WilcoxonPruner(**options)
+    cls = _optuna_class(PRUNERS[kind].optuna_class)
+    args: tuple[Any, ...] = ()
     if kind == "patient":
         wrapped = options.pop("wrapped", None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.pruners.PatientPruner(None if wrapped is None else build_pruner(wrapped), **options)
-    raise RuntimeSpecError(f"pruner kind {kind!r} has no builder")  # pragma: no cover - vocab and builders agree
+        args = (None if wrapped is None else build_pruner(wrapped),)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return cls(*args, **options)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class MissingDependency:
+    """An optional package a sampler or pruner of the study imports when it runs, absent here."""
+
+    component: str
+    """`sampler` or `pruner` (with the phase, for a phase's sampler)."""
+    kind: str
+    module: str
+    install: str
+    """The one line that installs it."""
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.kind!r} needs the {self.module!r} package, which is not installed: {self.install}"
+
+
+def _specs(study: Any) -> Iterator[tuple[str, str, KindSpec, Any]]:
+    yield "sampler", study.sampler.kind, SAMPLERS[study.sampler.kind], study.sampler
+    for i, phase in enumerate(getattr(study, "phases", None) or ()):
+        yield f"phase {i + 1} sampler", phase.sampler.kind, SAMPLERS[phase.sampler.kind], phase.sampler
+    pruner: Any = study.pruner
+    while pruner is not None:
+        kind, options = _spec_parts(pruner)
+        yield "pruner", kind, PRUNERS[kind], pruner
+        pruner = options.get("wrapped") if kind == "patient" else None
+
+
+def missing_dependencies(study: Any) -> list[MissingDependency]:
+    """The optional packages the study's samplers and pruners need and this environment lacks
+    (read from the registry's `requires`; nothing is imported)."""
+    missing: list[MissingDependency] = []
+    for component, kind, entry, _ in _specs(study):
+        for module in entry.requires:
+            if importlib.util.find_spec(module) is None:
+                hint = entry.install_hint() or f"pip install {module}"
+                item = MissingDependency(component, kind, module, hint)
+                if item not in missing:
+                    missing.append(item)
+    return missing

@@ -41,6 +41,20 @@ class KindSpec(Record):
     optuna_class: str
     options: dict[str, OptionSpec]
     single_objective_only: bool = False
+    requires: tuple[str, ...] = ()
+    """Modules beyond optuna the Optuna class imports when it runs (checked before the first trial)."""
+    extra: str | None = None
+    """The ftspec extra that installs `requires` (`pip install 'ftspec[<extra>]'`)."""
+    intermediate: bool = False
+    """Pruners: whether it decides from intermediate values (every pruner but `none`)."""
+    legacy: str | None = None
+    """The nirs4all 1.4.10 spelling that builds the same Optuna class, when there is one."""
+
+    def install_hint(self) -> str | None:
+        """The one line that installs what `requires` names, or None when nothing is needed."""
+        if self.extra:
+            return f"pip install 'ftspec[{self.extra}]'"
+        return f"pip install {' '.join(self.requires)}" if self.requires else None
 
 
 SAMPLERS: dict[str, KindSpec] = {
@@ -54,12 +68,14 @@ SAMPLERS: dict[str, KindSpec] = {
             "group": OptionSpec("bool", False, "Group parameters by conditional structure (needs multivariate)."),
             "constant_liar": OptionSpec("bool", True, "Avoid duplicate suggestions with parallel workers (Optuna 5 default)."),
         },
+        legacy="tpe",
     ),
-    "random": KindSpec("Independent uniform sampling.", "optuna.samplers.RandomSampler", {}),
+    "random": KindSpec("Independent uniform sampling.", "optuna.samplers.RandomSampler", {}, legacy="random"),
     "grid": KindSpec(
         "Exhaustive grid over a finite space: categorical choices and stepped int/float ranges.",
         "optuna.samplers.GridSampler",
         {},
+        legacy="grid",
     ),
     "cmaes": KindSpec(
         "CMA evolution strategy for continuous and integer parameters; categoricals fall back to random.",
@@ -74,6 +90,9 @@ SAMPLERS: dict[str, KindSpec] = {
             "consider_pruned_trials": OptionSpec("bool", False, "Use pruned trials' last values."),
         },
         single_objective_only=True,
+        requires=("cmaes",),
+        extra="cmaes",
+        legacy="cmaes",
     ),
     "gp": KindSpec(
         "Gaussian-process Bayesian optimisation.",
@@ -82,6 +101,8 @@ SAMPLERS: dict[str, KindSpec] = {
             "n_startup_trials": OptionSpec("int", 10, "Random trials before the GP is fitted.", minimum=0),
             "deterministic_objective": OptionSpec("bool", False, "The objective has no noise."),
         },
+        requires=("torch", "scipy"),
+        extra="gp",
     ),
     "qmc": KindSpec(
         "Quasi-Monte Carlo low-discrepancy sampling.",
@@ -90,11 +111,13 @@ SAMPLERS: dict[str, KindSpec] = {
             "qmc_type": OptionSpec("str", "sobol", "Sequence type.", choices=("sobol", "halton")),
             "scramble": OptionSpec("bool", False, "Scramble the sequence."),
         },
+        requires=("scipy",),
     ),
     "bruteforce": KindSpec(
         "Every combination of a finite space, once.",
         "optuna.samplers.BruteForceSampler",
         {"avoid_premature_stop": OptionSpec("bool", False, "Keep going until every combination is evaluated.")},
+        legacy="bruteforce",
     ),
 }
 
@@ -106,12 +129,15 @@ _PRUNER_WARMUP = {
 }
 
 PRUNERS: dict[str, KindSpec] = {
-    "none": KindSpec("Never prune (Optuna's NopPruner; Optuna's own default would be MedianPruner).", "optuna.pruners.NopPruner", {}),
-    "median": KindSpec("Prune a trial worse than the median of earlier trials at the same step.", "optuna.pruners.MedianPruner", dict(_PRUNER_WARMUP)),
+    "none": KindSpec("Never prune (Optuna's NopPruner; Optuna's own default would be MedianPruner).", "optuna.pruners.NopPruner", {},
+                     legacy="none"),
+    "median": KindSpec("Prune a trial worse than the median of earlier trials at the same step.", "optuna.pruners.MedianPruner", dict(_PRUNER_WARMUP),
+                       intermediate=True, legacy="median"),
     "percentile": KindSpec(
         "Prune a trial outside the given percentile of earlier trials at the same step.",
         "optuna.pruners.PercentilePruner",
         {"percentile": OptionSpec("float", None, "Percentile in [0, 100].", minimum=0, maximum=100, required=True), **_PRUNER_WARMUP},
+        intermediate=True,
     ),
     "successive_halving": KindSpec(
         "Asynchronous successive halving.",
@@ -122,6 +148,8 @@ PRUNERS: dict[str, KindSpec] = {
             "min_early_stopping_rate": OptionSpec("int", 0, "Minimum early-stopping rate.", minimum=0),
             "bootstrap_count": OptionSpec("int", 0, "Trials per rung before promotion.", minimum=0),
         },
+        intermediate=True,
+        legacy="successive_halving",
     ),
     "hyperband": KindSpec(
         "Hyperband: several successive-halving brackets.",
@@ -132,6 +160,8 @@ PRUNERS: dict[str, KindSpec] = {
             "reduction_factor": OptionSpec("int", 3, "Reduction factor between rungs.", minimum=2),
             "bootstrap_count": OptionSpec("int", 0, "Trials per rung before promotion.", minimum=0),
         },
+        intermediate=True,
+        legacy="hyperband",
     ),
     "threshold": KindSpec(
         "Prune when an intermediate value leaves [lower, upper].",
@@ -142,6 +172,7 @@ PRUNERS: dict[str, KindSpec] = {
             "n_warmup_steps": _PRUNER_WARMUP["n_warmup_steps"],
             "interval_steps": _PRUNER_WARMUP["interval_steps"],
         },
+        intermediate=True,
     ),
     "wilcoxon": KindSpec(
         "Prune by a Wilcoxon signed-rank test against the best trial (steps are folds or instances).",
@@ -150,6 +181,8 @@ PRUNERS: dict[str, KindSpec] = {
             "p_threshold": OptionSpec("float", 0.1, "p-value below which a trial is pruned.", minimum=0, maximum=1),
             "n_startup_steps": OptionSpec("int", 2, "Steps before the test applies.", minimum=0),
         },
+        intermediate=True,
+        requires=("scipy",),
     ),
     "patient": KindSpec(
         "Wrap another pruner and prune only after `patience` steps without improvement.",
@@ -159,6 +192,7 @@ PRUNERS: dict[str, KindSpec] = {
             "patience": OptionSpec("int", None, "Steps without improvement tolerated.", minimum=0, required=True),
             "min_delta": OptionSpec("float", 0.0, "Smallest change that counts as improvement.", minimum=0),
         },
+        intermediate=True,
     ),
 }
 
@@ -168,11 +202,70 @@ APPROACHES: dict[str, str] = {
     "individual": "One study per fold; best parameters kept per fold.",
 }
 
-EVAL_MODES: dict[str, str] = {
-    "mean": "Mean of the fold scores.",
-    "median": "Median of the fold scores.",
-    "best": "Best fold score, in the study's direction.",
-    "robust_best": "Best fold score among the folds that did not fail (failed folds are ignored instead of counting as worst).",
+@dataclass(eq=False, repr=False)
+class EvalModeSpec(Record):
+    """How a trial's fold scores become its value: the one definition the schema, docs, compiler and runtime read."""
+
+    description: str
+    """What the value is, for the docs and the schema."""
+    failed_folds: str
+    """`fail_trial`: a fold that raises or scores NaN/inf fails the trial (state FAIL, the fold and
+    message reported); `worst`: such a fold scores the worst value (+inf minimising, -inf
+    maximising) and the trial goes on, as nirs4all 1.4.10 does."""
+    aggregate: str
+    """The aggregation over the fold scores (after the failed-fold rule): `mean`, `median`, `best`
+    (min minimising, max maximising) or `quantile` (`numpy.quantile`, linear, at `quantile`)."""
+    quantile: tuple[float, float] | None = None
+    """`quantile` aggregation: (q when minimising, q when maximising); the IR records the resolved q."""
+    legacy: tuple[str, ...] = ()
+    """nirs4all 1.4.10 `eval_mode` spellings that compute exactly this (legacy blocks lower to it)."""
+    v2: bool = True
+    """Accepted as a v2 `eval_mode`."""
+    nirs4all: str = ""
+    """What nirs4all 1.4.10 computes for the same word (docs), or why it has no equivalent."""
+
+    def quantile_for(self, direction: str) -> float | None:
+        """The numpy quantile this mode takes in `direction`, or None when it takes none."""
+        if self.quantile is None:
+            return None
+        return self.quantile[0] if direction == "minimize" else self.quantile[1]
+
+
+_FAIL = "fail_trial"
+_WORST = "worst"
+
+EVAL_MODES: dict[str, EvalModeSpec] = {
+    "mean": EvalModeSpec(
+        "Mean of the fold scores; a failed fold (exception, NaN or inf) fails the trial.", _FAIL, "mean",
+        nirs4all="nirs4all's `mean` scores a failed fold as the worst value (+-inf): see nirs4all_mean.",
+    ),
+    "median": EvalModeSpec(
+        "Median of the fold scores; a failed fold fails the trial.", _FAIL, "median",
+        nirs4all="nirs4all 1.4.10 has no median (it raises ValueError).",
+    ),
+    "best": EvalModeSpec(
+        "Best fold score in the study's direction (min minimising, max maximising); a failed fold fails the trial.",
+        _FAIL, "best",
+        nirs4all="nirs4all's `best` ignores failed folds unless all fail: see nirs4all_best.",
+    ),
+    "robust_best": EvalModeSpec(
+        "Pessimistic quantile of the fold scores: the 75th percentile when minimising, the 25th when "
+        "maximising (numpy.quantile, linear): a score three folds in four reach. A failed fold fails the trial.",
+        _FAIL, "quantile", quantile=(0.75, 0.25),
+        nirs4all="nirs4all 1.4.10's `robust_best` is its `best` (best finite fold): see nirs4all_best.",
+    ),
+    "nirs4all_mean": EvalModeSpec(
+        "nirs4all 1.4.10's mean: a fold that raises or scores NaN/inf counts as the worst value (+inf "
+        "minimising, -inf maximising), so one failed fold makes the trial's value +-inf (the trial completes).",
+        _WORST, "mean", legacy=("mean",),
+        nirs4all="`eval_mode: mean` (and `avg`) of nirs4all 1.4.10 (`OptunaManager._aggregate_scores`).",
+    ),
+    "nirs4all_best": EvalModeSpec(
+        "nirs4all 1.4.10's best: the best fold score among the folds that did not fail (exception, NaN or "
+        "inf); +inf minimising (-inf maximising) when every fold failed (the trial completes).",
+        _WORST, "best", legacy=("best", "robust_best"),
+        nirs4all="`eval_mode: best` and `robust_best` of nirs4all 1.4.10, which compute the same value.",
+    ),
 }
 
 DIRECTIONS: dict[str, str] = {
