@@ -161,10 +161,17 @@ class StudyFailed(RuntimeError):
 
 
 def versions() -> dict[str, str]:
-    """Versions of what ran the study."""
-    import sklearn
+    """Versions of what ran the study, from package metadata: nothing is imported for it (importing
+    scikit-learn only to read its version cost every worker ~1 s of start-up with a plain callable)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": sklearn.__version__,
+    def installed(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": installed("scikit-learn"),
             "numpy": np.__version__, "python": platform.python_version()}
 
 
