@@ -26,6 +26,7 @@ from ftspec.compiler.frontends.common import (
     node_desc,
     replace_fix,
     sorted_tuple_entry,
+    v2_range_tag,
 )
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
@@ -85,12 +86,12 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
             for raw, item, cut in ((low, node.items[1], ilow), (high, node.items[2], ihigh)):
                 if raw != cut or isinstance(raw, float):
                     lo.report(P.TRUNCATED_BOUND, item, replace_fix(item, cut), value=raw, truncated=cut)
-            fix = replace_fix(node, _explicit("int", ilow, ihigh, log), "safe", "write the range as a mapping")
+            fix = _tagged_fix(node, _explicit("int", ilow, ihigh, log))
             lo.report(P.TAGGED_LIST, node, fix, text=text, kind="int", low=ilow, high=ihigh, log=" on a log scale" if log else "")
             space.add(int_entry(name, target, ilow, ihigh, 1, log, path, node), node)
         else:
             flow, fhigh = float(low), float(high)
-            fix = replace_fix(node, _explicit("float", flow, fhigh, log), "safe", "write the range as a mapping")
+            fix = _tagged_fix(node, _explicit("float", flow, fhigh, log))
             lo.report(P.TAGGED_LIST, node, fix, text=text, kind="float", low=flow, high=fhigh, log=" on a log scale" if log else "")
             space.add(float_entry(name, target, flow, fhigh, None, log, path, node), node)
         return
@@ -132,6 +133,14 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
     else:
         lo.report(P.CATEGORICAL_LIST, node, explicit, n=len(values))
     space.add(categorical_entry(name, target, values, path, node), node)
+
+
+def _tagged_fix(node: Sequence, spec: dict[str, Any]) -> Fix | None:
+    """The mapping form, unless v2 reads the list as written (`["int", 1, 30]`): then nothing to rewrite."""
+    tag = v2_range_tag(node)
+    if tag is not None and (tag[0] == "float" or all(is_int(item.value) for item in node.items[1:])):  # type: ignore[union-attr]
+        return None
+    return replace_fix(node, spec, "safe", "write the range as a mapping")
 
 
 def _cast(kind: str, low: Any, high: Any) -> tuple[Any, Any]:
