@@ -123,8 +123,8 @@ def test_unreadable_inputs_are_reported_and_others_still_linted(capsys: pytest.C
     (tmp_path / "good.json").write_text('{"finetune_params": {"n_trials": 3, "model_params": {"a": [1, 2]}}}')
     code, out, err = run(capsys, "--no-show-source", str(tmp_path))
     assert code == 2
-    assert f"{tmp_path}/bad.json:1:36: FT001 [error]" in out
-    assert f"{tmp_path}/bin.yaml:1:1: FT010 [error]" in out
+    assert f"{tmp_path}/bad.json:1:36: FT001 error" in out
+    assert f"{tmp_path}/bin.yaml:1:1: FT010 error" in out
     assert f"{tmp_path}/good.json:1:59: FT201" in out
     assert "Traceback" not in out + err
 
@@ -165,8 +165,8 @@ def test_suppressions_used_unused_and_invalid(capsys: pytest.CaptureFixture[str]
     # Suppressed: FT106 (key line), FT201 (same line), FT204 (next line), FT106/FT319 file-level and FT201 in JSON.
     for hidden in ("FT106", "FT201", "FT204", "FT319"):
         assert not any(f" {hidden} " in line for line in lines)
-    assert "tests/data/lint/legacy.yaml:19:45: FT501 [warning] unused suppression of FT205" in lines
-    assert "tests/data/lint/legacy.yaml:19:45: FT502 [error] invalid suppression: unknown code(s) FT999" in lines
+    assert "tests/data/lint/legacy.yaml:19:45: FT501 warning unused suppression of FT205" in lines
+    assert "tests/data/lint/legacy.yaml:19:45: FT502 error invalid suppression: unknown code(s) FT999" in lines
 
 
 def test_suppressions_written_with_escapes_still_apply(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,7 +202,7 @@ def test_schema_only_reports_located_schema_errors(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "--no-show-source", "--schema-only", str(path))
     assert code == 1
     lines = out.splitlines()[:-1]
-    assert all(" FT510 [error] " in line for line in lines)
+    assert all(" FT510 error " in line for line in lines)
     assert any(line.startswith(f"{path}:4:13: FT510") and "$['n_trials']" in line for line in lines)
     assert any(line.startswith(f"{path}:6:8: FT510") for line in lines)
     assert run(capsys, "--schema-only", str(DATA / "clean_v2.json"))[0] == 0
