@@ -209,8 +209,9 @@ def test_schema_only_reports_located_schema_errors(capsys: pytest.CaptureFixture
 
 
 def test_lint_never_imports_the_runtime_or_heavy_libraries() -> None:
-    corpus = Path(os.environ.get("FTSPEC_CORPUS", ROOT.parent / "shared" / "corpus"))
-    targets = [str(ROOT / "fixtures"), str(ROOT / DATA)] + ([str(corpus / "nirs4all" / "pipelines")] if corpus.exists() else [])
+    from tests import golden
+
+    targets = [str(ROOT / "fixtures"), str(ROOT / DATA), str(golden.corpus_root() / "nirs4all" / "pipelines")]
     code = (
         "import sys\nfrom ftspec.lint.cli import main\nmain(['--exit-zero', '--output-format', 'json', *sys.argv[1:]])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('optuna', 'sklearn', 'pydantic', 'jsonschema', 'numpy') or m.startswith('ftspec.runtime'))\n"
