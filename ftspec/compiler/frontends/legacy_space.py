@@ -9,6 +9,7 @@ reference is the same: nirs4all 1.4.10 `_sample_single_parameter`, `_suggest_fro
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ftspec.compiler.diagnostics import Fix, FixOp
@@ -129,7 +130,14 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
                 fix = replace_fix(node, _explicit(kind, *_cast(kind, *parsed), log), "unsafe", "write the range with numeric bounds")
         lo.report(P.TAGGED_LIST_LOOKALIKE, node, fix, text=text, n=len(values), tag=head, extra=extra)
     elif len(values) == 2 and len(numbers) == 1 and _pynum(values[0]) and not isinstance(values[0], bool):
-        lo.report(P.TWO_ELEMENT_LIST, node, explicit, low=values[0], high=values[1])
+        # Which one the author meant is theirs to say: the categorical keeps the meaning but would
+        # make the finding disappear for good, so it is not applied without --unsafe-fixes.
+        low, high = sorted(values)
+        kind = "int" if all(is_int(v) for v in values) else "float"
+        categorical = json.dumps({"type": "categorical", "choices": values})
+        ranged = json.dumps({"type": kind, "low": low, "high": high})
+        decision = replace_fix(node, {"type": "categorical", "choices": values}, "unsafe", f"decide: {categorical} (what nirs4all ran) or {ranged} (the range)")
+        lo.report(P.TWO_ELEMENT_LIST, node, decision, low=values[0], high=values[1])
     else:
         lo.report(P.CATEGORICAL_LIST, node, explicit, n=len(values))
     space.add(categorical_entry(name, target, values, path, node), node)

@@ -18,9 +18,10 @@ TWO_ELEMENT_LIST = define(
     "tuple `(lo, hi)` was a range, but tuples became lists when the pipeline was serialized, so many authors' "
     "ranges silently became two-value choices.",
     now="A categorical over the two values, as nirs4all ran it.",
-    fix="The safe fix writes `{type: categorical, choices: [a, b]}`. If you meant a range, write "
-    "`{type: int, low: a, high: b}` (or `float`) instead.",
-    fixable="safe",
+    fix="A decision for the config's author, so the finding stays until one is written: "
+    "`{type: categorical, choices: [a, b]}` keeps what nirs4all ran (the fix, applied only with "
+    "`--unsafe-fixes`), `{type: int, low: a, high: b}` (or `float`) is the range, written by hand.",
+    fixable="unsafe",
 )
 TAGGED_LIST_LOOKALIKE = define(
     "FT202", "tagged-list-lookalike", "warning",
