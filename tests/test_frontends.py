@@ -783,3 +783,20 @@ def test_a_string_splitter_step_gives_the_model_folds() -> None:
     assert "FT326" not in {d.code for d in result.diagnostics}  # approach-without-folds: the splitter is seen
     no_split = compile_text(text.replace("sklearn.model_selection.KFold", "sklearn.preprocessing.StandardScaler"), "p.yaml")
     assert "FT326" in {d.code for d in no_split.diagnostics}
+
+
+# --------------------------------------------------------------------------- messages say what is true (issue 11)
+
+
+@pytest.mark.parametrize("key", ["timeout", "timeout_seconds"])
+def test_ft105_names_the_key_as_written(key: str) -> None:
+    _, _, result = compile_block({key: 600, "model_params": {"a": {"type": "int", "low": 1, "high": 3}}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT105"]
+    assert d.message == f"`{key}` was never read by nirs4all; it now limits the study to 600 seconds"
+    assert d.pointer == f"{B}/{key}"
+
+
+def test_ft114_points_to_ftrun_verbose() -> None:
+    _, _, result = compile_block({"verbose": 2, "model_params": {"a": {"type": "int", "low": 1, "high": 3}}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT114"]
+    assert d.message == "`verbose` is not part of the study: for a verbose run, use `ftrun --verbose`"

@@ -220,3 +220,28 @@ def test_lint_never_imports_the_runtime_or_heavy_libraries() -> None:
     proc = subprocess.run([sys.executable, "-c", code, *targets], capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode in (0, 2), proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("sampler", "fires"),
+    [
+        ({"kind": "random"}, False),  # documented in docs/v2-syntax.md: a kind with its options at their defaults
+        ({"kind": "random", "options": {"seed": 1}}, False),
+        ({"kind": "random", "options": {}}, True),
+        ("random", False),
+    ],
+)
+def test_ft504_only_on_an_empty_options_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path, sampler: object, fires: bool) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"finetune_params": {"version": 2, "metric": "rmse", "sampler": sampler}}), encoding="utf-8")
+    code, out, _ = run(capsys, "--no-show-source", "--select", "FT5", str(path))
+    lines = [line for line in out.splitlines() if " FT504 " in line]
+    assert lines == ([f"{path}:1:65: FT504 info sampler: {{kind: random, options: {{}}}} can be written random"] if fires else [])
+
+
+def test_v2_syntax_says_must_only_where_the_compiler_errs() -> None:
+    """`must` in docs/v2-syntax.md: each remaining use is an error of the compiler."""
+    text = (ROOT / "docs" / "v2-syntax.md").read_text(encoding="utf-8")
+    musts = [line for line in text.splitlines() if " must " in f" {line} "]
+    assert musts == ["| `direction` | `minimize` `maximize` | from `metric` | must agree with the metric if given |"]  # FT314, an error
+    assert "should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, a warning)" in text

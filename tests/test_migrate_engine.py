@@ -507,7 +507,7 @@ def test_cli_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_fix_paths_defaults_to_the_lint_families(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
-    path.write_text('{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "tpe"}}}')
+    path.write_text('{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "tpe", "options": {}}}}')
     import io
 
     out = io.StringIO()

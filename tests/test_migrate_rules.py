@@ -794,7 +794,7 @@ finetune_params:
     Case(
         'FT504', 'json',
         """\
-{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "random"}}}
+{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "random", "options": {}}}}
 """,
         """\
 {"finetune_params": {"version": 2, "metric": "rmse", "sampler": "random"}}
@@ -808,6 +808,7 @@ finetune_params:
   metric: rmse
   sampler:
     kind: random
+    options: {}
 """,
         """\
 finetune_params:

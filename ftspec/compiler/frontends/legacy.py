@@ -243,7 +243,7 @@ def _timeout(lo: Lowering) -> float | None:
         if key == "timeout" and "timeout_seconds" not in block:
             fix = Fix("safe", "rename timeout to timeout_seconds", (FixOp("rename_key", node.pointer, key="timeout_seconds"),))
         if value is not None:
-            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, value=value)  # type: ignore[union-attr]
+            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, key=key, value=value)  # type: ignore[union-attr]
             lo.fields["timeout_seconds"] = node
             return float(value)
     return None
