@@ -800,3 +800,38 @@ def test_ft114_points_to_ftrun_verbose() -> None:
     _, _, result = compile_block({"verbose": 2, "model_params": {"a": {"type": "int", "low": 1, "high": 3}}})
     (d,) = [d for d in result.diagnostics if d.code == "FT114"]
     assert d.message == "`verbose` is not part of the study: for a verbose run, use `ftrun --verbose`"
+
+
+# --------------------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("block", "code", "suggestion"),
+    [
+        ({**V2, "n_trails": 10}, "FT102", "n_trials"),
+        ({**V2, "sampler": "tpee"}, "FT301", "tpe"),
+        ({**V2, "pruner": "medain"}, "FT318", "median"),
+        ({**V2, "approach": "grouped_"}, "FT307", "grouped"),
+        ({**V2, "eval_mode": "meen"}, "FT310", "mean"),
+        ({**V2, "metric": "rsme"}, "FT313", "rmse"),
+        ({**V2, "metric": "r2", "direction": "maximise"}, "FT328", "maximize"),
+        ({**V2, "model_params": {"a": {"type": "categorial", "choices": [1]}}}, "FT212", "categorical"),
+        ({**V2, "model_params": {"a": {"type": "int", "low": 1, "hihg": 3}}}, "FT102", "high"),
+        ({"n_trails": 10, "model_params": {"a": [1, 2, 3]}}, "FT103", "n_trials"),  # legacy
+        ({"sampler": "tpes", "model_params": {"a": [1, 2, 3]}}, "FT301", "tpe"),
+        ({"pruner": "hyperbandd", "model_params": {"a": [1, 2, 3]}}, "FT318", "hyperband"),
+        ({"approach": "singel", "model_params": {"a": [1, 2, 3]}}, "FT307", "single"),
+        ({"eval_mode": "robust_bset", "model_params": {"a": [1, 2, 3]}}, "FT310", "robust_best"),
+        ({"direction": "minimse", "model_params": {"a": [1, 2, 3]}}, "FT328", "minimize"),
+    ],
+)
+def test_unknown_names_suggest_the_closest_valid_one(block: dict[str, Any], code: str, suggestion: str) -> None:
+    _, _, result = compile_block(block)
+    (d,) = [d for d in result.diagnostics if d.code == code]
+    assert d.message.endswith(f"(did you mean {suggestion!r}?)"), d.message
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    _, _, result = compile_block({"pruner": "asha", "model_params": {"a": [1, 2, 3]}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT318"]
+    assert d.message == "unknown pruner 'asha' (nirs4all accepts none, median, successive_halving, hyperband)"

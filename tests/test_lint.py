@@ -245,3 +245,24 @@ def test_v2_syntax_says_must_only_where_the_compiler_errs() -> None:
     musts = [line for line in text.splitlines() if " must " in f" {line} "]
     assert musts == ["| `direction` | `minimize` `maximize` | from `metric` | must agree with the metric if given |"]  # FT314, an error
     assert "should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, a warning)" in text
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("per_file_ignores", "unknown [tool.ftlint] key 'per_file_ignores' (did you mean 'per-file-ignores'?)"),
+        ("selct", "unknown [tool.ftlint] key 'selct' (did you mean 'select'?)"),
+        ("colour", "unknown [tool.ftlint] key 'colour' (known: select, extend-select, ignore, per-file-ignores, strict, output-format, show-source)"),
+    ],
+)
+def test_unknown_settings_suggest_the_closest_valid_name(capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[tool.ftlint]\n{key} = []\n', encoding="utf-8")
+    (tmp_path / "p.json").write_text('{"finetune_params": {"version": 2, "metric": "rmse"}}', encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path / "p.json"))
+    assert (code, out, err) == (2, "", f"ftlint: {tmp_path / 'pyproject.toml'}: {message}\n")
+
+
+def test_difflib_stays_off_the_lint_path() -> None:
+    code = "import sys\nfrom ftspec.lint.cli import main\nmain(['tests/data/lint/clean_v2.json'])\nprint('difflib' in sys.modules, file=sys.stderr)\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.stderr.strip().splitlines()[-1] == "False"

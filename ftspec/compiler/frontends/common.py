@@ -319,7 +319,7 @@ def resolve_metric(
         if raw is not None:
             direction = raw.strip().lower() if normalize_direction else raw
             if direction not in ("minimize", "maximize"):
-                lo.report(T.UNKNOWN_DIRECTION, direction_node, value=raw)
+                lo.report(T.UNKNOWN_DIRECTION, direction_node, value=raw, hint=did_you_mean(raw.strip(), ("minimize", "maximize")))
             elif direction != expected:
                 if metric_node is None and default_metric is not None:
                     effect = (

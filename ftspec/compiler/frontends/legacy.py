@@ -304,7 +304,8 @@ def _pruner(lo: Lowering) -> Any:
         return default_component("none", PRUNERS)
     token = _token(node)
     if token not in LEGACY_PRUNERS:
-        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=" (nirs4all accepts none, median, successive_halving, hyperband)")
+        hint = did_you_mean(token, LEGACY_PRUNERS) or " (nirs4all accepts none, median, successive_halving, hyperband)"
+        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=hint)
         return default_component("none", PRUNERS)
     if node.value != token:  # type: ignore[union-attr]
         lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)  # type: ignore[union-attr]
