@@ -280,6 +280,12 @@ PARAM_TYPES: dict[str, str] = {
     "sorted_tuple": "A sorted tuple of `length` numbers drawn from `element`.",
 }
 
+RANGE_TAGS: dict[str, tuple[str, bool]] = {
+    "int": ("int", False), "int_log": ("int", True), "float": ("float", False), "float_log": ("float", True),
+}
+"""v2 tagged lists `[tag, low, high]`: tag -> (type, log) of the mapping form they stand for. Exactly
+these lowercase spellings; the legacy dialect's other aliases (`log_int`, `builtins.int`) are not v2."""
+
 TARGETS: tuple[str, ...] = ("model", "train")
 
 SEED_MAX = 2**32 - 1

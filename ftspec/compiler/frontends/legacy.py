@@ -244,7 +244,7 @@ def _timeout(lo: Lowering) -> float | None:
         if key == "timeout" and "timeout_seconds" not in block:
             fix = Fix("safe", "rename timeout to timeout_seconds", (FixOp("rename_key", node.pointer, key="timeout_seconds"),))
         if value is not None:
-            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, value=value)  # type: ignore[union-attr]
+            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, key=key, value=value)  # type: ignore[union-attr]
             lo.fields["timeout_seconds"] = node
             return float(value)
     return None
@@ -307,7 +307,8 @@ def _pruner(lo: Lowering) -> Any:
         return default_component("none", PRUNERS)
     token = _token(node)
     if token not in LEGACY_PRUNERS:
-        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=" (nirs4all accepts none, median, successive_halving, hyperband)")
+        hint = did_you_mean(token, LEGACY_PRUNERS) or " (nirs4all accepts none, median, successive_halving, hyperband)"
+        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=hint)
         return default_component("none", PRUNERS)
     if node.value != token:  # type: ignore[union-attr]
         lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)  # type: ignore[union-attr]
