@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import click
 
 from ftspec._console import run_click
-from ftspec.compiler.cli import render_text, summarize
+from ftspec.lint.reporters import render_text, summarize
 from ftspec.compiler.compile import compile_path
 from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict
 
