@@ -322,7 +322,7 @@ def test_the_audit_old_config_migrates_to_a_strict_clean_file(capsys: pytest.Cap
     migrated = json.loads(path.read_text(encoding="utf-8"))["pipeline"][1]["finetune_params"]
     # The tagged list is already v2: it is kept as written.
     assert migrated == {
-        "version": 2, "sampler": "random", "approach": "grouped", "eval_mode": "mean", "n_trials": 20,
+        "version": 2, "sampler": "random", "approach": "grouped", "eval_mode": "nirs4all_mean", "n_trials": 20,
         "model_params": {"n_components": ["int", 1, 20]}, "metric": "mse",
     }
     code, _out, err = run(capsys, "--strict", "--no-ir", str(path))

@@ -117,7 +117,6 @@ SAMPLERS: dict[str, KindSpec] = {
         "Every combination of a finite space, once.",
         "optuna.samplers.BruteForceSampler",
         {"avoid_premature_stop": OptionSpec("bool", False, "Keep going until every combination is evaluated.")},
-        legacy="bruteforce",
     ),
 }
 

@@ -71,8 +71,9 @@ DEAD_KEYS = {
     "n_startup_trials": "is read only by the n4m engine",
     "reduction_factor": "is read only by the n4m engine",
 }
-LEGACY_SAMPLERS = ("auto", "grid", "tpe", "random", "cmaes", "binary")
-LEGACY_PRUNERS = ("none", "median", "successive_halving", "hyperband")
+# nirs4all 1.4.10's sampler and pruner words: the registry kinds it builds, plus its own `auto` and `binary`.
+LEGACY_SAMPLERS = ("auto", *(kind for kind, spec in SAMPLERS.items() if spec.legacy), "binary")
+LEGACY_PRUNERS = tuple(kind for kind, spec in PRUNERS.items() if spec.legacy)
 # The nirs4all 1.4.10 eval_mode words and the registry entry that computes each exactly.
 LEGACY_EVAL_MODES = {word: name for name, spec in EVAL_MODES.items() for word in spec.legacy}
 SPEC_MARKERS = ("type", "min", "low", "choices", "values")
