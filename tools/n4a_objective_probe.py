@@ -29,7 +29,8 @@ them as in a pipeline run; the dataset, context and controller are stand-ins:
   scheduled score (a float, possibly NaN or +-inf).
 
 Trials run sequentially (`n_jobs` 1), so the counters pair each call with its (trial, fold).
-`n_trials` is the number of scheduled trials. `_build_finetune_result` raises when no trial
+The block's `n_trials` must be the number of scheduled trials (a trial past the schedule raises
+IndexError in the controller, which nirs4all counts as a failed fold). `_build_finetune_result` raises when no trial
 completed (every trial pruned): that is recorded in `finetune_error`, the trials are still read.
 """
 
@@ -88,6 +89,8 @@ class ScheduledController:
         return X, y
 
     def _current(self) -> Any:
+        if self.trial >= len(self.outcomes) or self.fold >= len(self.outcomes[self.trial]):
+            raise IndexError(f"no outcome scheduled for trial {self.trial}, fold {self.fold}")
         return self.outcomes[self.trial][self.fold]
 
     def _train_model(self, model: Any, X_train: Any, y_train: Any, X_val: Any, y_val: Any, **train_params: Any) -> Any:
@@ -103,8 +106,7 @@ def run_case(case: dict, module: Any, optuna: Any, np: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"id": case.get("id"), "trials": [], "finetune_error": None, "calls": []}
     outcomes = case["outcomes"]
     n_folds = int(case["n_folds"])
-    block = copy.deepcopy(case["block"])
-    block["n_trials"] = len(outcomes)
+    block = copy.deepcopy(case["block"])  # its n_trials is the number of scheduled trials
     X = np.arange(N_ROWS * 2, dtype=float).reshape(N_ROWS, 2)
     y = np.arange(N_ROWS, dtype=float)
     folds = [(np.array([i for i in range(N_ROWS) if i % n_folds != k]), np.array([i for i in range(N_ROWS) if i % n_folds == k]))
