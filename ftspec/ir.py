@@ -28,14 +28,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Union
 
 from ftspec._record import Record
+from ftspec.schema.vocab import EVAL_MODES
 
-IR_VERSION = 2
+IR_VERSION = 3
 
 # Read by pydantic (ftspec.schema.ir_model) when it wraps these dataclasses; a plain dict so that
 # this module never imports pydantic. Attribute docstrings become JSON Schema descriptions.
 _SCHEMA_CONFIG: dict[str, Any] = {"use_attribute_docstrings": True, "extra": "forbid"}
 
 Target = Literal["model", "train"]
+EvalModeName = Literal[tuple(EVAL_MODES)]  # type: ignore[valid-type]
 
 
 @dataclass(eq=False, repr=False)
@@ -380,8 +382,10 @@ class Study(Record):
     """Seed of the sampler (null: not reproducible)."""
     approach: Literal["single", "grouped", "individual"]
     """How trials are scored: holdout, all folds aggregated, or one study per fold."""
-    eval_mode: Literal["mean", "median", "best", "robust_best"]
-    """How fold scores are aggregated (direction-aware)."""
+    eval_mode: EvalModeName
+    """How fold scores become the trial's value, and what a failed fold does (the eval-mode registry, docs/ir.md)."""
+    eval_quantile: float | None
+    """`robust_best`: the numpy quantile of the fold scores taken (0.75 minimising, 0.25 maximising); null otherwise."""
     metric: str
     """Metric from the metric registry."""
     direction: Literal["minimize", "maximize"]

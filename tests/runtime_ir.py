@@ -6,6 +6,7 @@ from typing import Any
 
 from ftspec.ir import IR_VERSION, Study
 from ftspec.schema.ir_model import load_ir
+from ftspec.schema.vocab import EVAL_MODES
 
 LOC = {"pointer": "", "line": 1, "column": 1}
 RANDOM = {"kind": "random", "options": {}}
@@ -45,6 +46,8 @@ def make_study(**overrides: Any) -> Study:
         "pipeline": None,
     }
     study.update(overrides)
+    if "eval_quantile" not in overrides:  # what the compiler writes for the mode and direction
+        study["eval_quantile"] = EVAL_MODES[study["eval_mode"]].quantile_for(study["direction"])
     return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
 
 

@@ -101,7 +101,7 @@ def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tm
     assert doc["report_version"] == 1 and doc["pipeline"] == str(path)
     assert set(doc["versions"]) == {"ftspec", "optuna", "sklearn", "numpy", "python"}
     assert doc["versions"]["optuna"] == optuna.__version__
-    assert doc["ir"]["ir_version"] == 2 and [s["id"] for s in doc["ir"]["studies"]] == ["tiny"]
+    assert doc["ir"]["ir_version"] == 3 and [s["id"] for s in doc["ir"]["studies"]] == ["tiny"]
     [study] = doc["studies"]
     assert study["status"] == "complete" and study["error"] is None
     assert (study["study_id"], study["metric"], study["direction"], study["approach"], study["eval_mode"]) == ("tiny", "rmse", "minimize", "grouped", "mean")

@@ -325,7 +325,7 @@ def test_v2_defaults_that_differ_are_written_with_version_2() -> None:
     text = "finetune_params:\n  approach: single\n  sampler: tpe\n  metric: rmse\n"
     result = migrate_text(text, "p.yaml")
     assert result.text == (
-        "finetune_params:\n  version: 2\n  eval_mode: best\n  validation: {holdout_fraction: 0.2, seed: 42}\n"
+        "finetune_params:\n  version: 2\n  eval_mode: nirs4all_best\n  validation: {holdout_fraction: 0.2, seed: 42}\n"
         "  approach: single\n  sampler: tpe\n  metric: rmse\n"
     )
     assert strip_source(compile_text(result.text, "p.yaml").ir) == strip_source(compile_text(text, "p.yaml").ir)
@@ -340,7 +340,7 @@ def test_lint_families_only_when_selected() -> None:
 # =========================================================================== files
 
 LEGACY = "# tuning\nfinetune_params:\n  n_trials: 5   # small\n  sample: random\n  metric: rmse\n"
-MIGRATED = "# tuning\nfinetune_params:\n  version: 2\n  eval_mode: best\n  n_trials: 5   # small\n  sampler: random\n  metric: rmse\n"
+MIGRATED = "# tuning\nfinetune_params:\n  version: 2\n  eval_mode: nirs4all_best\n  n_trials: 5   # small\n  sampler: random\n  metric: rmse\n"
 CLEAN = "finetune_params:\n  version: 2\n  metric: rmse\n  sampler: random\n"
 
 

@@ -85,7 +85,7 @@ finetune_params:
     "version": 2,
     "n_trials": 10,
     "approach": "grouped",
-    "eval_mode": "mean",
+    "eval_mode": "nirs4all_mean",
     "sampler": "tpe",
     "seed": 1,
     "metric": "rmse",
@@ -110,7 +110,7 @@ finetune_params:
         """\
 finetune_params:
   version: 2
-  eval_mode: best
+  eval_mode: nirs4all_best
   validation: {holdout_fraction: 0.2, seed: 42}
   # budget
   n_trials: 10

@@ -34,7 +34,9 @@ from ftspec.ir import (
     IntParam,
     Location,
     Phase,
+    PipelineContext,
     SortedTupleParam,
+    StepSpec,
     Storage,
     Study,
     StudySource,
@@ -154,6 +156,7 @@ def make_study(space: list[Any] | None = None, *, sampler: ComponentSpec | None 
         seed=seed,
         approach=approach,  # type: ignore[arg-type]
         eval_mode="mean",
+        eval_quantile=None,
         metric="rmse",
         direction="minimize",
         sampler=sampler or ComponentSpec("tpe", default_options(SAMPLERS["tpe"])),
@@ -816,19 +819,49 @@ def test_fewer_trials_than_forced() -> None:
 # FT419-FT423 pruner, seed, storage
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("approach", "score"), [("single", "a trial's single holdout score"),
-                                                 ("individual", "a trial's single score on its fold")])
-def test_pruner_cannot_prune(approach: str, score: str) -> None:
+def _with_pipeline(study: Study, splitter: StepSpec | None) -> Study:
+    step = StepSpec(class_path="sklearn.linear_model.Ridge", params={}, source=Location(pointer="/pipeline/1", line=1, column=1))
+    return replace(study, pipeline=PipelineContext(transforms=[], y_processing=None, splitter=splitter, model=step, unsupported=[]))
+
+
+def _epochs(study: Study, value: Any) -> Study:
+    if isinstance(value, IntParam):
+        return replace(study, space=[*study.space, value])
+    return replace(study, fixed=Fixed({}, {"epochs": value}))
+
+
+_AT = Location(pointer="/pipeline/0", line=1, column=1)
+_ONE_FOLD = StepSpec(class_path="sklearn.model_selection.ShuffleSplit", params={"n_splits": 1}, source=_AT)
+_FIVE_FOLDS = StepSpec(class_path="sklearn.model_selection.KFold", params={"n_splits": 5}, source=_AT)
+
+
+@pytest.mark.parametrize(("study", "reason"), [
+    (make_study(approach="single", pruner=pruner("median")), "with approach 'single' a trial has one holdout score"),
+    (make_study(approach="individual", pruner=pruner("median")), "with approach 'individual' a trial has one score, on its fold"),
+    (_with_pipeline(make_study(approach="grouped", pruner=pruner("median")), _ONE_FOLD), "the splitter ShuffleSplit gives one fold"),
+    (_epochs(make_study(approach="single", pruner=pruner("median")), 1), "with approach 'single' a trial has one holdout score"),
+])
+def test_pruner_cannot_prune(study: Study, reason: str) -> None:
     ctx = make_ctx({"version": 2, "pruner": "median"})
-    (d,) = only(make_study(approach=approach, pruner=pruner("median")), "FT419", ctx)
+    (d,) = only(study, "FT419", ctx)
     assert d.pointer == f"{BASE}/pruner"
-    assert d.message == (f"pruner 'median' never prunes: with approach {approach!r} {score} has no intermediate "
-                         "steps (unless the objective is an incremental adapter)")
+    assert d.message == f"pruner 'median' never prunes: {reason}, and no train_params.epochs trains it in steps"
+
+
+@pytest.mark.parametrize("kind", [k for k, spec in PRUNERS.items() if spec.intermediate])
+def test_pruner_cannot_prune_fires_for_every_pruner_that_reads_steps(kind: str) -> None:
+    options = {"percentile": {"percentile": 50.0}, "patient": {"wrapped": None, "patience": 1}}.get(kind, {})
+    assert "FT419" in codes(make_study(approach="single", pruner=ComponentSpec(kind, options)))
 
 
 @pytest.mark.parametrize("study", [
     make_study(approach="single", pruner=pruner("none")),
-    make_study(approach="grouped", pruner=pruner("median")),
+    make_study(approach="grouped", pruner=pruner("median")),  # folds not known: a bare block
+    _with_pipeline(make_study(approach="grouped", pruner=pruner("median")), _FIVE_FOLDS),  # a step per fold
+    _with_pipeline(make_study(approach="grouped", pruner=pruner("median")), None),  # ftrun refuses it; optimize(folds=...) runs it
+    _epochs(make_study(approach="single", pruner=pruner("median")), 3),  # an incremental model reports each epoch
+    _epochs(make_study(approach="individual", pruner=pruner("hyperband")),
+            IntParam(name="epochs", target="train", low=1, high=20, step=1, log=False, path=["epochs"], condition=None, source=_AT)),
 ])
 def test_pruner_cannot_prune_no_op(study: Study) -> None:
     assert "FT419" not in codes(study)

@@ -177,8 +177,11 @@ def test_single_holdout_keeps_groups_whole():
 @pytest.mark.parametrize(
     ("eval_mode", "direction", "expected"),
     [
-        ("mean", "minimize", 3.0), ("median", "minimize", 2.5), ("best", "minimize", 1.0), ("robust_best", "minimize", 6.0),
-        ("mean", "maximize", 3.0), ("median", "maximize", 2.5), ("best", "maximize", 6.0), ("robust_best", "maximize", 1.0),
+        # robust_best: numpy's linear quantile of [1, 2, 3, 6] at 0.75 (3 + 0.25 * 3) minimising, 0.25 (1 + 0.75 * 1) maximising
+        ("mean", "minimize", 3.0), ("median", "minimize", 2.5), ("best", "minimize", 1.0), ("robust_best", "minimize", 3.75),
+        ("mean", "maximize", 3.0), ("median", "maximize", 2.5), ("best", "maximize", 6.0), ("robust_best", "maximize", 1.75),
+        ("nirs4all_mean", "minimize", 3.0), ("nirs4all_best", "minimize", 1.0),
+        ("nirs4all_mean", "maximize", 3.0), ("nirs4all_best", "maximize", 6.0),
     ],
 )
 def test_grouped_aggregates_fold_scores_by_eval_mode(eval_mode, direction, expected):
@@ -254,13 +257,13 @@ def test_individual_runs_one_study_per_fold_with_its_best_params_and_final_fit()
     study = make_study(approach="individual", validation=None, n_trials=4, space=[entry("float", "alpha", low=0.01, high=10.0, step=None, log=True)])
     seen = []
     adapter = SklearnAdapter("sklearn.linear_model.Ridge")
-    original = adapter.scores
+    original = adapter.score_fold
 
-    def recording(model, train, splits, ctx):
-        seen.append([s.index for s in splits])
-        return original(model, train, splits, ctx)
+    def recording(model, train, split, ctx):
+        seen.append([split.index])
+        return original(model, train, split, ctx)
 
-    adapter.scores = recording
+    adapter.score_fold = recording
     report = optimize(study, adapter, data, folds=folds, study_name="ind")
     assert seen == [[0]] * 4 + [[1]] * 4 + [[2]] * 4
     assert [f.study_name for f in report.folds] == ["ind:fold0", "ind:fold1", "ind:fold2"] and report.study_name == "ind"

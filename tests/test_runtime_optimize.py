@@ -148,7 +148,7 @@ def test_resume_in_sqlite_ends_at_exactly_n_trials(tmp_path):
         optimize_fn(study, interrupted)
     stored = optuna.load_study(study_name="resumable", storage=url)
     assert [t.state.name for t in stored.trials] == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]
-    assert stored.trials[3].user_attrs[FAILURE_ATTR] == {"type": "KeyboardInterrupt", "message": ""}
+    assert stored.trials[3].user_attrs[FAILURE_ATTR] == {"type": "KeyboardInterrupt", "message": "", "fold": None}
 
     report = optimize_fn(study, quadratic)
     assert report.n_finished == 6 and (report.n_complete, report.n_failed) == (5, 1)
@@ -184,11 +184,11 @@ def test_failed_trials_are_recorded_with_type_and_message_never_scored():
     for t in report.trials:
         n = t.model_params["n"]
         if t.train_params["mode"] == "b":
-            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "RuntimeError", "message": f"diverged at n={n}"})
+            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "RuntimeError", "message": f"diverged at n={n}", "fold": None})
         elif n == 1:
-            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "ValueError", "message": "the objective returned NaN"})
+            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "ValueError", "message": "the fold scored nan", "fold": None})
         elif n <= 3:
-            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "TypeError", "message": "the objective returned str 'bad', not a number"})
+            assert (t.state, t.value, t.failure) == ("FAIL", None, {"type": "TypeError", "message": "the objective returned str 'bad', not a number", "fold": None})
         else:
             assert (t.state, t.value, t.failure) == ("COMPLETE", t.model_params["x"], None)
     assert report.best_value == min(t.value for t in report.trials if t.state == "COMPLETE")
@@ -263,7 +263,7 @@ def test_every_trial_failing_is_an_error():
         optimize_fn(_study(n_trials=4), objective)
     report = info.value.report
     assert report.n_failed == 4 and report.best_number is None and not report.partial
-    assert {json.dumps(t.failure) for t in report.trials} == {'{"type": "ZeroDivisionError", "message": "no data"}'}
+    assert {json.dumps(t.failure) for t in report.trials} == {'{"type": "ZeroDivisionError", "message": "no data", "fold": null}'}
 
 
 def test_timeout_marks_the_report_partial():
@@ -293,7 +293,7 @@ def test_report_to_dict_is_json():
         "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "versions", "ir",
     }
     assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds",
-                                      "fold_scores", "intermediate"}
+                                      "fold_scores", "intermediate", "failed_folds"}
     # No data: the callable gets the raw split once per trial, so its value is the one "fold" score.
     assert data["trials"][0]["fold_scores"] == [data["trials"][0]["value"]] and data["splits"] == [] and data["final"] is None
     assert isinstance(data["best_model_params"]["h"], list) and data["best_model_params"]["inner"] == {"k": 1}

@@ -157,7 +157,7 @@ def test_enums_come_from_the_registries() -> None:
     props = V2_SCHEMA["properties"]
     assert list(_consts(props["metric"])) == list(METRICS)
     assert _consts(props["approach"]) == APPROACHES
-    assert _consts(props["eval_mode"]) == EVAL_MODES
+    assert _consts(props["eval_mode"]) == {name: spec.description for name, spec in EVAL_MODES.items() if spec.v2}
     assert _consts(props["direction"]) == DIRECTIONS
     defs = V2_SCHEMA["definitions"]
     sampler_alts = defs["SamplerSpec"]["oneOf"]
@@ -468,6 +468,7 @@ def _ir_document() -> IRDocument:
         seed=42,
         approach="single",
         eval_mode="mean",
+        eval_quantile=None,
         metric="rmse",
         direction="minimize",
         sampler=tpe,
@@ -493,7 +494,7 @@ def _ir_document() -> IRDocument:
     minimal = Study(
         id="/pipeline/5/finetune_params", source=StudySource("pipeline.yaml", "/pipeline/5/finetune_params", 40, 5),
         n_trials=50, timeout_seconds=None, n_jobs=1, seed=None, approach="grouped", eval_mode="robust_best",
-        metric="accuracy", direction="maximize", sampler=ComponentSpec("random", {}), pruner=ComponentSpec("none", {}),
+        eval_quantile=0.25, metric="accuracy", direction="maximize", sampler=ComponentSpec("random", {}), pruner=ComponentSpec("none", {}),
         validation=None, storage=None, failure_policy=FailurePolicy(None, None), space=[], fixed=Fixed({}, {}),
         force_params=[], phases=[], pipeline=None,
     )  # fmt: skip
@@ -545,7 +546,7 @@ def test_ir_version_error_names_both_versions() -> None:
     with pytest.raises(ValidationError) as info:
         load_ir(data)
     assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [
-        (("ir_version",), "IR version 1 is not supported: this ftspec reads IR version 2 only; "
+        (("ir_version",), "IR version 1 is not supported: this ftspec reads IR version 3 only; "
          "recompile the source file with ftcompile"),
     ]
 

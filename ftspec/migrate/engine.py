@@ -13,8 +13,9 @@ When a batch fails, its fixes are retried by rule and block, then one by one, so
 does not hold back the others. Unsafe fixes are applied only with `unsafe=True`, after the safe
 ones, and are reported with their rule's `old` and `now` texts. Last, each legacy block whose v2
 reading would mean exactly the same gets `version: 2` (rule FT106), together with the v2 spelling
-of the legacy defaults that differ from v2's (`eval_mode: best`, the `validation` split of the
-`single` approach); a block that cannot (a key v2 does not define, a form with no v2 equivalent,
+of the legacy defaults that differ from v2's (`eval_mode: nirs4all_best`, the `validation` split of
+the `single` approach) and the v2 word for a legacy `eval_mode` that v2 reads differently
+(`mean` -> `nirs4all_mean`: the number stays nirs4all's); a block that cannot (a key v2 does not define, a form with no v2 equivalent,
 a v2 error) stays legacy and FT106 is listed as left, with the reason.
 
 `fix_paths` runs the engine over files for `ftmigrate` and `ftlint --fix`, and writes changed files
@@ -58,6 +59,10 @@ LEGACY_DIALECT = "FT106"
 YAML_VERSION_SCALAR = "FT014"
 # Study fields whose legacy default differs from v2's, and the v2 key that states them.
 _GAP_FIELDS = ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "validation")
+# Gap fields whose written legacy word is replaced by the v2 word of the same meaning.
+_RESPELLED_FIELDS = ("eval_mode",)
+# IR fields that follow from gap fields (the quantile from eval_mode): checked with the whole candidate.
+_DERIVED_FIELDS = ("eval_quantile",)
 
 
 @dataclass(frozen=True)
@@ -366,17 +371,23 @@ class _Migration:
         if isinstance(candidate, str):
             return candidate
         cand_text, cand_state, study = candidate
+        gaps: list[str] = []
         if not strict_equal(study, legacy):
-            gaps: list[str] = []
             for name in _GAP_FIELDS:
                 if strict_equal(study.get(name), legacy.get(name)):
                     continue
                 key = name
-                if key in node:
+                written = node.get(key)
+                if written is None:
+                    ops.append(FixOp("insert_key", pointer, key=key, value=legacy[name], first=True))
+                elif isinstance(written, Scalar) and name in _RESPELLED_FIELDS:
+                    # The same word means something else in v2 (eval_mode mean is nirs4all_mean): write the v2 word
+                    # that computes what the legacy one did; the candidate check below proves the IR unchanged.
+                    ops.append(FixOp("replace_value", written.pointer, value=legacy[name]))
+                else:
                     return f"`{key}` means something else in v2"
-                ops.append(FixOp("insert_key", pointer, key=key, value=legacy[name], first=True))
                 gaps.append(key)
-            differing = [k for k in legacy if k not in _GAP_FIELDS and not strict_equal(study.get(k), legacy.get(k))]
+            differing = [k for k in legacy if k not in _GAP_FIELDS + _DERIVED_FIELDS and not strict_equal(study.get(k), legacy.get(k))]
             if differing:
                 return "the v2 reading differs in " + ", ".join(differing)
             candidate = self._candidate(state, text, pointer, ops)
@@ -393,8 +404,7 @@ class _Migration:
         ]
         if blocking:
             return "as v2 it would report " + ", ".join(f"{d.code} {RULES[d.code].name} at {d.pointer}" for d in blocking)
-        explicit = [op.key for op in ops[1:]]
-        description = "write version: 2" + (" (and the legacy defaults " + ", ".join(explicit) + ")" if explicit else "")
+        description = "write version: 2" + (" (and the legacy meaning of " + ", ".join(gaps) + ")" if gaps else "")
         return cand_text, tuple(ops), description
 
     def _candidate(self, state: _State, text: str, pointer: str, ops: list[FixOp]) -> tuple[str, _State, Any] | str:

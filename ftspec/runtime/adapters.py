@@ -177,13 +177,20 @@ class Adapter:
 
     needs_data: bool = True
     """Whether trials need a dataset (a default one is loaded when none is given)."""
+    reports_steps: bool = False
+    """True when `scores` reports intermediate values itself (per epoch); otherwise `optimize` scores
+    one fold at a time with `score_fold` and reports after each fold."""
 
     def check(self, study: Study, data: Dataset | None) -> None:
         """Refuse, before any trial, what cannot run (e.g. a regressor for a classification metric)."""
 
-    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Any], ctx: TrialContext) -> list[float]:
-        """One metric value per split."""
+    def score_fold(self, model_params: dict[str, Any], train_params: dict[str, Any], split: Any, ctx: TrialContext) -> float:
+        """The metric value on one split."""
         raise NotImplementedError
+
+    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Any], ctx: TrialContext) -> list[float]:
+        """One metric value per split (`score_fold` on each, in order)."""
+        return [self.score_fold(model_params, train_params, split, ctx) for split in splits]
 
     def fit_final(self, model_params: dict[str, Any], train_params: dict[str, Any], data: Dataset) -> FinalFit | None:
         """Refit on all of `data` with the best params (None: the adapter has no model to refit)."""
@@ -200,8 +207,8 @@ class CallableAdapter(Adapter):
             raise TypeError(f"the objective must be an adapter or a callable, not {type(fn).__name__}")
         self.fn = fn
 
-    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Any], ctx: TrialContext) -> list[float]:
-        return [self.fn(model_params, train_params, split) for split in splits]
+    def score_fold(self, model_params: dict[str, Any], train_params: dict[str, Any], split: Any, ctx: TrialContext) -> float:
+        return self.fn(model_params, train_params, split)
 
 
 def _train_names(study: Study) -> list[str]:
@@ -338,14 +345,11 @@ class SklearnAdapter(Adapter):
     def _classes(estimator: Any, metric: Metric) -> Any:
         return getattr(estimator, "classes_", None) if metric.task == "classification" else None
 
-    def scores(self, model_params: dict[str, Any], train_params: dict[str, Any], splits: Sequence[Split], ctx: TrialContext) -> list[float]:
-        out = []
-        for split in splits:
-            estimator = self.build(model_params)
-            estimator.fit(split.X_train, split.y_train, **self.fit_kwargs(train_params))
-            prediction = self._predict(estimator, split.X_valid, ctx.metric)
-            out.append(score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric)))
-        return out
+    def score_fold(self, model_params: dict[str, Any], train_params: dict[str, Any], split: Split, ctx: TrialContext) -> float:
+        estimator = self.build(model_params)
+        estimator.fit(split.X_train, split.y_train, **self.fit_kwargs(train_params))
+        prediction = self._predict(estimator, split.X_valid, ctx.metric)
+        return score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric))
 
     def _final_model_step(self, estimator: Any) -> Any:
         if self.y_processing is not None:
@@ -388,6 +392,8 @@ class _FoldState:
 
 class IncrementalAdapter(SklearnAdapter):
     """A scikit-learn estimator with `partial_fit`, trained `epochs` passes and pruned between them."""
+
+    reports_steps = True
 
     def __init__(self, model: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(model, params, **kwargs)

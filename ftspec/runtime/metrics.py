@@ -14,13 +14,15 @@ missing a class is still scored against every class the model knows.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ftspec.schema.metrics import METRICS, Metric
+from ftspec.schema.vocab import EVAL_MODES
 
-__all__ = ["get_metric", "score", "sklearn_call", "aggregate", "EVAL_MODES"]
+__all__ = ["get_metric", "score", "sklearn_call", "aggregate", "worst_value", "EVAL_MODES"]
 
 
 def get_metric(name: str) -> Metric:
@@ -79,31 +81,44 @@ def score(metric: str | Metric, y_true: Any, prediction: Any, *, classes: Sequen
     return float(getattr(sklearn.metrics, name)(y_true, prediction, **kwargs))
 
 
-EVAL_MODES = ("mean", "median", "best", "robust_best")
+def worst_value(direction: str) -> float:
+    """The score a failed fold gets under the `worst` failed-fold rule: +inf minimising, -inf maximising."""
+    return math.inf if direction == "minimize" else -math.inf
 
 
-def aggregate(eval_mode: str, direction: str) -> Callable[[Sequence[float]], float]:
-    """How a trial's fold scores become its value, direction-aware.
+def aggregate(eval_mode: str, direction: str, quantile: float | None = None) -> Callable[[Sequence[float]], float]:
+    """How a trial's fold scores become its value: the registry entry `EVAL_MODES[eval_mode]`.
 
-    `mean` and `median` of the folds; `best`: the best fold (min when minimising, max when
-    maximising); `robust_best`: the worst fold (max when minimising, min when maximising), i.e. the
-    score the params reach on every fold.
+    The scores are those after the failed-fold rule (`optimize` applies it): under `fail_trial`
+    they are all finite; under `worst` a failed fold is already `worst_value(direction)`.
+    `mean` (numpy's, as nirs4all), `median`, `best` (min minimising, max maximising) and
+    `quantile` (`numpy.quantile(scores, quantile)`, linear; `quantile` defaults to the entry's for
+    the direction). `nirs4all_best` takes the best finite score, the worst value when none is.
     """
     if direction not in ("minimize", "maximize"):
         raise ValueError(f"direction must be minimize or maximize, not {direction!r}")
-    lower_is_better = direction == "minimize"
-    funcs: dict[str, Callable[[Sequence[float]], float]] = {
-        "mean": lambda s: float(np.mean(s)),
-        "median": lambda s: float(np.median(s)),
-        "best": lambda s: float(min(s) if lower_is_better else max(s)),
-        "robust_best": lambda s: float(max(s) if lower_is_better else min(s)),
-    }
-    if eval_mode not in funcs:
+    spec = EVAL_MODES.get(eval_mode)
+    if spec is None:
         raise ValueError(f"eval_mode must be one of {', '.join(EVAL_MODES)}, not {eval_mode!r}")
-    fn = funcs[eval_mode]
+    choose = min if direction == "minimize" else max
+    worst = worst_value(direction)
+    q = spec.quantile_for(direction) if quantile is None else quantile
+    fn: Callable[[Sequence[float]], float]
+    if spec.aggregate == "mean":
+        fn = lambda s: float(np.mean(s))  # noqa: E731
+    elif spec.aggregate == "median":
+        fn = lambda s: float(np.median(s))  # noqa: E731
+    elif spec.aggregate == "quantile":
+        if q is None or not 0.0 <= q <= 1.0:
+            raise ValueError(f"eval_mode {eval_mode!r} needs a quantile in [0, 1], not {q!r}")
+        fn = lambda s: float(np.quantile(s, q))  # noqa: E731
+    elif spec.failed_folds == "worst":  # best of the folds that did not fail (nirs4all's robust_best == best)
+        fn = lambda s: float(choose([v for v in s if math.isfinite(v)], default=worst))  # noqa: E731
+    else:
+        fn = lambda s: float(choose(s))  # noqa: E731
 
     def combined(scores: Sequence[float]) -> float:
-        if len(scores) == 1:  # every mode of one score is that score (the common, per-trial hot path)
+        if len(scores) == 1:  # every mode of one (normalised) score is that score: the per-trial hot path
             return float(scores[0])
         if not scores:
             raise ValueError("no fold scores to aggregate")

@@ -58,13 +58,20 @@ from ftspec.runtime.build import RuntimeSpecError
 from ftspec.runtime.data import Dataset, Split, as_dataset, default_dataset, folds_from, holdout_split
 from ftspec.runtime import engine
 from ftspec.runtime.engine import FINISHED, counted_trials, open_study, run
-from ftspec.runtime.metrics import aggregate, get_metric
+from ftspec.runtime.metrics import aggregate, get_metric, worst_value
+from ftspec.schema.vocab import EVAL_MODES, PRUNERS
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
-__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR", "FOLDS_ATTR", "warm_start_params", "versions"]
+__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR", "INTERRUPTED_ATTR",
+           "warm_start_params", "versions"]
 
 FAILURE_ATTR = "ftspec:failure"
+"""`{type, message, fold}` of what failed a trial (`fold`: the split index, or None outside the folds)."""
 FOLDS_ATTR = "ftspec:fold_scores"
+FAILED_FOLDS_ATTR = "ftspec:failed_folds"
+"""`[{type, message, fold}]` of the folds a `worst`-rule trial scored +-inf and went on."""
+INTERRUPTED_ATTR = "ftspec:interrupted"
+"""Set on the trial a KeyboardInterrupt/SystemExit stopped: not a result, re-run on resume."""
 
 Objective = Callable[[dict, dict, Any], float]
 
@@ -88,7 +95,9 @@ class TrialRecord:
     fold_scores: list[float] | None = None
     """The metric on each split, in split order (last reported step for a pruned trial; None if unknown)."""
     intermediate: list[list[float]] = field(default_factory=list)
-    """`[step, value]` pairs reported with `trial.report` (incremental adapter), by step."""
+    """`[step, value]` pairs reported with `trial.report` (fold index under `grouped`, epoch for an incremental adapter), by step."""
+    failed_folds: list[dict[str, Any]] = field(default_factory=list)
+    """`{type, message, fold}` of each fold scored as the worst value under a `worst`-rule eval mode."""
 
 
 @dataclass
@@ -185,6 +194,7 @@ def _record(study: Study, t: optuna.trial.FrozenTrial, n_splits: int) -> TrialRe
         duration_seconds=t.duration.total_seconds() if t.duration is not None else None,
         fold_scores=list(folds) if folds is not None else None,
         intermediate=[[step, value] for step, value in sorted(t.intermediate_values.items())],
+        failed_folds=[dict(f) for f in t.user_attrs.get(FAILED_FOLDS_ATTR, ())],
     )
 
 
@@ -282,26 +292,105 @@ def _splits(study: Study, data: Dataset | None, folds: Any, split: Any, allow_mo
     return folds_from(folds, data)
 
 
+class FoldFailed(Exception):
+    """A fold of a trial failed under the `fail_trial` rule: the trial fails with the fold's exception."""
+
+    def __init__(self, fold: int | None, exc: BaseException) -> None:
+        super().__init__(_one_line(exc))
+        self.fold = fold
+        self.cause = exc
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def _failure(exc: BaseException, fold: int | None) -> dict[str, Any]:
+    return {"type": type(exc).__name__, "message": _one_line(exc), "fold": fold}
+
+
+def _fold_value(value: Any) -> float:
+    """A fold's score as a float; TypeError for what is not a number (a failed fold under either rule)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"the objective returned {type(value).__name__} {value!r}, not a number")
+    return float(value)
+
+
 def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callable[[Sequence[float]], float]) -> Callable[[optuna.Trial], float]:
+    """What one trial computes: the fold scores (failed-fold rule of the eval mode), the intermediate
+    values the pruner reads, and the aggregate.
+
+    Under `grouped` the trial scores one fold after another; when the pruner reads intermediate
+    values (its registry entry), the running aggregate of the folds so far is reported at step =
+    fold index and the pruner asked after each fold, the last included (as nirs4all 1.4.10 does).
+    A failed fold (an exception, or a score that is NaN, infinite or not a number) follows the eval
+    mode's rule: `fail_trial` stops the trial at that fold (FAIL, `{type, message, fold}`);
+    `worst` scores it +-inf and goes on, with no report for a fold that raised (nirs4all reports
+    inside its try block) and a report for a non-finite score. Adapters that train in steps
+    (`reports_steps`) report per epoch themselves.
+    """
     metric = get_metric(study.metric)
+    mode = EVAL_MODES[study.eval_mode]
+    worst_rule = mode.failed_folds == "worst"
+    worst = worst_value(study.direction)
+    report_folds = study.approach == "grouped" and PRUNERS[study.pruner.kind].intermediate and not adapter.reports_steps
+
+    def fold_scores(model: dict, train: dict, ctx: TrialContext, failed: list[dict[str, Any]]) -> list[float]:
+        scores: list[float] = []
+        for index, split in enumerate(splits):
+            fold = split.index if isinstance(split, Split) else (index if len(splits) > 1 else None)
+            try:
+                value = _fold_value(adapter.score_fold(model, train, split, ctx))
+            except optuna.TrialPruned:
+                raise
+            except Exception as exc:
+                if not worst_rule:
+                    raise FoldFailed(fold, exc) from exc
+                failed.append(_failure(exc, fold))
+                scores.append(worst)
+                continue  # not reported: nirs4all reports inside the try that the exception left
+            if not math.isfinite(value):
+                problem = ValueError(f"the fold scored {value}")
+                if not worst_rule:
+                    raise FoldFailed(fold, problem)
+                failed.append(_failure(problem, fold))
+                value = worst
+            scores.append(value)
+            if report_folds:
+                ctx.report(index, scores)
+        return scores
 
     def run_trial(trial: optuna.Trial) -> float:
         ctx = TrialContext(metric, agg, trial)
+        failed: list[dict[str, Any]] = []
         try:
             flat_model, flat_train = suggest_flat(trial, study)
             model, train = nest(study, flat_model, flat_train)
-            scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
-            if len(scores) != len(splits):
-                raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
+            if adapter.reports_steps:
+                scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
+                if len(scores) != len(splits):
+                    raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
+            else:
+                scores = fold_scores(model, train, ctx, failed)
             if len(scores) > 1:  # one split: the fold score is the value (one storage write less per trial)
                 trial.set_user_attr(FOLDS_ATTR, scores)
-            return _check_value(agg(scores))
+            if failed:
+                trial.set_user_attr(FAILED_FOLDS_ATTR, failed)
+            value = agg(scores)
+            return value if worst_rule else _check_value(value)
         except optuna.TrialPruned:
             if ctx.steps:
                 trial.set_user_attr(FOLDS_ATTR, ctx.steps[-1])
+            if failed:
+                trial.set_user_attr(FAILED_FOLDS_ATTR, failed)
             raise
+        except FoldFailed as exc:
+            trial.set_user_attr(FAILURE_ATTR, _failure(exc.cause, exc.fold))
+            raise exc.cause from None
         except BaseException as exc:
-            trial.set_user_attr(FAILURE_ATTR, {"type": type(exc).__name__, "message": str(exc)})
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                trial.set_user_attr(INTERRUPTED_ATTR, True)
+            trial.set_user_attr(FAILURE_ATTR, _failure(exc, None))
             raise
 
     return run_trial
@@ -316,7 +405,7 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
     if engine.created_here(ostudy):
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
-    agg = aggregate(study.eval_mode, study.direction)
+    agg = aggregate(study.eval_mode, study.direction, study.eval_quantile)
     outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:

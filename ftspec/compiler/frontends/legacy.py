@@ -51,7 +51,7 @@ from ftspec.ir import (
     StudySource,
     Validation,
 )
-from ftspec.schema.vocab import PRUNERS, SAMPLERS, SEED_MAX
+from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
 
 CONTROL_KEYS = (
     ANNOTATION_KEY,
@@ -73,7 +73,8 @@ DEAD_KEYS = {
 }
 LEGACY_SAMPLERS = ("auto", "grid", "tpe", "random", "cmaes", "binary")
 LEGACY_PRUNERS = ("none", "median", "successive_halving", "hyperband")
-LEGACY_EVAL_MODES = ("best", "mean", "robust_best")
+# The nirs4all 1.4.10 eval_mode words and the registry entry that computes each exactly.
+LEGACY_EVAL_MODES = {word: name for name, spec in EVAL_MODES.items() for word in spec.legacy}
 SPEC_MARKERS = ("type", "min", "low", "choices", "values")
 GENERATOR_KEY = re.compile(r"^_[a-z]+(_[a-z]+)*_$")
 CLASSIFIER_NAMES = re.compile(
@@ -161,7 +162,7 @@ def lower_legacy(
     _final_fit_notes(lo, space, flat, sampler.kind)
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
-        approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
+        approach=approach, eval_mode=eval_mode, eval_quantile=None, metric=metric, direction=direction,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner,
         validation=Validation(holdout_fraction=0.2, seed=42) if approach == "single" else None,
         storage=read_storage(lo, nonempty_name=False), failure_policy=FailurePolicy(None, None),
@@ -272,23 +273,25 @@ def _approach(lo: Lowering, ctx: BlockContext) -> str:
 
 
 def _eval_mode(lo: Lowering, approach: str) -> str:
+    """The registry entry that computes what nirs4all 1.4.10 computes for the word (default `best`)."""
     node = lo.block.get("eval_mode")
     if node is None:
-        return "best"
+        return LEGACY_EVAL_MODES["best"]
     token = _token(node)
     if token == "avg":
         lo.report(T.EVAL_MODE_AVG, node, replace_fix(node, "mean"), value=to_python(node))
-        mode = "mean"
+        token = "mean"
     elif token in LEGACY_EVAL_MODES:
-        mode = token
         if node.value != token:  # type: ignore[union-attr]
             lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="eval_mode", value=node.value, canonical=token)  # type: ignore[union-attr]
+        if token == "robust_best":
+            lo.report(T.ROBUST_BEST_IS_BEST, node, value=to_python(node))
     else:
-        lo.report(T.UNKNOWN_EVAL_MODE, node, value=to_python(node), hint=did_you_mean(token, LEGACY_EVAL_MODES))
-        return "mean"
+        lo.report(T.UNKNOWN_EVAL_MODE, node, value=to_python(node), hint=did_you_mean(token, list(LEGACY_EVAL_MODES)))
+        return LEGACY_EVAL_MODES["mean"]
     if approach != "grouped":
-        lo.report(T.EVAL_MODE_UNUSED, node, value=mode, approach=approach)
-    return mode
+        lo.report(T.EVAL_MODE_UNUSED, node, value=token, approach=approach)
+    return LEGACY_EVAL_MODES[token]
 
 
 def _task_default(ctx: BlockContext) -> tuple[str, str]:

@@ -47,6 +47,8 @@ from ftspec.ir import (
 )
 from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
 
+V2_EVAL_MODES = {name: spec for name, spec in EVAL_MODES.items() if spec.v2}
+
 V2_KEYS = (
     "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
     "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
@@ -84,7 +86,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, maximum=SEED_MAX, nullable=True))
 
     approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
-    eval_mode = _enum(lo, "eval_mode", EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
+    eval_mode = _enum(lo, "eval_mode", V2_EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
 
     metric_node = get("metric")
     if metric_node is None:
@@ -129,7 +131,8 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
 
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
-        approach=approach, eval_mode=eval_mode, metric=metric, direction=direction,  # type: ignore[arg-type]
+        approach=approach, eval_mode=eval_mode, eval_quantile=EVAL_MODES[eval_mode].quantile_for(direction),
+        metric=metric, direction=direction,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
         force_params=force_params, phases=phases, pipeline=pipeline,

@@ -55,6 +55,7 @@ from ftspec.ir import (
     SpaceEntry,
     Study,
 )
+from ftspec.schema.vocab import PRUNERS
 
 # ---------------------------------------------------------------------------------------------
 # Rules
@@ -241,14 +242,15 @@ CMAES_NO_GENERATION = define(
 )
 PRUNER_CANNOT_PRUNE = define(
     "FT419", "pruner-cannot-prune", "warning",
-    "A pruner under an approach whose trials report no intermediate values.",
-    "pruner {pruner!r} never prunes: with approach {approach!r} {score} has no intermediate steps (unless the "
-    "objective is an incremental adapter)",
-    old="Optuna pruners only decide from values reported with `trial.report(value, step)`; a trial that reported "
-    "none (`last_step` is None) is never pruned. nirs4all reported steps only for `grouped` studies, so a pruner "
+    "A pruner in a study where no trial can report two intermediate steps.",
+    "pruner {pruner!r} never prunes: {reason}, and no train_params.epochs trains it in steps",
+    old="Optuna pruners only decide from values reported with `trial.report(value, step)` and compare trials at the "
+    "same step. nirs4all reported the running aggregate after each fold only for `grouped` studies, so a pruner "
     "under `single` or `individual` did nothing.",
-    now="The pruner is kept in the IR but has nothing to act on.",
-    fix="Use `pruner: none`, or `approach: grouped` (where each fold is a step).",
+    now="The pruner is kept in the IR but has nothing to act on. Under `grouped` ftspec, like nirs4all, reports the "
+    "running aggregate after each fold (step = fold index) and asks the pruner; an incremental model reports each epoch.",
+    fix="Use `pruner: none`; or `approach: grouped` with a splitter of several folds; or train in steps "
+    "(`train_params.epochs` with a model that has `partial_fit`).",
 )
 SEED_WITH_PARALLEL_JOBS = define(
     "FT420", "seed-with-parallel-jobs", "warning",
@@ -861,16 +863,35 @@ def check_fewer_trials_than_forced(study: Study, ctx: CheckContext) -> None:
 # ---------------------------------------------------------------------------------------------
 
 _SINGLE_SCORE = {
-    "single": "a trial's single holdout score",
-    "individual": "a trial's single score on its fold",
+    "single": "with approach 'single' a trial has one holdout score",
+    "individual": "with approach 'individual' a trial has one score, on its fold",
 }
+
+
+def _one_step_reason(study: Study) -> str | None:
+    """Why no trial of `study` can report two steps, or None when one can (or the folds are not known)."""
+    if study.approach in _SINGLE_SCORE:
+        return _SINGLE_SCORE[study.approach]
+    splitter = study.pipeline.splitter if study.pipeline is not None else None
+    if splitter is not None and splitter.params.get("n_splits") == 1:
+        return f"the splitter {splitter.class_path.rsplit('.', 1)[-1]} gives one fold"
+    return None
+
+
+def _may_train_in_steps(study: Study) -> bool:
+    fixed = study.fixed.train.get("epochs")
+    if isinstance(fixed, int) and not isinstance(fixed, bool) and fixed >= 2:
+        return True
+    return any(e.target == "train" and e.path == ["epochs"] and isinstance(e, IntParam) and e.high >= 2 for e in study.space)
 
 
 @study_check
 def check_pruner_cannot_prune(study: Study, ctx: CheckContext) -> None:
-    if study.pruner.kind != "none" and study.approach in _SINGLE_SCORE:
-        ctx.report(PRUNER_CANNOT_PRUNE, ctx.at("pruner"), pruner=study.pruner.kind, approach=study.approach,
-                   score=_SINGLE_SCORE[study.approach])
+    if not PRUNERS[study.pruner.kind].intermediate or _may_train_in_steps(study):
+        return
+    reason = _one_step_reason(study)
+    if reason is not None:
+        ctx.report(PRUNER_CANNOT_PRUNE, ctx.at("pruner"), pruner=study.pruner.kind, reason=reason)
 
 
 @study_check

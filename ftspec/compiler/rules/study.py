@@ -83,6 +83,17 @@ EVAL_MODE_AVG = define(
     fix="The safe fix writes `eval_mode: mean`.",
     fixable="safe",
 )
+ROBUST_BEST_IS_BEST = define(
+    "FT334", "robust-best-is-best", "warning",
+    "Legacy `eval_mode: robust_best` computed nirs4all's `best`, not a robust statistic.",
+    "eval_mode {value!r} is nirs4all's best: the best fold that did not fail, not a robust score (the IR records "
+    "nirs4all_best; v2's robust_best is a pessimistic quantile)",
+    old="nirs4all 1.4.10's `_aggregate_scores` gives `robust_best` and `best` the same value: the direction-aware "
+    "best of the finite fold scores (the worst value when every fold failed).",
+    now="`nirs4all_best`, exactly nirs4all's value.",
+    fix="Migration keeps the number (`eval_mode: nirs4all_best`); write `robust_best` in a v2 block for the 75th "
+    "percentile of the fold scores when minimising (25th when maximising), or `best` for the best fold.",
+)
 UNKNOWN_EVAL_MODE = define(
     "FT310", "unknown-eval-mode", "error",
     "An eval_mode that is not mean, median, best or robust_best.",
