@@ -27,8 +27,8 @@ block responsible for it: a value comes from the eval mode's aggregation (`eval_
 the steps reported and the pruning decision from the pruner and the eval mode (the value reported);
 the trial count from `n_trials`. A difference is explained only by a warning or error finding of
 ftspec's compile at one of those keys (an informational note, or a finding at the block itself,
-explains nothing), nor one that states agreement with nirs4all 1.4.10's objective (FT309, `avg`
-is nirs4all 1.4.10's mean: `_agreement_notes`); a key the block does not write explains nothing. A case is `agree` without
+explains nothing), nor one that states agreement with nirs4all 1.4.10's objective (FT309 `avg`
+is nirs4all's mean, FT334 legacy `robust_best` is nirs4all's best: `_agreement_notes`); a key the block does not write explains nothing. A case is `agree` without
 difference, `explained` when every difference is explained, else `unexplained`.
 """
 
@@ -232,10 +232,11 @@ class CaseOutcome:
 def _agreement_notes() -> set[str]:
     """Warnings that state agreement with nirs4all 1.4.10's objective, so cannot explain a difference
     in it: FT309 (`eval_mode: avg` means mean, as in nirs4all 1.4.10; the warning is about releases
-    before 2026-02, which summed)."""
+    before 2026-02, which summed) and FT334 (legacy `robust_best` is nirs4all's best, which the IR
+    records as nirs4all_best: "exactly nirs4all's value"; the warning is about the word's v2 meaning)."""
     from ftspec.compiler.rules import study as T
 
-    return {T.EVAL_MODE_AVG.code}
+    return {T.EVAL_MODE_AVG.code, T.ROBUST_BEST_IS_BEST.code}
 
 
 def classify_case(case: dict[str, Any], result: CompileResult, n4a: dict[str, Any], fts: dict[str, Any]) -> CaseOutcome:

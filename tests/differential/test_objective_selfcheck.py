@@ -2,7 +2,8 @@
 ftspec's own trials agrees; a changed value, a changed state, a missing or changed intermediate step
 and a missing trial are each noticed and unexplained without a finding at the responsible key; the
 same difference with a warning at that key is explained, an informational note or a finding
-elsewhere does not explain it, and FT309 (`avg` is nirs4all 1.4.10's mean) never does."""
+elsewhere does not explain it, and neither do FT309 (`avg` is nirs4all 1.4.10's mean) and FT334
+(legacy `robust_best` is nirs4all's best), which state agreement."""
 
 from __future__ import annotations
 
@@ -103,9 +104,10 @@ def test_a_warning_at_the_responsible_key_explains() -> None:
     assert out.klass == "explained" and out.findings_used == ["FT997@/eval_mode"]
 
 
-def test_avg_note_does_not_explain() -> None:
-    case = _case(eval_mode="avg")
+@pytest.mark.parametrize(("eval_mode", "code"), [("avg", "FT309"), ("robust_best", "FT334")])
+def test_agreement_notes_do_not_explain(eval_mode: str, code: str) -> None:
+    case = _case(eval_mode=eval_mode)
     result, n4a, fts = _run(case)
-    assert "FT309" in {d.code for d in result.diagnostics if d.pointer == "/eval_mode"}
+    assert code in {d.code for d in result.diagnostics if d.pointer == "/eval_mode" and d.severity == "warning"}
     _first_reported(n4a["trials"])["value"] = 123.0
     assert classify_case(case, result, n4a, fts).klass == "unexplained"
