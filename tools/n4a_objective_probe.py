@@ -109,7 +109,9 @@ def run_case(case: dict, module: Any, optuna: Any, np: Any) -> dict[str, Any]:
     block = copy.deepcopy(case["block"])  # its n_trials is the number of scheduled trials
     X = np.arange(N_ROWS * 2, dtype=float).reshape(N_ROWS, 2)
     y = np.arange(N_ROWS, dtype=float)
-    folds = [(np.array([i for i in range(N_ROWS) if i % n_folds != k]), np.array([i for i in range(N_ROWS) if i % n_folds == k]))
+    # fold k validates on the rows i with i % (n_folds + 1) == k and trains on the others (one fold works too)
+    folds = [(np.array([i for i in range(N_ROWS) if i % (n_folds + 1) != k], dtype=int),
+              np.array([i for i in range(N_ROWS) if i % (n_folds + 1) == k], dtype=int))
              for k in range(n_folds)]
     controller = ScheduledController(outcomes)
     dataset = SimpleNamespace(task_type="regression")

@@ -73,7 +73,8 @@ def _fold_outcomes(rng: random.Random, n_folds: int, direction: str, p_fail: flo
 
 
 def generate_cases(seed: int = SEED, n_trials: int = N_TRIALS) -> list[dict[str, Any]]:
-    """Every eval mode x direction x pruner: `n_trials` trials of 3 to 5 folds, a fixed seed.
+    """Every eval mode x direction x pruner: `n_trials` trials of 3 to 5 folds, a fixed seed; then
+    best/mean x pruner (minimising) with one fold and with two.
 
     Most trials are finite with some failed folds (NaN, +-inf or raise, 15% of the folds); one
     trial per case has every fold failed, one mixes failure kinds (all four when it has 5 folds)
@@ -87,7 +88,9 @@ def generate_cases(seed: int = SEED, n_trials: int = N_TRIALS) -> list[dict[str,
                 n_folds = rng.randint(3, 5)
                 outcomes = [_fold_outcomes(rng, n_folds, direction, 0.15) for _ in range(n_trials)]
                 all_failed, every_kind = rng.sample(range(1, n_trials), 2)
-                outcomes[all_failed] = [rng.choice(FAILURES) for _ in range(n_folds)]
+                # every fold failed: alternately every fold raising (nothing reported) and mixed kinds
+                outcomes[all_failed] = (["raise"] * n_folds if len(cases) % 2 else
+                                        [rng.choice(FAILURES) for _ in range(n_folds)])
                 mixed = rng.sample(FAILURES, min(len(FAILURES), n_folds - 1)) + [0.5] * max(1, n_folds - len(FAILURES))
                 rng.shuffle(mixed)
                 outcomes[every_kind] = mixed
@@ -98,12 +101,23 @@ def generate_cases(seed: int = SEED, n_trials: int = N_TRIALS) -> list[dict[str,
                 if eval_mode is not None:
                     block["eval_mode"] = eval_mode
                 cases.append({"id": cid, "block": block, "n_folds": n_folds, "outcomes": outcomes})
+    # few folds: one fold (one step: the aggregate is the fold) and two
+    for n_folds in (1, 2):
+        for eval_mode in ("best", "mean"):
+            for pruner in PRUNERS:
+                outcomes = [_fold_outcomes(rng, n_folds, "minimize", 0.2) for _ in range(n_trials)]
+                outcomes[rng.randrange(1, n_trials)] = [rng.choice(FAILURES) for _ in range(n_folds)]
+                cid = f"{eval_mode}-minimize-{pruner}-{n_folds}fold{'s' if n_folds > 1 else ''}"
+                block = {"n_trials": n_trials, "metric": "rmse", "sampler": "random", "seed": 0, "pruner": pruner,
+                         "study_name": f"ftspec-objective-{cid}", "model_params": {"alpha": [1.0]}, "eval_mode": eval_mode}
+                cases.append({"id": cid, "block": block, "n_folds": n_folds, "outcomes": outcomes})
     return cases
 
 
 def folds_for(n_folds: int, n_rows: int = 20) -> list[tuple[list[int], list[int]]]:
-    """The same folds as the probe's (row i in fold i % n_folds); only their order matters here."""
-    return [([i for i in range(n_rows) if i % n_folds != k], [i for i in range(n_rows) if i % n_folds == k])
+    """The same folds as the probe's (fold k validates on the rows i % (n_folds + 1) == k); only their
+    number and order matter here."""
+    return [([i for i in range(n_rows) if i % (n_folds + 1) != k], [i for i in range(n_rows) if i % (n_folds + 1) == k])
             for k in range(n_folds)]
 
 
