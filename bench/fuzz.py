@@ -4,7 +4,7 @@ migrator and the command lines, in process, for N seconds or N cases.
     python bench/fuzz.py --seconds 300            # or --cases 20000; --seed S to replay a run
 
 Seeds are the fixtures (`fixtures/**/*.json|yaml|yml`, not the `.ir.json` goldens), the corpus
-blocks (`$FTSPEC_CORPUS/nirs4all/finetune_params.jsonl`, each placed in a pipeline file) and the
+blocks (`tests/data/corpus/nirs4all/finetune_params.jsonl`, or under `$FTSPEC_CORPUS`, each placed in a pipeline file) and the
 corpus pipeline files. Each case applies 1-4 mutations to a seed: byte flips, insertions and
 deletions, chunk duplication, splicing two seeds, YAML/JSON fragments (anchors, tags, tabs, BOMs,
 surrogates...), re-encoding (UTF-16/32, BOM), and JSON-tree mutations (a node replaced by a value
@@ -83,17 +83,17 @@ def seeds() -> list[tuple[bytes, str]]:
     for path in sorted((ROOT / "fixtures").rglob("*")):
         if path.suffix in (".json", ".yaml", ".yml") and not path.name.endswith(".ir.json") and path.is_file():
             out.append((path.read_bytes(), path.suffix))
-    corpus = Path(os.environ.get("FTSPEC_CORPUS", ROOT.parent / "shared" / "corpus")) / "nirs4all"
+    corpus = Path(os.environ.get("FTSPEC_CORPUS") or ROOT / "tests" / "data" / "corpus") / "nirs4all"
     blocks = corpus / "finetune_params.jsonl"
-    if blocks.exists():
-        for line in blocks.read_text(encoding="utf-8").splitlines():
-            block = json.loads(line).get("finetune_params")
-            doc = {"pipeline": [{"class": "sklearn.model_selection.KFold"}, {"model": {"class": "sklearn.linear_model.Ridge"}, "finetune_params": block}]}
-            out.append((json.dumps(doc, indent=2).encode(), ".json"))
-    if (corpus / "pipelines").is_dir():
-        for path in sorted((corpus / "pipelines").rglob("*")):
-            if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
-                out.append((path.read_bytes(), path.suffix))
+    if not blocks.exists():
+        raise SystemExit(f"fuzz: corpus not found at {blocks} (FTSPEC_CORPUS overrides tests/data/corpus)")
+    for line in blocks.read_text(encoding="utf-8").splitlines():
+        block = json.loads(line).get("finetune_params")
+        doc = {"pipeline": [{"class": "sklearn.model_selection.KFold"}, {"model": {"class": "sklearn.linear_model.Ridge"}, "finetune_params": block}]}
+        out.append((json.dumps(doc, indent=2).encode(), ".json"))
+    for path in sorted((corpus / "pipelines").rglob("*")):
+        if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
+            out.append((path.read_bytes(), path.suffix))
     return out
 
 

@@ -140,9 +140,20 @@ def render(fixture: Path) -> tuple[str, str]:
 # --------------------------------------------------------------------------- corpus
 
 
+CORPUS = ROOT / "tests" / "data" / "corpus"
+"""The nirs4all corpus the tests read, copied into the project (see its README.md)."""
+
+
+class CorpusMissing(FileNotFoundError):
+    """The corpus is not where the tests read it: an error, never a skip."""
+
+
 def corpus_root() -> Path:
-    """`$FTSPEC_CORPUS`, else `<project root>/../shared/corpus`."""
-    return Path(os.environ.get("FTSPEC_CORPUS") or ROOT.parent / "shared" / "corpus")
+    """`$FTSPEC_CORPUS` if set, else `tests/data/corpus`; raises CorpusMissing when it lacks `nirs4all/`."""
+    root = Path(os.environ.get("FTSPEC_CORPUS") or CORPUS)
+    if not (root / "nirs4all" / "finetune_params.jsonl").is_file():
+        raise CorpusMissing(f"corpus not found at {root}: expected {root / 'nirs4all' / 'finetune_params.jsonl'} (FTSPEC_CORPUS overrides tests/data/corpus)")
+    return root
 
 
 def corpus_records(root: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -243,11 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write(findings_path, findings_text, args.update, stale)
 
     if not args.no_corpus:
-        root = corpus_root()
-        if (root / "nirs4all").is_dir():
-            _write(CORPUS_COUNTS, render_counts(corpus_rule_counts(root)), args.update, stale)
-        else:
-            print(f"corpus not found at {root} (set FTSPEC_CORPUS): counts not checked", file=sys.stderr)
+        try:
+            root = corpus_root()
+        except CorpusMissing as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        _write(CORPUS_COUNTS, render_counts(corpus_rule_counts(root)), args.update, stale)
 
     verb = "updated" if args.update else "out of date"
     for name in stale:

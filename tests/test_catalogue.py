@@ -25,3 +25,10 @@ def test_every_rule_is_documented_and_well_named() -> None:
 
 def test_catalogue_is_up_to_date() -> None:
     assert CATALOGUE.read_text(encoding="utf-8") == render_catalogue(), f"docs/rules.md is out of date: run `{REGENERATE}`"
+
+
+def test_runtime_registry_tables_are_up_to_date() -> None:
+    from ftspec.compiler.catalogue import RUNTIME_DOC, _runtime_doc
+
+    text = RUNTIME_DOC.read_text(encoding="utf-8")
+    assert text == _runtime_doc(text), f"docs/runtime.md's registry tables are out of date: run `{REGENERATE}`"

@@ -262,3 +262,68 @@ def test_two_runs_are_byte_identical(capsys: pytest.CaptureFixture[str], args: t
     first = run(capsys, *args)
     second = run(capsys, *args)
     assert first == second
+
+
+# --------------------------------------------------------------------------- v2 tagged lists (issue 11)
+
+TAGGED_BLOCK = {
+    "version": 2, "n_trials": 40, "approach": "grouped", "sampler": "tpe", "pruner": "median",
+    "eval_mode": "mean", "metric": "rmse", "direction": "minimize", "seed": 42, "timeout_seconds": 1800,
+    "model_params": {"n_components": ["int", 1, 30], "alpha": ["float_log", 0.0001, 10.0]},
+    "train_params": {"epochs": ["int", 10, 150], "batch_size": {"type": "categorical", "choices": [16, 32, 64]},
+                     "learning_rate": ["float_log", 0.00001, 0.01]},
+}
+DICT_TWIN_BLOCK = {
+    **TAGGED_BLOCK,
+    "model_params": {"n_components": {"type": "int", "low": 1, "high": 30}, "alpha": {"type": "float", "low": 0.0001, "high": 10.0, "log": True}},
+    "train_params": {"epochs": {"type": "int", "low": 10, "high": 150}, "batch_size": {"type": "categorical", "choices": [16, 32, 64]},
+                     "learning_rate": {"type": "float", "low": 0.00001, "high": 0.01, "log": True}},
+}
+
+
+def _without_sources(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_sources(v) for k, v in node.items() if k != "source"}
+    if isinstance(node, list):
+        return [_without_sources(v) for v in node]
+    return node
+
+
+def test_v2_tagged_lists_compile_strict_to_the_ir_of_their_dict_forms(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tagged, twin = tmp_path / "tagged.json", tmp_path / "twin.json"
+    tagged.write_text(json.dumps({"finetune_params": TAGGED_BLOCK}), encoding="utf-8")
+    twin.write_text(json.dumps({"finetune_params": DICT_TWIN_BLOCK}), encoding="utf-8")
+    code, out, err = run(capsys, "--strict", str(tagged))
+    assert code == 0
+    # No finding at all today; whatever FT419 (pruning under grouped) becomes, none may be about a parameter.
+    assert not [line for line in err.splitlines() if FINDING.match(line) and "_params" in line]
+    assert err.splitlines()[-1] == "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info"
+    twin_code, twin_out, _ = run(capsys, "--strict", str(twin))
+    assert twin_code == 0
+    ir, twin_ir = json.loads(out), json.loads(twin_out)
+    assert [e["source"]["pointer"] for e in ir["studies"][0]["space"]] == [e["source"]["pointer"] for e in twin_ir["studies"][0]["space"]]
+    assert _without_sources(ir) == _without_sources(twin_ir)
+    assert [(e["name"], e["kind"], e.get("log")) for e in ir["studies"][0]["space"]] == [
+        ("n_components", "int", False), ("alpha", "float", True), ("epochs", "int", False),
+        ("batch_size", "categorical", None), ("learning_rate", "float", True),
+    ]
+
+
+def test_the_audit_old_config_migrates_to_a_strict_clean_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from ftspec.migrate.cli import main as ftmigrate
+
+    path = tmp_path / "pipeline.json"
+    block = {"sample": "random", "approach": "cross", "eval_mode": "mean", "n_trials": 20, "model_params": {"n_components": ["int", 1, 20]}}
+    path.write_text(json.dumps({"pipeline": [
+        {"class": "sklearn.model_selection.KFold", "params": {"n_splits": 3}},
+        {"model": {"class": "sklearn.cross_decomposition.PLSRegression"}, "finetune_params": block},
+    ]}), encoding="utf-8")
+    assert ftmigrate(["--unsafe-fixes", "-q", str(path)]) == 0
+    migrated = json.loads(path.read_text(encoding="utf-8"))["pipeline"][1]["finetune_params"]
+    # The tagged list is already v2: it is kept as written.
+    assert migrated == {
+        "version": 2, "sampler": "random", "approach": "grouped", "eval_mode": "nirs4all_mean", "n_trials": 20,
+        "model_params": {"n_components": ["int", 1, 20]}, "metric": "mse",
+    }
+    code, _out, err = run(capsys, "--strict", "--no-ir", str(path))
+    assert (code, err) == (0, "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info\n")

@@ -1,8 +1,8 @@
 """The real nirs4all configs of the shared corpus compile without an exception, and the number of
 findings per rule code over the whole corpus is pinned.
 
-The corpus is read in place (never copied into the project): its path is `$FTSPEC_CORPUS`, default
-`<project root>/../shared/corpus`; every test here is skipped when it does not exist.
+The corpus travels with the project in `tests/data/corpus/` (`$FTSPEC_CORPUS` overrides the path); a
+missing corpus fails the suite (`golden.corpus_root` raises at collection), it is never skipped.
 
 - every block of `nirs4all/finetune_params.jsonl` is compiled as a bare JSON document
   (`compile_text(json.dumps(block), ...)`); a MetaModel `finetune_space` record is wrapped in a
@@ -31,28 +31,29 @@ from ftspec.compiler.compile import compile_path
 from ftspec.ir import dump_ir
 
 CORPUS = golden.corpus_root()
-_MISSING = not (CORPUS / "nirs4all").is_dir()
-pytestmark = pytest.mark.skipif(
-    _MISSING, reason=f"corpus not found at {CORPUS} (set FTSPEC_CORPUS to the directory holding nirs4all/)"
-)
 
 
 def _records() -> list:
-    if _MISSING:
-        return []
     return [pytest.param(lineno, record, id=f"line{lineno}") for lineno, record in golden.corpus_records(CORPUS)]
 
 
 def _pipelines() -> list:
-    if _MISSING:
-        return []
     base = CORPUS / "nirs4all" / "pipelines"
     return [pytest.param(p, id=p.relative_to(base).as_posix()) for p in golden.corpus_pipeline_files(CORPUS)]
 
 
-def test_corpus_is_not_empty() -> None:
-    assert len(_records()) > 0
-    assert len(_pipelines()) > 0
+def test_corpus_is_complete() -> None:
+    assert len(_records()) == 445
+    assert len(_pipelines()) == 27
+    assert (CORPUS / "README.md").is_file() or (CORPUS / "nirs4all" / "README.md").is_file()
+
+
+def test_a_missing_corpus_fails_and_is_never_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTSPEC_CORPUS", str(tmp_path))
+    with pytest.raises(golden.CorpusMissing, match="corpus not found at"):
+        golden.corpus_root()
+    monkeypatch.delenv("FTSPEC_CORPUS")
+    assert golden.corpus_root() == golden.ROOT / "tests" / "data" / "corpus"
 
 
 @pytest.mark.parametrize(("lineno", "record"), _records())

@@ -61,13 +61,76 @@ def strip_source(e: Any) -> Any:
 
 
 def test_tagged_list_is_a_range_with_a_safe_fix() -> None:
-    (study,), found, result = compile_block({"model_params": {"n": ["int", 1, 30], "lr": ["log_float", 1e-4, 0.1]}})
+    block = {"model_params": {"n": ["int", 1, 30], "lr": ["log_float", 1e-4, 0.1], "m": ["int", 1.5, 30], "k": ["builtins.int", 1, 30]}}
+    (study,), found, result = compile_block(block)
     assert strip_source(entry(study, "n")) == IntParam(name="n", target="model", low=1, high=30, step=1, log=False, path=["n"], condition=None, source=Location("", 0, 0))
     assert strip_source(entry(study, "lr")) == FloatParam(name="lr", target="model", low=1e-4, high=0.1, step=None, log=True, path=["lr"], condition=None, source=Location("", 0, 0))
-    assert ("FT204", f"{B}/model_params/n") in found
-    fix = next(d.fix for d in result.diagnostics if d.code == "FT204" and d.pointer.endswith("/n"))
-    assert fix.applicability == "safe"
-    assert [(op.op, op.pointer, op.value) for op in fix.ops] == [("replace_value", f"{B}/model_params/n", {"type": "int", "low": 1, "high": 30})]
+    assert [c for c, p in found if c == "FT204"] == ["FT204"] * 4
+    fixes = {d.pointer.rsplit("/", 1)[1]: d.fix for d in result.diagnostics if d.code == "FT204"}
+    # `["int", 1, 30]` is already v2 (a tagged range): nothing to rewrite. The other alias and the
+    # fractional int bound are not, and keep their safe fix to the mapping form.
+    assert fixes["n"] is None
+    assert {k: [(op.op, op.value) for op in f.ops] for k, f in fixes.items() if f is not None} == {
+        "lr": [("replace_value", {"type": "float", "low": 1e-4, "high": 0.1, "log": True})],
+        "m": [("replace_value", {"type": "int", "low": 1, "high": 30})],
+        "k": [("replace_value", {"type": "int", "low": 1, "high": 30})],
+    }
+    assert {f.applicability for f in fixes.values() if f is not None} == {"safe"}
+
+
+TAGGED = {
+    "n_trials": 40, "approach": "grouped", "sampler": "tpe", "pruner": "median", "eval_mode": "mean", "metric": "rmse",
+    "direction": "minimize", "seed": 42, "timeout_seconds": 1800,
+    "model_params": {"n_components": ["int", 1, 30], "alpha": ["float_log", 0.0001, 10.0]},
+    "train_params": {"epochs": ["int", 10, 150], "batch_size": {"type": "categorical", "choices": [16, 32, 64]},
+                     "learning_rate": ["float_log", 0.00001, 0.01]},
+}
+DICT_TWIN = {
+    **TAGGED,
+    "model_params": {"n_components": {"type": "int", "low": 1, "high": 30}, "alpha": {"type": "float", "low": 0.0001, "high": 10.0, "log": True}},
+    "train_params": {"epochs": {"type": "int", "low": 10, "high": 150}, "batch_size": {"type": "categorical", "choices": [16, 32, 64]},
+                     "learning_rate": {"type": "float", "low": 0.00001, "high": 0.01, "log": True}},
+}
+
+
+def test_v2_tagged_lists_are_their_mapping_forms() -> None:
+    (tagged,), found, _ = compile_block({"version": 2, **TAGGED})
+    (twin,), twin_found, _ = compile_block({"version": 2, **DICT_TWIN})
+    assert [strip_source(e) for e in tagged.space] == [strip_source(e) for e in twin.space]
+    assert [e.source.pointer for e in tagged.space] == [e.source.pointer for e in twin.space]
+    assert found == twin_found == []
+    assert [(e.name, e.kind, e.low, e.high, e.log) for e in tagged.space if e.kind != "categorical"] == [
+        ("n_components", "int", 1, 30, False), ("alpha", "float", 0.0001, 10.0, True),
+        ("epochs", "int", 10, 150, False), ("learning_rate", "float", 0.00001, 0.01, True),
+    ]
+    assert [e.kind for e in tagged.space] == ["int", "float", "int", "categorical", "float"]
+    assert entry(tagged, "n_components").source.pointer == f"{B}/model_params/n_components"
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "pointer"),
+    [
+        (["INT", 1, 30], "FT223", ""),  # other spellings
+        (["Float", 0.1, 1.0], "FT223", ""),
+        (["log_int", 1, 30], "FT223", ""),  # legacy-only aliases
+        (["builtins.float", 0.1, 1.0], "FT223", ""),
+        (["categorical", 1, 30], "FT223", ""),  # other tags
+        (["int", 1, 30, 2], "FT223", ""),  # other lengths
+        (["int", 1], "FT223", ""),
+        ([1, 30], "FT223", ""),  # untagged
+        (["int", "1", "30"], "FT223", ""),  # non-numeric bounds
+        (["int", True, 30], "FT223", ""),
+        (["int", 1.5, 30], "FT213", "/1"),  # a tagged list whose bound the mapping form refuses too
+        (["int_log", 0, 30], "FT402", ""),  # log needs low >= 1, as in {type: int, low: 0, high: 30, log: true}
+    ],
+)
+def test_v2_other_lists_stay_errors(value: list[Any], code: str, pointer: str) -> None:
+    (study,), found, result = compile_block({**V2, "model_params": {"a": value}})
+    assert (code, f"{B}/model_params/a{pointer}") in found, found
+    assert [e.name for e in study.space if e.name == "a"] == (["a"] if code == "FT402" else [])
+    if code == "FT223":
+        (d,) = [d for d in result.diagnostics if d.code == "FT223"]
+        assert d.message == "a list is not a v2 parameter value: write {type: categorical, choices: [...]} or {fixed: [...]}"
 
 
 def test_two_element_list_is_a_categorical_and_says_so() -> None:
@@ -720,3 +783,55 @@ def test_a_string_splitter_step_gives_the_model_folds() -> None:
     assert "FT326" not in {d.code for d in result.diagnostics}  # approach-without-folds: the splitter is seen
     no_split = compile_text(text.replace("sklearn.model_selection.KFold", "sklearn.preprocessing.StandardScaler"), "p.yaml")
     assert "FT326" in {d.code for d in no_split.diagnostics}
+
+
+# --------------------------------------------------------------------------- messages say what is true (issue 11)
+
+
+@pytest.mark.parametrize("key", ["timeout", "timeout_seconds"])
+def test_ft105_names_the_key_as_written(key: str) -> None:
+    _, _, result = compile_block({key: 600, "model_params": {"a": {"type": "int", "low": 1, "high": 3}}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT105"]
+    assert d.message == f"`{key}` was never read by nirs4all; it now limits the study to 600 seconds"
+    assert d.pointer == f"{B}/{key}"
+
+
+def test_ft114_points_to_ftrun_verbose() -> None:
+    _, _, result = compile_block({"verbose": 2, "model_params": {"a": {"type": "int", "low": 1, "high": 3}}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT114"]
+    assert d.message == "`verbose` is not part of the study: for a verbose run, use `ftrun --verbose`"
+
+
+# --------------------------------------------------------------------------- did you mean
+
+
+@pytest.mark.parametrize(
+    ("block", "code", "suggestion"),
+    [
+        ({**V2, "n_trails": 10}, "FT102", "n_trials"),
+        ({**V2, "sampler": "tpee"}, "FT301", "tpe"),
+        ({**V2, "pruner": "medain"}, "FT318", "median"),
+        ({**V2, "approach": "grouped_"}, "FT307", "grouped"),
+        ({**V2, "eval_mode": "meen"}, "FT310", "mean"),
+        ({**V2, "metric": "rsme"}, "FT313", "rmse"),
+        ({**V2, "metric": "r2", "direction": "maximise"}, "FT328", "maximize"),
+        ({**V2, "model_params": {"a": {"type": "categorial", "choices": [1]}}}, "FT212", "categorical"),
+        ({**V2, "model_params": {"a": {"type": "int", "low": 1, "hihg": 3}}}, "FT102", "high"),
+        ({"n_trails": 10, "model_params": {"a": [1, 2, 3]}}, "FT103", "n_trials"),  # legacy
+        ({"sampler": "tpes", "model_params": {"a": [1, 2, 3]}}, "FT301", "tpe"),
+        ({"pruner": "hyperbandd", "model_params": {"a": [1, 2, 3]}}, "FT318", "hyperband"),
+        ({"approach": "singel", "model_params": {"a": [1, 2, 3]}}, "FT307", "single"),
+        ({"eval_mode": "robust_bset", "model_params": {"a": [1, 2, 3]}}, "FT310", "robust_best"),
+        ({"direction": "minimse", "model_params": {"a": [1, 2, 3]}}, "FT328", "minimize"),
+    ],
+)
+def test_unknown_names_suggest_the_closest_valid_one(block: dict[str, Any], code: str, suggestion: str) -> None:
+    _, _, result = compile_block(block)
+    (d,) = [d for d in result.diagnostics if d.code == code]
+    assert d.message.endswith(f"(did you mean {suggestion!r}?)"), d.message
+
+
+def test_no_suggestion_when_nothing_is_close() -> None:
+    _, _, result = compile_block({"pruner": "asha", "model_params": {"a": [1, 2, 3]}})
+    (d,) = [d for d in result.diagnostics if d.code == "FT318"]
+    assert d.message == "unknown pruner 'asha' (nirs4all accepts none, median, successive_halving, hyperband)"

@@ -133,7 +133,7 @@ def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tm
     assert study["best_model_params"] == {"alpha": best_key[0], "fit_intercept": best_key[1]}
     assert study["final"]["class_path"] == "sklearn.linear_model.Ridge" and study["final"]["n_samples"] == 30
     assert (study["final"]["params"]["alpha"], study["final"]["params"]["fit_intercept"]) == best_key
-    assert html_path.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 3
+    assert html_path.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 4  # history, parallel coordinates, importances, fold scores
 
 
 def test_the_bundled_demo_runs_on_the_embedded_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -424,7 +424,7 @@ def test_a_study_whose_every_trial_fails_exits_1_with_its_report(tmp_path: Path,
     assert (study["status"], study["error"], study["n_failed"], study["best_number"]) == ("failed", message, 3, None)
     assert {t["failure"]["type"] for t in study["trials"]} == {"InvalidParameterError"}
     assert "no-such-solver" in study["trials"][0]["failure"]["message"]
-    assert (tmp_path / "r.html").read_text(encoding="utf-8").count('class="no-plot"') == 3
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").count('class="no-plot"') == 4  # every plot of a study without a completed trial
 
 
 def test_a_storage_that_cannot_be_opened_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

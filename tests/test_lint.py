@@ -123,8 +123,8 @@ def test_unreadable_inputs_are_reported_and_others_still_linted(capsys: pytest.C
     (tmp_path / "good.json").write_text('{"finetune_params": {"n_trials": 3, "model_params": {"a": [1, 2]}}}')
     code, out, err = run(capsys, "--no-show-source", str(tmp_path))
     assert code == 2
-    assert f"{tmp_path}/bad.json:1:36: FT001 [error]" in out
-    assert f"{tmp_path}/bin.yaml:1:1: FT010 [error]" in out
+    assert f"{tmp_path}/bad.json:1:36: FT001 error" in out
+    assert f"{tmp_path}/bin.yaml:1:1: FT010 error" in out
     assert f"{tmp_path}/good.json:1:59: FT201" in out
     assert "Traceback" not in out + err
 
@@ -165,8 +165,8 @@ def test_suppressions_used_unused_and_invalid(capsys: pytest.CaptureFixture[str]
     # Suppressed: FT106 (key line), FT201 (same line), FT204 (next line), FT106/FT319 file-level and FT201 in JSON.
     for hidden in ("FT106", "FT201", "FT204", "FT319"):
         assert not any(f" {hidden} " in line for line in lines)
-    assert "tests/data/lint/legacy.yaml:19:45: FT501 [warning] unused suppression of FT205" in lines
-    assert "tests/data/lint/legacy.yaml:19:45: FT502 [error] invalid suppression: unknown code(s) FT999" in lines
+    assert "tests/data/lint/legacy.yaml:19:45: FT501 warning unused suppression of FT205" in lines
+    assert "tests/data/lint/legacy.yaml:19:45: FT502 error invalid suppression: unknown code(s) FT999" in lines
 
 
 def test_suppressions_written_with_escapes_still_apply(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,15 +202,16 @@ def test_schema_only_reports_located_schema_errors(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "--no-show-source", "--schema-only", str(path))
     assert code == 1
     lines = out.splitlines()[:-1]
-    assert all(" FT510 [error] " in line for line in lines)
+    assert all(" FT510 error " in line for line in lines)
     assert any(line.startswith(f"{path}:4:13: FT510") and "$['n_trials']" in line for line in lines)
     assert any(line.startswith(f"{path}:6:8: FT510") for line in lines)
     assert run(capsys, "--schema-only", str(DATA / "clean_v2.json"))[0] == 0
 
 
 def test_lint_never_imports_the_runtime_or_heavy_libraries() -> None:
-    corpus = Path(os.environ.get("FTSPEC_CORPUS", ROOT.parent / "shared" / "corpus"))
-    targets = [str(ROOT / "fixtures"), str(ROOT / DATA)] + ([str(corpus / "nirs4all" / "pipelines")] if corpus.exists() else [])
+    from tests import golden
+
+    targets = [str(ROOT / "fixtures"), str(ROOT / DATA), str(golden.corpus_root() / "nirs4all" / "pipelines")]
     code = (
         "import sys\nfrom ftspec.lint.cli import main\nmain(['--exit-zero', '--output-format', 'json', *sys.argv[1:]])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('optuna', 'sklearn', 'pydantic', 'jsonschema', 'numpy') or m.startswith('ftspec.runtime'))\n"
@@ -219,3 +220,49 @@ def test_lint_never_imports_the_runtime_or_heavy_libraries() -> None:
     proc = subprocess.run([sys.executable, "-c", code, *targets], capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode in (0, 2), proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("sampler", "fires"),
+    [
+        ({"kind": "random"}, False),  # documented in docs/v2-syntax.md: a kind with its options at their defaults
+        ({"kind": "random", "options": {"seed": 1}}, False),
+        ({"kind": "random", "options": {}}, True),
+        ("random", False),
+    ],
+)
+def test_ft504_only_on_an_empty_options_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path, sampler: object, fires: bool) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"finetune_params": {"version": 2, "metric": "rmse", "sampler": sampler}}), encoding="utf-8")
+    code, out, _ = run(capsys, "--no-show-source", "--select", "FT5", str(path))
+    lines = [line for line in out.splitlines() if " FT504 " in line]
+    assert lines == ([f"{path}:1:65: FT504 info sampler: {{kind: random, options: {{}}}} can be written random"] if fires else [])
+
+
+def test_v2_syntax_says_must_only_where_the_compiler_errs() -> None:
+    """`must` in docs/v2-syntax.md: each remaining use is an error of the compiler."""
+    text = (ROOT / "docs" / "v2-syntax.md").read_text(encoding="utf-8")
+    musts = [line for line in text.splitlines() if " must " in f" {line} "]
+    assert musts == ["| `direction` | `minimize` `maximize` | from `metric` | must agree with the metric if given |"]  # FT314, an error
+    assert "should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, a warning)" in text
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("per_file_ignores", "unknown [tool.ftlint] key 'per_file_ignores' (did you mean 'per-file-ignores'?)"),
+        ("selct", "unknown [tool.ftlint] key 'selct' (did you mean 'select'?)"),
+        ("colour", "unknown [tool.ftlint] key 'colour' (known: select, extend-select, ignore, per-file-ignores, strict, output-format, show-source)"),
+    ],
+)
+def test_unknown_settings_suggest_the_closest_valid_name(capsys: pytest.CaptureFixture[str], tmp_path: Path, key: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[tool.ftlint]\n{key} = []\n', encoding="utf-8")
+    (tmp_path / "p.json").write_text('{"finetune_params": {"version": 2, "metric": "rmse"}}', encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path / "p.json"))
+    assert (code, out, err) == (2, "", f"ftlint: {tmp_path / 'pyproject.toml'}: {message}\n")
+
+
+def test_difflib_stays_off_the_lint_path() -> None:
+    code = "import sys\nfrom ftspec.lint.cli import main\nmain(['tests/data/lint/clean_v2.json'])\nprint('difflib' in sys.modules, file=sys.stderr)\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.stderr.strip().splitlines()[-1] == "False"

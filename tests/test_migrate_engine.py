@@ -507,10 +507,49 @@ def test_cli_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_fix_paths_defaults_to_the_lint_families(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
-    path.write_text('{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "tpe"}}}')
+    path.write_text('{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "tpe", "options": {}}}}')
     import io
 
     out = io.StringIO()
     report = fix_paths([str(path)], unsafe=False, out=out)
     assert path.read_text() == '{"finetune_params": {"version": 2, "metric": "rmse", "sampler": "tpe"}}'
     assert report.applied() == {"FT504": 1} and "FT504 component-without-options: 1" in out.getvalue()
+
+
+# --------------------------------------------------------------------------- FT201: a decision for the author
+
+
+def test_a_two_element_list_stays_until_its_author_decides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "finetune_params:\n  metric: rmse\n  sampler: tpe\n  model_params:\n    n_estimators: [50, 300]  # meant as a range!\n"
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main([str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == text  # nothing else to fix, and the list is left as written
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "ftmigrate: 0 file(s) changed, 1 unchanged",
+        "decisions to make (--unsafe-fixes writes the first, what nirs4all ran; write the range by hand if it was meant):",
+        "  FT201 two-element-list: 1",
+        f'    {path}:5: FT201 decide: {{"type": "categorical", "choices": [50, 300]}} (what nirs4all ran) or {{"type": "int", "low": 50, "high": 300}} (the range)',
+        "fixes left (manual):",
+        "  FT106 legacy-dialect: 1",
+        f"    {path}:1: FT106 the v2 reading differs in space",
+    ]
+    # The finding is still there for ftlint and ftcompile.
+    assert [d.code for d in compile_text(text, str(path)).diagnostics if d.code == "FT201"] == ["FT201"]
+    assert main(["--unsafe-fixes", str(path)]) == 0
+    assert "    n_estimators: {type: categorical, choices: [50, 300]}  # meant as a range!\n" in path.read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert "decisions made by --unsafe-fixes (the categorical nirs4all ran; the meaning is unchanged):" in err
+    assert "unsafe fixes (the meaning changed)" not in err
+
+
+def test_the_decision_fix_keeps_the_ir_and_is_never_applied_as_safe() -> None:
+    text = '{"finetune_params": {"metric": "rmse", "model_params": {"alpha": [0.1, 10]}}}\n'
+    safe = migrate_text(text, "p.json")
+    assert "FT201" not in {a.code for a in safe.applied}
+    assert [(x.code, x.kind) for x in safe.left if x.code == "FT201"] == [("FT201", "unsafe")]
+    unsafe = migrate_text(text, "p.json", unsafe=True)
+    assert [a.code for a in unsafe.applied if a.code == "FT201"] == ["FT201"]
+    assert strip_source(compile_text(unsafe.text, "p.json").ir) == strip_source(compile_text(text, "p.json").ir)

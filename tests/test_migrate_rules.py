@@ -262,10 +262,10 @@ finetune_params:
     Case(
         'FT204', 'json',
         """\
-{"finetune_params": {"model_params": {"n_components": ["int", 1, 30], "alpha": ["float_log", 0.0001, 1.0]}}}
+{"finetune_params": {"model_params": {"n_components": ["int", 1, 30], "alpha": ["log_float", 0.0001, 1.0], "k": ["builtins.int", 1, 5]}}}
 """,
         """\
-{"finetune_params": {"model_params": {"n_components": {"type": "int", "low": 1, "high": 30}, "alpha": {"type": "float", "low": 0.0001, "high": 1.0, "log": true}}}}
+{"finetune_params": {"model_params": {"n_components": ["int", 1, 30], "alpha": {"type": "float", "low": 0.0001, "high": 1.0, "log": true}, "k": {"type": "int", "low": 1, "high": 5}}}}
 """,
     ),
     Case(
@@ -274,10 +274,11 @@ finetune_params:
 finetune_params:
   model_params:
     n_components:    # PLS components
-    - int
+    - builtins.int
     - 1
     - 30
     alpha: [log_float, 1e-4, 1.0]
+    jitter: [float_log, 1e-4, 0.1]
 """,
         """\
 finetune_params:
@@ -287,6 +288,7 @@ finetune_params:
       low: 1
       high: 30
     alpha: {type: float, low: 0.0001, high: 1.0, log: true}
+    jitter: [float_log, 1e-4, 0.1]
 """,
     ),
     Case(
@@ -792,7 +794,7 @@ finetune_params:
     Case(
         'FT504', 'json',
         """\
-{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "random"}}}
+{"finetune_params": {"version": 2, "metric": "rmse", "sampler": {"kind": "random", "options": {}}}}
 """,
         """\
 {"finetune_params": {"version": 2, "metric": "rmse", "sampler": "random"}}
@@ -806,6 +808,7 @@ finetune_params:
   metric: rmse
   sampler:
     kind: random
+    options: {}
 """,
         """\
 finetune_params:

@@ -4,6 +4,7 @@ the eval modes' failed-fold rules, and the eval-mode registry as the compiler an
 from __future__ import annotations
 
 import json
+import time
 import math
 from typing import Any
 
@@ -194,3 +195,16 @@ def test_migration_keeps_nirs4all_number(written: str, v2: str) -> None:
     assert result.text == text.replace("finetune_params:\n", "finetune_params:\n  version: 2\n").replace(f"eval_mode: {written}", f"eval_mode: {v2}")
     before, after = (compile_text(t, "p.yaml").ir.studies[0] for t in (text, result.text))
     assert strip_source(before) == strip_source(after)
+
+
+def test_timeout_under_individual_is_one_budget_for_all_folds() -> None:
+    def slow(model: dict[str, Any], train: dict[str, Any], split: Any) -> float:
+        time.sleep(0.05)
+        return 1.0
+
+    study = _study(approach="individual", n_trials=1000, force_params=[], timeout_seconds=0.3)
+    report = optimize(study, slow, DATA, folds=FOLDS)
+    # Fold 0 used the whole budget (Optuna stops it at the deadline); the other folds never start.
+    assert [f.stop_reason for f in report.folds] == ["timeout"]
+    assert (report.partial, report.stop_reason, report.n_trials) == (True, "timeout", 1000 * N_FOLDS)
+    assert 1 <= report.n_finished < 1000

@@ -51,7 +51,7 @@ from ftspec.ir import (
 from ftspec.schema import generate
 from ftspec.schema.ir_model import ir_json_schema, load_ir
 from ftspec.schema.metrics import METRICS
-from ftspec.schema.v2 import FinetuneParamsV2, json_equal
+from ftspec.schema.v2 import FinetuneParamsV2, FloatSpec, IntSpec, json_equal
 from ftspec.schema.vocab import APPROACHES, DIRECTIONS, EVAL_MODES, PRUNERS, SAMPLERS
 from tests.strategies import documents
 
@@ -201,6 +201,10 @@ MINIMAL = {"version": 2, "metric": "rmse"}
 
 VALID_BLOCKS: dict[str, dict[str, Any]] = {
     "minimal": MINIMAL,
+    "tagged lists": {
+        **MINIMAL,
+        "model_params": {"n": ["int", 1, 30], "m": ["int_log", 1.0, 64], "x": ["float", 0, 0.5], "g": {"lr": ["float_log", 1e-5, 0.01]}},
+    },
     "doc example": V2_SCHEMA["examples"][0],
     "every field": {
         "version": 2,
@@ -267,6 +271,12 @@ INVALID_BLOCKS: dict[str, Any] = {
     "bad enum (sampler kind)": {**MINIMAL, "sampler": "optuna"},
     "bad enum (sampler object kind)": {**MINIMAL, "sampler": {"kind": "skopt"}},
     "bare list param": {**MINIMAL, "model_params": {"n_components": [1, 5, 10]}},
+    "tagged list in another case": {**MINIMAL, "model_params": {"n": ["INT", 1, 30]}},
+    "tagged list with a legacy alias": {**MINIMAL, "model_params": {"n": ["log_int", 1, 30]}},
+    "tagged list with a step": {**MINIMAL, "model_params": {"n": ["int", 1, 30, 2]}},
+    "tagged list with a fractional int bound": {**MINIMAL, "model_params": {"n": ["int_log", 1.5, 30]}},
+    "tagged list with a boolean bound": {**MINIMAL, "model_params": {"x": ["float", True, 2.0]}},
+    "tagged list with a string bound": {**MINIMAL, "model_params": {"x": ["float", "0.1", 2.0]}},
     "bare list in a nested group": {**MINIMAL, "model_params": {"opt": {"betas": [0.9, 0.99]}}},
     "missing version": {"metric": "rmse"},
     "version 1": {"version": 1, "metric": "rmse"},
@@ -348,6 +358,17 @@ def test_invalid_blocks(name: str) -> None:
         FinetuneParamsV2.model_validate(doc)
     with pytest.raises(ValidationError):
         FinetuneParamsV2.model_validate_json(json.dumps(doc))
+
+
+def test_tagged_lists_validate_as_their_mapping_forms() -> None:
+    block = FinetuneParamsV2.model_validate(VALID_BLOCKS["tagged lists"])
+    params = block.model_params.root
+    assert params["n"] == IntSpec(type="int", low=1, high=30)
+    assert params["m"] == IntSpec(type="int", low=1, high=64, log=True)
+    assert params["x"] == FloatSpec(type="float", low=0.0, high=0.5)
+    assert params["g"].root["lr"] == FloatSpec(type="float", low=1e-5, high=0.01, log=True)
+    (int_list,) = [s for s in V2_SCHEMA["definitions"]["ParamValue"]["oneOf"] if s.get("title") == "int range (tagged list)"]
+    assert int_list["items"][0] == {"enum": ["int", "int_log"]} and int_list["description"].startswith("Shorthand for `{type: int, low, high}`")
 
 
 def test_bare_list_message_says_what_to_write() -> None:

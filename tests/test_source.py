@@ -1388,11 +1388,10 @@ def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
 
 
 def _yaml_files() -> list[Path]:
-    root = Path(__file__).resolve().parents[1]
-    corpus = Path(os.environ.get("FTSPEC_CORPUS") or root.parent / "shared" / "corpus") / "nirs4all" / "pipelines"
-    found = sorted((root / "fixtures").rglob("*.y*ml"))
-    if corpus.is_dir():
-        found += sorted(corpus.rglob("*.y*ml"))
+    from tests import golden
+
+    corpus = golden.corpus_root() / "nirs4all" / "pipelines"
+    found = sorted((golden.ROOT / "fixtures").rglob("*.y*ml")) + sorted(corpus.rglob("*.y*ml"))
     return [p for p in found if p.suffix in (".yaml", ".yml")]
 
 

@@ -165,7 +165,6 @@ def pytest(copy: Path, args: list[str], deselect: list[str], *, first: bool) -> 
     """Run pytest in the copy; (exit code, failing test ids)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HYPOTHESIS_PROFILE")}
     env["PYTHONPATH"] = str(copy)
-    env.setdefault("FTSPEC_CORPUS", str(ROOT.parent / "shared" / "corpus"))
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", "-W", "ignore", *args]
     cmd += [f"--deselect={d}" for d in deselect]
     if first:

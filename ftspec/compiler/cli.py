@@ -10,26 +10,17 @@ from typing import Sequence
 
 import click
 
-from ftspec._console import run_click
+from ftspec._console import run_click, write_stdout
 from ftspec.compiler.compile import CompileResult, compile_path
-from ftspec.compiler.diagnostics import Diagnostic
-from ftspec.compiler.inputs import IR_SUFFIX, collect_inputs
+from ftspec.compiler.inputs import IR_SUFFIX, collect_inputs, no_files_warning
 from ftspec.ir import IR_VERSION, IRDocument, dump_ir
-
-
-def render_text(diag: Diagnostic) -> str:
-    return f"{diag.file}:{diag.line}:{diag.column}: {diag.code} {diag.severity} {diag.message}"
-
-
-def summarize(diagnostics: Sequence[Diagnostic], files: int, studies: int) -> str:
-    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
-    return f"{files} file(s), {studies} stud{'y' if studies == 1 else 'ies'}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
+from ftspec.lint.reporters import render_text, summarize
 
 
 def write_outputs(results: list[tuple[str, CompileResult]], output: str | None) -> None:
     if output is None:
         merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
-        sys.stdout.write(dump_ir(merged))
+        write_stdout(lambda: sys.stdout.write(dump_ir(merged)))
         return
     if os.path.isdir(output) or output.endswith(os.sep):
         # Output paths mirror the inputs below their common directory, so two inputs never collide.
@@ -58,7 +49,11 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
 
     Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 unreadable input or usage error.
     """
-    inputs, problems = collect_inputs(paths)
+    inputs, problems, empty = collect_inputs(paths)
+    for directory in empty:
+        click.echo(no_files_warning(directory), err=True)
+    if not inputs and not problems:
+        sys.exit(0)
     results = [(path, compile_path(path)) for path in inputs]
     diagnostics = problems + [d for _, r in results for d in r.diagnostics]
     try:

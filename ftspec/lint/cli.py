@@ -19,7 +19,7 @@ import sys
 from typing import Sequence
 
 from ftspec import __version__
-from ftspec._console import safe_streams
+from ftspec._console import safe_streams, use_color, write_stdout
 
 
 class UsageError(Exception):
@@ -96,7 +96,7 @@ def resolve_format(fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ftspec.compiler.inputs import collect_inputs
+    from ftspec.compiler.inputs import collect_inputs, no_files_warning
     from ftspec.compiler.rules import all_rules
     from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config
     from ftspec.lint.linter import lint_file
@@ -107,11 +107,12 @@ def run(args: argparse.Namespace) -> int:
         rule = rules.get(args.explain.strip().upper())
         if rule is None:
             raise UsageError(f"unknown rule {args.explain!r}")
-        sys.stdout.write(rule.doc())
+        write_stdout(lambda: sys.stdout.write(rule.doc()))
         return 0
     if args.list_rules:
-        for rule in rules.values():
-            sys.stdout.write(f"{rule.code}  {rule.name:<40} {rule.severity:<8} {rule.fixable or '-':<7} {rule.title}\n")
+        write_stdout(lambda: sys.stdout.writelines(
+            f"{rule.code}  {rule.name:<40} {rule.severity:<8} {rule.fixable or '-':<7} {rule.title}\n" for rule in rules.values()
+        ))
         return 0
     if not args.paths:
         raise UsageError("no PATH given")
@@ -134,7 +135,11 @@ def run(args: argparse.Namespace) -> int:
     if show_source is None:
         show_source = config.show_source if config.show_source is not None else sys.stdout.isatty()
 
-    inputs, problems = collect_inputs(args.paths)
+    inputs, problems, empty = collect_inputs(args.paths)
+    for directory in empty:
+        sys.stderr.write(no_files_warning(directory) + "\n")
+    if not inputs and not problems:
+        return 0
     report = LintReport(strict=strict)
     report.files.extend(FileOutcome(d.file, [d]) for d in problems)
     unreadable = bool(problems)
@@ -146,7 +151,9 @@ def run(args: argparse.Namespace) -> int:
         outcome, _, bad = lint_file(path, selection, set(rules), schema_only=args.schema_only)
         report.files.append(outcome)
         unreadable = unreadable or bad
-    REPORTERS[fmt](sys.stdout, show_source=bool(show_source) and fmt == "text", statistics=args.statistics).render(report)
+    text = fmt == "text"
+    reporter = REPORTERS[fmt](sys.stdout, show_source=bool(show_source) and text, statistics=args.statistics, color=text and use_color(sys.stdout))
+    write_stdout(lambda: reporter.render(report))
     if unreadable:
         return 2
     failing = {"error", "warning"} if strict else {"error"}

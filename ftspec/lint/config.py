@@ -96,7 +96,10 @@ def load_config(path: str) -> LintConfig:
         raise ConfigError(f"{path}: [tool.ftlint] must be a table")
     for key in table:
         if key not in KNOWN_KEYS:
-            raise ConfigError(f"{path}: unknown [tool.ftlint] key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+            from ftspec.compiler.frontends.common import did_you_mean  # only on this error: difflib stays off the start-up
+
+            hint = did_you_mean(key, KNOWN_KEYS).strip() or f"(known: {', '.join(KNOWN_KEYS)})"
+            raise ConfigError(f"{path}: unknown [tool.ftlint] key {key!r} {hint}")
 
     def strings(key: str) -> list[str]:
         value = table.get(key, [])

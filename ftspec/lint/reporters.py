@@ -1,4 +1,6 @@
-"""ftlint output formats: one reporter class per format, chosen from `REPORTERS`.
+"""How findings are printed: the one text line of a finding (`render_text`, which ftlint, ftcompile
+and ftrun all print) and ftlint's output formats, one reporter class per format, chosen from
+`REPORTERS`.
 
 Reporters are fed the finished result and only render; stability tiers: `json` and `sarif` are
 documented contracts (fields are only ever added), `github` follows GitHub's workflow-command
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Sequence
 
 from ftspec import __version__
 from ftspec._record import Fields
@@ -47,13 +49,35 @@ class LintReport(Fields):
         return counts
 
 
+# ANSI SGR codes of the text format on a terminal (ftspec._console.use_color decides).
+BOLD, RESET = "\033[1m", "\033[0m"
+SEVERITY_COLOR = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+
+
+def render_text(diag: Diagnostic, *, color: bool = False) -> str:
+    """`path:line:col: FT123 severity message`: the line every command prints for a finding."""
+    if color:
+        code = f"{BOLD}{diag.code}{RESET}"
+        severity = f"{SEVERITY_COLOR[diag.severity]}{diag.severity}{RESET}"
+    else:
+        code, severity = diag.code, diag.severity
+    return f"{diag.file}:{diag.line}:{diag.column}: {code} {severity} {diag.message}"
+
+
+def summarize(diagnostics: Sequence[Diagnostic], files: int, studies: int) -> str:
+    """ftcompile's and ftrun's summary line: files, studies and findings per severity."""
+    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+    return f"{files} file(s), {studies} stud{'y' if studies == 1 else 'ies'}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
+
+
 class Reporter:
     name = ""
 
-    def __init__(self, out: IO[str], *, show_source: bool = False, statistics: bool = False) -> None:
+    def __init__(self, out: IO[str], *, show_source: bool = False, statistics: bool = False, color: bool = False) -> None:
         self.out = out
         self.show_source = show_source
         self.statistics = statistics
+        self.color = color
 
     def render(self, report: LintReport) -> None:
         raise NotImplementedError
@@ -68,7 +92,7 @@ def fix_hint(diag: Diagnostic) -> str | None:
 
 
 class TextReporter(Reporter):
-    """`path:line:col: FT123 [severity] message`, optional source excerpt, then a summary line."""
+    """`path:line:col: FT123 severity message` (`render_text`), optional source excerpt, then a summary line."""
 
     name = "text"
 
@@ -77,7 +101,7 @@ class TextReporter(Reporter):
         for outcome in report.files:
             lines = outcome.text.splitlines() if (self.show_source and outcome.text is not None) else None
             for diag in outcome.diagnostics:
-                write(f"{diag.file}:{diag.line}:{diag.column}: {diag.code} [{diag.severity}] {diag.message}\n")
+                write(render_text(diag, color=self.color) + "\n")
                 if lines is not None and 1 <= diag.line <= len(lines):
                     src = lines[diag.line - 1].replace("\t", " ")
                     width = max(1, (diag.end_column if diag.end_line == diag.line else len(src) + 1) - diag.column)
@@ -88,7 +112,7 @@ class TextReporter(Reporter):
         if self.statistics:
             for code, count in statistics(report):
                 rule = RULES[code]
-                write(f"{count:>5}  {code}  [{rule.severity}]  {rule.name}\n")
+                write(f"{count:>5}  {code}  {rule.severity:<7}  {rule.name}\n")
         counts = report.counts()
         total = sum(counts.values())
         fixable = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.applicability == "safe")

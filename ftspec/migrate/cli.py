@@ -12,8 +12,8 @@ from typing import Sequence
 
 import click
 
-from ftspec._console import run_click
-from ftspec.compiler.inputs import collect_inputs
+from ftspec._console import StdoutWhileRead, run_click
+from ftspec.compiler.inputs import collect_inputs, no_files_warning
 from ftspec.migrate.engine import MIGRATE_SELECT, fix_paths
 
 
@@ -32,12 +32,17 @@ def cli(paths: tuple[str, ...], diff: bool, check: bool, unsafe_fixes: bool, qui
     """
     if not paths:
         raise click.UsageError("no PATH given")
-    inputs, problems = collect_inputs(paths)
+    inputs, problems, empty = collect_inputs(paths)
+    for directory in empty:
+        click.echo(no_files_warning(directory), err=True)
     for problem in problems:
         click.echo(f"ftmigrate: {problem.file}: {problem.message}", err=True)
+    if not inputs and not problems:
+        sys.exit(0)
     report = fix_paths(
         inputs, unsafe=unsafe_fixes, out=sys.stderr, select=MIGRATE_SELECT,
-        write=not (diff or check), diff=sys.stdout if diff else None, quiet=quiet, tool="ftmigrate",
+        write=not (diff or check), diff=StdoutWhileRead() if diff else None,  # type: ignore[arg-type]
+        quiet=quiet, tool="ftmigrate",
     )
     if problems or report.errors:
         sys.exit(2)

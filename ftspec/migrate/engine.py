@@ -56,6 +56,10 @@ LINT_SELECT: tuple[str, ...] = MIGRATE_SELECT + ("FT5",)
 MAX_PASSES = 40
 
 LEGACY_DIALECT = "FT106"
+DECISIONS = ("FT201",)
+"""Rules whose fix is a choice for the config's author (a 2-element list: the categorical nirs4all
+ran, or the range it was often meant as). Their fix keeps the IR but is unsafe, so that the
+finding stays visible until a person decides; each one left is listed with both rewrites."""
 YAML_VERSION_SCALAR = "FT014"
 # Study fields whose legacy default differs from v2's, and the v2 key that states them.
 _GAP_FIELDS = ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "validation")
@@ -636,6 +640,10 @@ def fix_paths(
     return report
 
 
+def _left_kind(x: LeftFix) -> str:
+    return "decision" if x.kind == "unsafe" and x.code in DECISIONS else x.kind
+
+
 def render_summary(report: RunReport, *, tool: str = "ftmigrate", dry_run: bool = False, quiet: bool = False, unsafe: bool = False) -> str:
     """The per-run summary: files changed, fixes applied per rule, fixes left."""
     lines: list[str] = []
@@ -652,7 +660,8 @@ def render_summary(report: RunReport, *, tool: str = "ftmigrate", dry_run: bool 
         lines.append("fixes applied:" if not dry_run else "fixes to apply:")
         for code, count in sorted(applied.items()):
             lines.append(f"  {code} {RULES[code].name}: {count}")
-    risky = [(f, a) for f in report.files if f.result for a in f.result.applied if a.applicability == "unsafe"]
+    applied_unsafe = [(f, a) for f in report.files if f.result for a in f.result.applied if a.applicability == "unsafe"]
+    risky = [(f, a) for f, a in applied_unsafe if a.code not in DECISIONS]
     if risky:
         lines.append("unsafe fixes (the meaning changed):")
         for f, a in risky:
@@ -660,24 +669,26 @@ def render_summary(report: RunReport, *, tool: str = "ftmigrate", dry_run: bool 
             lines.append(f"  {f.path}:{a.line}: {a.code} {rule.name}: {a.description}")
             lines.append(f"    old runtime: {rule.old}")
             lines.append(f"    now: {rule.now}")
+    decided = [(f, a) for f, a in applied_unsafe if a.code in DECISIONS]
+    if decided:
+        lines.append("decisions made by --unsafe-fixes (the categorical nirs4all ran; the meaning is unchanged):")
+        lines.extend(f"  {f.path}:{a.line}: {a.code} {RULES[a.code].name}: {a.description}" for f, a in decided)
     for kind, title in (
+        ("decision", "decisions to make (--unsafe-fixes writes the first, what nirs4all ran; write the range by hand if it was meant):"),
         ("unsafe", "fixes left (unsafe, apply with --unsafe-fixes):"),
         ("manual", "fixes left (manual):"),
         ("failed", "fixes that could not be applied:"),
     ):
-        counts = report.left(kind)
-        if not counts:
+        found = [(f, x) for f in report.files if f.result and f.error is None for x in f.result.left if _left_kind(x) == kind]
+        if not found:
             continue
         lines.append(title)
-        for code, count in sorted(counts.items()):
+        for code, count in sorted(Counter(x.code for _, x in found).items()):
             lines.append(f"  {code} {RULES[code].name}: {count}")
-        # Details: every fix that failed, and why each legacy block stays legacy.
-        for f in report.files:
-            if f.result is None or f.error is not None:
-                continue
-            for x in f.result.left:
-                if x.kind == kind and (kind == "failed" or x.code == LEGACY_DIALECT):
-                    lines.append(f"    {f.path}:{x.line}: {x.code} {x.reason}")
-    if not unsafe and report.left("unsafe"):
+        # Details: every decision to make, every fix that failed, and why each legacy block stays legacy.
+        for f, x in found:
+            if kind in ("decision", "failed") or x.code == LEGACY_DIALECT:
+                lines.append(f"    {f.path}:{x.line}: {x.code} {x.reason}")
+    if not unsafe and any(_left_kind(x) == "unsafe" for f in report.files if f.result and f.error is None for x in f.result.left):
         lines.append("(unsafe fixes change what the config means: review them in docs/migration.md)")
     return "".join(line + "\n" for line in lines)

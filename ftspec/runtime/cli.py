@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import click
 
 from ftspec._console import run_click
-from ftspec.compiler.cli import render_text, summarize
+from ftspec.lint.reporters import render_text, summarize
 from ftspec.compiler.compile import compile_path
 from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict
 
@@ -211,11 +211,11 @@ def build_report(pipeline: str, studies: Sequence[Study], entries: Sequence[dict
     }
 
 
-def _html(pipeline: str, document: dict[str, Any], views: list[Any]) -> str:
+def _html(pipeline: str, document: dict[str, Any], views: list[Any], findings: Sequence[Any] = ()) -> str:
     from ftspec.runtime.html import render_html
 
     header = [("pipeline", pipeline), ("versions", document["versions"])]
-    return render_html(views, title=f"ftrun report: {pipeline}", header=header)
+    return render_html(views, title=f"ftrun report: {pipeline}", header=header, findings=findings)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -289,7 +289,7 @@ def _main(pipeline: str, data: str | None, target: str | None, groups: str | Non
     if report_path is not None:
         _write(report_path, json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if html_path is not None:
-        _write(html_path, _html(pipeline, document, views))
+        _write(html_path, _html(pipeline, document, views, result.diagnostics))  # the page shows each study's file's findings
     sys.exit(1 if any(e["status"] == "failed" for e in entries) else 0)
 
 

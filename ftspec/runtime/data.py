@@ -7,16 +7,23 @@
   `default_dataset(task)` picks `diabetes` for regression and `breast_cancer` for classification.
 - `load_csv(path, target=..., groups=None, task=...)` reads a CSV with a header row through the
   standard `csv` module (no pandas): every column other than the target and the groups column is a
-  numeric feature. A missing column, an empty cell, a non-numeric feature or a ragged row is a
-  `DataError` naming the column and the line.
+  numeric feature. Every `DataError` names the file, the line and the column where there is one
+  (a missing column with the closest name, an empty or NaN cell, a non-numeric feature, a ragged
+  row, a file that is not UTF-8, a target with a single value).
 - `Split` is one (train, valid) pair of row indices; `holdout_split` (approach `single`),
-  `folds_from` (a given fold list, or any object with scikit-learn's `split(X, y, groups)`).
+  `folds_from` (a given fold list, or any object with scikit-learn's `split(X, y, groups)`). A
+  splitter that ignores the data's groups (`KFold`...) prints one note naming the group splitter
+  to use, instead of scikit-learn's warning.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
+import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -128,14 +135,67 @@ def default_dataset(task: str) -> Dataset:
     return embedded_dataset(_DEFAULT_BY_TASK[task])
 
 
-def _number(text: str, column: str, line: int) -> float:
+MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none", "?", "-"})
+"""Cell texts read as a missing value (case-insensitive), besides an empty cell."""
+MAX_LISTED_COLUMNS = 12
+
+
+def _columns_text(header: Sequence[str]) -> str:
+    # Spectra have hundreds of columns: list the first ones only.
+    shown = ", ".join(header[:MAX_LISTED_COLUMNS])
+    return shown if len(header) <= MAX_LISTED_COLUMNS else f"{shown}, ... ({len(header)} in all)"
+
+
+def _closest(wanted: str, header: Sequence[str]) -> str:
+    """`; did you mean 'target'?` when a column name is close to `wanted` (case first, then difflib)."""
+    import difflib
+
+    same_case = [name for name in header if name.lower() == wanted.lower()]
+    close = same_case or difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _number(text: str, column: str, line: int, path: Path, why: str = "") -> float:
+    """The float in a cell, or a `DataError` naming the file, the column and the line."""
+    where = f"{path}: column {column!r}, line {line}"
+    if not text or text.lower() in MISSING_MARKERS:
+        shown = "empty cell" if not text else repr(text)
+        raise DataError(f"{where}: missing value ({shown}); fill it in or drop the row")
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"column {column!r}, line {line}: {text!r} is not a number") from None
-    if math.isnan(value):
-        raise DataError(f"column {column!r}, line {line}: missing value (NaN)")
+        raise DataError(f"{where}: {text!r} is not a number{why}") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: {text!r} is not a finite number")
     return value
+
+
+def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The CSV's records with the line each ends on; undecodable or malformed text is a `DataError` with its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise DataError(f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise DataError(f"{path}: line {reader.line_num}: not a readable CSV file ({exc})") from None
+    return rows
 
 
 def load_csv(path: str | Path, *, target: str, groups: str | None = None, task: str = "regression",
@@ -143,25 +203,25 @@ def load_csv(path: str | Path, *, target: str, groups: str | None = None, task: 
     """Load a CSV with a header row: `target` is y, `groups` (optional) the group labels, the rest numeric features.
 
     For `regression` the target must be numeric; for `classification` its labels are kept as
-    numbers when every label is numeric, else as strings.
+    numbers when every label is numeric, else as strings. Every `DataError` names the file, and the
+    line and column where there is one: an unreadable or non-UTF-8 file, an empty file, a missing
+    column (with the closest name), an empty or NaN cell, a non-numeric feature (suggesting
+    `--groups`), a ragged row, a target with a single value.
     """
     path = Path(path)
     if task not in TASKS:
-        raise DataError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle, delimiter=delimiter))
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise DataError(f"{path}: task must be one of {', '.join(TASKS)}, not {task!r}")
+    rows = _read_rows(path, delimiter)
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise DataError(f"{path}: empty file (a header row is needed)")
-    header = [name.strip() for name in rows[0]]
-    body = [(i + 2, row) for i, row in enumerate(rows[1:]) if any(cell.strip() for cell in row)]
+    header = [name.strip() for name in rows[0][1]]
+    body = [(line, row) for line, row in rows[1:] if any(cell.strip() for cell in row)]
+    unnamed = [i + 1 for i, name in enumerate(header) if not name]
+    if unnamed:
+        raise DataError(f"{path}: line {rows[0][0]}: column {unnamed[0]} of the header has no name")
     for wanted, what in ((target, "target"), (groups, "groups")):
         if wanted is not None and wanted not in header:
-            raise DataError(f"{path}: no {what} column {wanted!r} (columns: {', '.join(header)})")
+            raise DataError(f"{path}: no {what} column {wanted!r} (columns: {_columns_text(header)}){_closest(wanted, header)}")
     if groups is not None and groups == target:
         raise DataError(f"{path}: the groups column cannot be the target column {target!r}")
     duplicated = sorted({name for name in header if header.count(name) > 1})
@@ -173,32 +233,43 @@ def load_csv(path: str | Path, *, target: str, groups: str | None = None, task: 
     if not features:
         raise DataError(f"{path}: no feature column besides the target{' and groups' if groups else ''}")
     columns = {name: i for i, name in enumerate(header)}
+    for line, row in body:
+        if len(row) != len(header):
+            raise DataError(f"{path}: line {line}: {len(row)} cells, the header has {len(header)}")
     X = np.empty((len(body), len(features)), dtype=float)
+    for c, name in enumerate(features):
+        cells = [row[columns[name]].strip() for _, row in body]
+        why = ""
+        if not any(_is_number(cell) for cell in cells):
+            # A whole column of text is a column of labels, not one bad cell.
+            why = (f" (column {name!r} holds no number: " +
+                   (f"pass --groups {name} if it holds group labels, or drop it)" if groups is None else "drop it, or encode it as numbers)"))
+        for r, (cell, (line, _)) in enumerate(zip(cells, body)):
+            X[r, c] = _number(cell, name, line, path, why)
     y_text: list[str] = []
     g_text: list[str] = []
-    for r, (line, row) in enumerate(body):
-        if len(row) != len(header):
-            raise DataError(f"{path}, line {line}: {len(row)} cells, the header has {len(header)}")
-        for c, name in enumerate(features):
-            cell = row[columns[name]].strip()
-            if not cell:
-                raise DataError(f"{path}: column {name!r}, line {line}: missing value")
-            X[r, c] = _number(cell, name, line)
+    for line, row in body:
         cell = row[columns[target]].strip()
-        if not cell:
-            raise DataError(f"{path}: column {target!r}, line {line}: missing target value")
+        if not cell or cell.lower() in MISSING_MARKERS:
+            raise DataError(f"{path}: column {target!r}, line {line}: missing target value; fill it in or drop the row")
         y_text.append(cell)
         if groups is not None:
-            g_text.append(row[columns[groups]].strip())
+            label = row[columns[groups]].strip()
+            if not label:
+                raise DataError(f"{path}: column {groups!r}, line {line}: missing group label")
+            g_text.append(label)
     y: np.ndarray
     if task == "regression":
-        y = np.array([_number(v, target, line) for v, (line, _) in zip(y_text, body)])
+        y = np.array([_number(v, target, line, path, " (a regression target must be numeric)") for v, (line, _) in zip(y_text, body)])
     else:
         try:
             numeric = [float(v) for v in y_text]
             y = np.array([int(v) if v.is_integer() else v for v in numeric])
         except ValueError:
             y = np.array(y_text)
+    values = np.unique(y)
+    if len(values) < 2:
+        raise DataError(f"{path}: the target column {target!r} has one value ({_plain(values[0])!r}) on all {len(y)} rows: nothing to learn")
     return Dataset(X=X, y=y, task=task, name=path.name, feature_names=features, target_name=target,
                    groups=np.array(g_text) if groups is not None else None)
 
@@ -275,6 +346,42 @@ def _indices(value: Any, n: int | None, what: str) -> np.ndarray:
     return arr
 
 
+_IGNORED_GROUPS = re.compile(r"The groups parameter is ignored by \w+")
+GROUP_SPLITTERS = {
+    "KFold": "GroupKFold", "RepeatedKFold": "GroupKFold", "StratifiedKFold": "StratifiedGroupKFold",
+    "RepeatedStratifiedKFold": "StratifiedGroupKFold", "ShuffleSplit": "GroupShuffleSplit",
+    "StratifiedShuffleSplit": "GroupShuffleSplit", "LeaveOneOut": "LeaveOneGroupOut", "LeavePOut": "LeavePGroupsOut",
+}
+"""The scikit-learn splitter that keeps groups whole, for each one that ignores them."""
+_NOTED: set[str] = set()
+
+
+def note(message: str) -> None:
+    """One line `ftrun: note: <message>` on stderr, once per process (the CLI and `optimize` both make the folds)."""
+    if message not in _NOTED:
+        _NOTED.add(message)
+        print(f"ftrun: note: {message}", file=sys.stderr, flush=True)
+
+
+def _split_noting_ignored_groups(splitter: Any, data: Dataset) -> list[Any]:
+    """`splitter.split(X, y, groups)`; scikit-learn's warning that it ignores the groups becomes one note."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pairs = list(splitter.split(data.X, data.y, data.groups))
+    ignored = False
+    for w in caught:
+        if issubclass(w.category, UserWarning) and _IGNORED_GROUPS.match(str(w.message)):
+            ignored = True  # RepeatedKFold warns for itself and for its inner KFold: one note
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if ignored:
+        name = type(splitter).__name__
+        instead = GROUP_SPLITTERS.get(name)
+        note(f"{name} ignores --groups; use {instead} to keep groups whole" if instead else
+             f"{name} ignores --groups; use a group splitter (GroupKFold, GroupShuffleSplit, ...) to keep groups whole")
+    return pairs
+
+
 def folds_from(folds: Any, data: Dataset | None) -> list[Split]:
     """Splits from a fold list `[(train_idx, valid_idx), ...]` or a splitter object (`split(X, y, groups)`).
 
@@ -284,7 +391,7 @@ def folds_from(folds: Any, data: Dataset | None) -> list[Split]:
         if data is None:
             raise DataError("a splitter needs data to split")
         try:
-            pairs: Iterable[Any] = list(folds.split(data.X, data.y, data.groups))
+            pairs: Iterable[Any] = _split_noting_ignored_groups(folds, data)
         except ValueError as exc:
             raise DataError(f"{type(folds).__name__} cannot split the data: {exc}") from None
     elif isinstance(folds, Sequence) and not isinstance(folds, (str, bytes)):

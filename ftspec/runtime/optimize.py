@@ -43,6 +43,7 @@ import json
 import math
 import numbers
 import platform
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -160,10 +161,17 @@ class StudyFailed(RuntimeError):
 
 
 def versions() -> dict[str, str]:
-    """Versions of what ran the study."""
-    import sklearn
+    """Versions of what ran the study, from package metadata: nothing is imported for it (importing
+    scikit-learn only to read its version cost every worker ~1 s of start-up with a plain callable)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": sklearn.__version__,
+    def installed(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"ftspec": ftspec.__version__, "optuna": optuna.__version__, "sklearn": installed("scikit-learn"),
             "numpy": np.__version__, "python": platform.python_version()}
 
 
@@ -430,13 +438,15 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
     return report
 
 
-def _combine(study: Study, name: str, folds: list[Report]) -> Report:
+def _combine(study: Study, name: str, folds: list[Report], n_folds: int) -> Report:
     reasons = [f.stop_reason for f in folds if f.stop_reason != "n_trials"]
+    if len(folds) < n_folds and not reasons:
+        reasons = ["timeout"]  # the only way folds are left unstarted
     return Report(
-        study_id=study.id, study_name=name, direction=study.direction, n_trials=study.n_trials * len(folds),
+        study_id=study.id, study_name=name, direction=study.direction, n_trials=study.n_trials * n_folds,
         n_finished=sum(f.n_finished for f in folds), n_complete=sum(f.n_complete for f in folds),
         n_pruned=sum(f.n_pruned for f in folds), n_failed=sum(f.n_failed for f in folds),
-        partial=any(f.partial for f in folds), stop_reason=reasons[0] if reasons else "n_trials",
+        partial=len(folds) < n_folds or any(f.partial for f in folds), stop_reason=reasons[0] if reasons else "n_trials",
         metric=study.metric, approach=study.approach, eval_mode=study.eval_mode,
         splits=[s for f in folds for s in f.splits], dataset=folds[0].dataset if folds else None, folds=folds,
     )
@@ -488,15 +498,24 @@ def optimize(
     if study.approach == "individual" and isinstance(splits[0], Split):
         base = study_name if study_name is not None else (study.storage.study_name if study.storage is not None else None)
         done: list[Report] = []
+        # timeout_seconds is the whole study's wall budget: each fold's study gets what is left, and
+        # folds not started when it runs out are not run (the report is partial, stop_reason timeout).
+        deadline = None if study.timeout_seconds is None else time.monotonic() + study.timeout_seconds
         for s in splits:
             name = f"{base}:fold{s.index}" if base is not None else None
+            fold_study = study
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                fold_study = replace(study, timeout_seconds=left)
             try:
-                done.append(_one_study(study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
+                done.append(_one_study(fold_study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
             except StudyFailed as exc:
-                report = _combine(study, base or study.id, [*done, exc.report])
+                report = _combine(study, base or study.id, [*done, exc.report], len(splits))
                 report.versions, report.ir = versions(), ir
                 raise StudyFailed(f"fold {s.index}: {exc}", report) from exc
-        report = _combine(study, base or study.id, done)
+        report = _combine(study, base or study.id, done, len(splits))
     else:
         try:
             report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]

@@ -56,6 +56,7 @@ from ftspec.schema.vocab import (
     OPTUNA_DEFAULTS_VERSION,
     PARAM_TYPES,
     PRUNERS,
+    RANGE_TAGS,
     SAMPLERS,
     SEED_MAX,
     KindSpec,
@@ -641,7 +642,44 @@ class ParamGroup(_AnnotatedMap):
 _SPEC_MODELS = {"int": IntSpec, "float": FloatSpec, "categorical": CategoricalSpec, "sorted_tuple": SortedTupleSpec}
 
 
+def _tagged_list_kind(value: Any) -> str | None:
+    """`int` or `float` for a 3-element list headed by a v2 range tag (its bounds are validated later)."""
+    if isinstance(value, (list, tuple)) and len(value) == 3 and isinstance(value[0], str) and value[0] in RANGE_TAGS:
+        return RANGE_TAGS[value[0]][0]
+    return None
+
+
+def _expand_tagged_list(value: Any) -> Any:
+    """`[tag, low, high]` -> the mapping it stands for, validated by IntSpec / FloatSpec."""
+    if _tagged_list_kind(value) is None:
+        return value
+    kind, log = RANGE_TAGS[value[0]]
+    return {"type": kind, "low": value[1], "high": value[2], **({"log": True} if log else {})}
+
+
+def _tagged_list(kind: str, model: type[BaseModel], bound: str) -> Any:
+    tags = [tag for tag, (k, _log) in RANGE_TAGS.items() if k == kind]
+    example = [tags[-1], 0.0001, 0.1] if kind == "float" else [tags[0], 1, 30]
+    schema = {
+        "type": "array",
+        "title": f"{kind} range (tagged list)",
+        "description": (
+            f"Shorthand for `{{type: {kind}, low, high}}`: `[{tags[0]!r}, low, high]`, or `[{tags[1]!r}, low, high]` "
+            f"for `log: true`; low and high are {bound}s. Exactly three elements and these lowercase tags."
+        ).replace("'", '"'),
+        "items": [{"enum": tags}, {"type": bound}, {"type": bound}],
+        "additionalItems": False,
+        "minItems": 3,
+        "maxItems": 3,
+        "examples": [example],
+    }
+    return Annotated[model, BeforeValidator(_expand_tagged_list), WithJsonSchema(schema)]
+
+
 def _param_value_tag(value: Any) -> str | None:
+    kind = _tagged_list_kind(value)
+    if kind is not None:
+        return f"{kind}_list"
     if isinstance(value, dict):
         if "type" in value:
             t = value["type"]
@@ -657,7 +695,7 @@ def _param_value_tag(value: Any) -> str | None:
         return "group"
     if isinstance(value, BaseModel):
         return getattr(value, "type", None)
-    return None  # a list (v2 has no bare lists) or a non-JSON value
+    return None  # another list (v2 has no bare lists) or a non-JSON value
 
 
 ParamValue = TypeAliasType(  # type: ignore[misc]
@@ -666,6 +704,8 @@ ParamValue = TypeAliasType(  # type: ignore[misc]
         Union[
             Annotated[IntSpec, Tag("int")],
             Annotated[FloatSpec, Tag("float")],
+            Annotated[_tagged_list("int", IntSpec, "integer"), Tag("int_list")],
+            Annotated[_tagged_list("float", FloatSpec, "number"), Tag("float_list")],
             Annotated[CategoricalSpec, Tag("categorical")],
             Annotated[SortedTupleSpec, Tag("sorted_tuple")],
             Annotated[FixedSpec, Tag("fixed")],
@@ -676,17 +716,19 @@ ParamValue = TypeAliasType(  # type: ignore[misc]
             _param_value_tag,
             custom_error_type="param_value",
             custom_error_message=(
-                "expected a search spec {type: int|float|categorical|sorted_tuple, ...}, {fixed: value}, "
-                "a nested mapping, or a string/number/boolean/null constant; a list is not a parameter "
-                "value in v2 (write {type: categorical, choices: [...]} or {fixed: [...]})"
+                "expected a search spec {type: int|float|categorical|sorted_tuple, ...}, a tagged range "
+                "[int|int_log|float|float_log, low, high], {fixed: value}, a nested mapping, or a "
+                "string/number/boolean/null constant; another list is not a parameter value in v2 "
+                "(write {type: categorical, choices: [...]} or {fixed: [...]})"
             ),
         ),
         Field(
             title="Parameter value",
             description=(
-                "A search spec (`int`, `float`, `categorical`, `sorted_tuple`), `{fixed: value}`, a nested "
-                "group (a mapping without `type`/`fixed`), or a string/number/boolean/null constant. "
-                "A bare list is not allowed."
+                "A search spec (`int`, `float`, `categorical`, `sorted_tuple`), a tagged range "
+                "(`[\"int\", 1, 30]`, `[\"float_log\", 0.0001, 0.1]`), `{fixed: value}`, a nested group "
+                "(a mapping without `type`/`fixed`), or a string/number/boolean/null constant. "
+                "Any other list is not allowed."
             ),
         ),
     ],

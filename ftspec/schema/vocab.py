@@ -117,7 +117,6 @@ SAMPLERS: dict[str, KindSpec] = {
         "Every combination of a finite space, once.",
         "optuna.samplers.BruteForceSampler",
         {"avoid_premature_stop": OptionSpec("bool", False, "Keep going until every combination is evaluated.")},
-        legacy="bruteforce",
     ),
 }
 
@@ -279,6 +278,12 @@ PARAM_TYPES: dict[str, str] = {
     "categorical": "One of `choices`: suggest_categorical.",
     "sorted_tuple": "A sorted tuple of `length` numbers drawn from `element`.",
 }
+
+RANGE_TAGS: dict[str, tuple[str, bool]] = {
+    "int": ("int", False), "int_log": ("int", True), "float": ("float", False), "float_log": ("float", True),
+}
+"""v2 tagged lists `[tag, low, high]`: tag -> (type, log) of the mapping form they stand for. Exactly
+these lowercase spellings; the legacy dialect's other aliases (`log_int`, `builtins.int`) are not v2."""
 
 TARGETS: tuple[str, ...] = ("model", "train")
 

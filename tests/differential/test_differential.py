@@ -39,7 +39,7 @@ pytestmark = pytest.mark.differential
 
 
 def corpus_root() -> Path:
-    return Path(os.environ.get("FTSPEC_CORPUS") or ROOT.parent / "shared" / "corpus")
+    return Path(os.environ.get("FTSPEC_CORPUS") or ROOT / "tests" / "data" / "corpus")
 
 
 def has_expr(value: Any) -> bool:

@@ -31,7 +31,7 @@ from ftspec.ir import (
     Storage,
 )
 from ftspec.schema.metrics import METRICS, METRIC_ALIASES
-from ftspec.schema.vocab import PRUNERS, SAMPLERS, KindSpec, OptionSpec, default_options
+from ftspec.schema.vocab import PRUNERS, RANGE_TAGS, SAMPLERS, KindSpec, OptionSpec, default_options
 
 
 @dataclass
@@ -106,6 +106,20 @@ def is_int(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def v2_range_tag(node: Node) -> tuple[str, bool] | None:
+    """(type, log) when `node` is a v2 tagged list `[tag, low, high]` with numeric bounds, else None.
+
+    The bounds are only numbers here: an `int` tag with a fractional bound is still a tagged list,
+    whose bound the v2 front-end reports as it would in the mapping form.
+    """
+    if not isinstance(node, Sequence) or len(node.items) != 3:
+        return None
+    head, low, high = (item.value if isinstance(item, Scalar) else None for item in node.items)
+    if not (isinstance(head, str) and head in RANGE_TAGS and is_number(low) and is_number(high)):
+        return None
+    return RANGE_TAGS[head]
 
 
 def read_int(
@@ -305,7 +319,7 @@ def resolve_metric(
         if raw is not None:
             direction = raw.strip().lower() if normalize_direction else raw
             if direction not in ("minimize", "maximize"):
-                lo.report(T.UNKNOWN_DIRECTION, direction_node, value=raw)
+                lo.report(T.UNKNOWN_DIRECTION, direction_node, value=raw, hint=did_you_mean(raw.strip(), ("minimize", "maximize")))
             elif direction != expected:
                 if metric_node is None and default_metric is not None:
                     effect = (

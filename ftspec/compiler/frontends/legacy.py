@@ -71,8 +71,9 @@ DEAD_KEYS = {
     "n_startup_trials": "is read only by the n4m engine",
     "reduction_factor": "is read only by the n4m engine",
 }
-LEGACY_SAMPLERS = ("auto", "grid", "tpe", "random", "cmaes", "binary")
-LEGACY_PRUNERS = ("none", "median", "successive_halving", "hyperband")
+# nirs4all 1.4.10's sampler and pruner words: the registry kinds it builds, plus its own `auto` and `binary`.
+LEGACY_SAMPLERS = ("auto", *(kind for kind, spec in SAMPLERS.items() if spec.legacy), "binary")
+LEGACY_PRUNERS = tuple(kind for kind, spec in PRUNERS.items() if spec.legacy)
 # The nirs4all 1.4.10 eval_mode words and the registry entry that computes each exactly.
 LEGACY_EVAL_MODES = {word: name for name, spec in EVAL_MODES.items() for word in spec.legacy}
 SPEC_MARKERS = ("type", "min", "low", "choices", "values")
@@ -244,7 +245,7 @@ def _timeout(lo: Lowering) -> float | None:
         if key == "timeout" and "timeout_seconds" not in block:
             fix = Fix("safe", "rename timeout to timeout_seconds", (FixOp("rename_key", node.pointer, key="timeout_seconds"),))
         if value is not None:
-            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, value=value)  # type: ignore[union-attr]
+            lo.report(S.TIMEOUT_ALIAS, block.entry(key).key, fix, key=key, value=value)  # type: ignore[union-attr]
             lo.fields["timeout_seconds"] = node
             return float(value)
     return None
@@ -307,7 +308,8 @@ def _pruner(lo: Lowering) -> Any:
         return default_component("none", PRUNERS)
     token = _token(node)
     if token not in LEGACY_PRUNERS:
-        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=" (nirs4all accepts none, median, successive_halving, hyperband)")
+        hint = did_you_mean(token, LEGACY_PRUNERS) or " (nirs4all accepts none, median, successive_halving, hyperband)"
+        lo.report(T.UNKNOWN_PRUNER, node, value=to_python(node), hint=hint)
         return default_component("none", PRUNERS)
     if node.value != token:  # type: ignore[union-attr]
         lo.report(T.NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ reference is the same: nirs4all 1.4.10 `_sample_single_parameter`, `_suggest_fro
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ftspec.compiler.diagnostics import Fix, FixOp
@@ -26,6 +27,7 @@ from ftspec.compiler.frontends.common import (
     node_desc,
     replace_fix,
     sorted_tuple_entry,
+    v2_range_tag,
 )
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
@@ -85,12 +87,12 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
             for raw, item, cut in ((low, node.items[1], ilow), (high, node.items[2], ihigh)):
                 if raw != cut or isinstance(raw, float):
                     lo.report(P.TRUNCATED_BOUND, item, replace_fix(item, cut), value=raw, truncated=cut)
-            fix = replace_fix(node, _explicit("int", ilow, ihigh, log), "safe", "write the range as a mapping")
+            fix = _tagged_fix(node, _explicit("int", ilow, ihigh, log))
             lo.report(P.TAGGED_LIST, node, fix, text=text, kind="int", low=ilow, high=ihigh, log=" on a log scale" if log else "")
             space.add(int_entry(name, target, ilow, ihigh, 1, log, path, node), node)
         else:
             flow, fhigh = float(low), float(high)
-            fix = replace_fix(node, _explicit("float", flow, fhigh, log), "safe", "write the range as a mapping")
+            fix = _tagged_fix(node, _explicit("float", flow, fhigh, log))
             lo.report(P.TAGGED_LIST, node, fix, text=text, kind="float", low=flow, high=fhigh, log=" on a log scale" if log else "")
             space.add(float_entry(name, target, flow, fhigh, None, log, path, node), node)
         return
@@ -128,10 +130,25 @@ def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
                 fix = replace_fix(node, _explicit(kind, *_cast(kind, *parsed), log), "unsafe", "write the range with numeric bounds")
         lo.report(P.TAGGED_LIST_LOOKALIKE, node, fix, text=text, n=len(values), tag=head, extra=extra)
     elif len(values) == 2 and len(numbers) == 1 and _pynum(values[0]) and not isinstance(values[0], bool):
-        lo.report(P.TWO_ELEMENT_LIST, node, explicit, low=values[0], high=values[1])
+        # Which one the author meant is theirs to say: the categorical keeps the meaning but would
+        # make the finding disappear for good, so it is not applied without --unsafe-fixes.
+        low, high = sorted(values)
+        kind = "int" if all(is_int(v) for v in values) else "float"
+        categorical = json.dumps({"type": "categorical", "choices": values})
+        ranged = json.dumps({"type": kind, "low": low, "high": high})
+        decision = replace_fix(node, {"type": "categorical", "choices": values}, "unsafe", f"decide: {categorical} (what nirs4all ran) or {ranged} (the range)")
+        lo.report(P.TWO_ELEMENT_LIST, node, decision, low=values[0], high=values[1])
     else:
         lo.report(P.CATEGORICAL_LIST, node, explicit, n=len(values))
     space.add(categorical_entry(name, target, values, path, node), node)
+
+
+def _tagged_fix(node: Sequence, spec: dict[str, Any]) -> Fix | None:
+    """The mapping form, unless v2 reads the list as written (`["int", 1, 30]`): then nothing to rewrite."""
+    tag = v2_range_tag(node)
+    if tag is not None and (tag[0] == "float" or all(is_int(item.value) for item in node.items[1:])):  # type: ignore[union-attr]
+        return None
+    return replace_fix(node, spec, "safe", "write the range as a mapping")
 
 
 def _cast(kind: str, low: Any, high: Any) -> tuple[Any, Any]:

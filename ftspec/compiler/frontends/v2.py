@@ -28,6 +28,7 @@ from ftspec.compiler.frontends.common import (
     read_storage,
     resolve_metric,
     sorted_tuple_entry,
+    v2_range_tag,
 )
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import space as P
@@ -263,7 +264,19 @@ def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         space.add_fixed(target, name, path, node.value, node)
         return
     if isinstance(node, Sequence):
-        lo.report(P.V2_LIST_VALUE, node)
+        tag = v2_range_tag(node)
+        if tag is None:
+            lo.report(P.V2_LIST_VALUE, node)
+            return
+        # `[tag, low, high]` is the mapping `{type, low, high}` (`log: true` for the _log tags).
+        kind, log = tag
+        bounds = _low_high(lo, node, name, node.items[1], node.items[2], integral=kind == "int")
+        if bounds is None:
+            return
+        if kind == "int":
+            space.add(int_entry(name, target, bounds[0], bounds[1], 1, log, path, node), node)
+        else:
+            space.add(float_entry(name, target, bounds[0], bounds[1], None, log, path, node), node)
         return
     _check_annotation(lo, node)
     if "type" in node:
@@ -337,10 +350,9 @@ def _json_key(value: Any) -> str:
     return "{" + ",".join(f"{json.dumps(k)}:{_json_key(v)}" for k, v in sorted(value.items())) + "}"
 
 
-def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[Any, Any, Any, bool] | None:
+def _low_high(lo: Lowering, node: Node, name: str, low: Node | None, high: Node | None, *, integral: bool) -> list[Any] | None:
     values = []
-    for key in ("low", "high"):
-        child = node.get(key)
+    for key, child in (("low", low), ("high", high)):
         if child is None:
             lo.report(P.BAD_BOUND, node, what=key, name=name, problem="is missing")
             return None
@@ -349,6 +361,13 @@ def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[
             lo.report(P.BAD_BOUND, child, what=key, name=name, problem=f"must be {'an integer' if integral else 'a number'}, got {node_desc(child)}")
             return None
         values.append(int(value) if integral else value)  # type: ignore[arg-type]
+    return values
+
+
+def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[Any, Any, Any, bool] | None:
+    values = _low_high(lo, node, name, node.get("low"), node.get("high"), integral=integral)
+    if values is None:
+        return None
     step = None
     step_node = node.get("step")
     if step_node is not None and not (isinstance(step_node, Scalar) and step_node.value is None and not integral):

@@ -35,10 +35,10 @@ REDUNDANT_DEFAULT = define(
 )
 COMPONENT_WITHOUT_OPTIONS = define(
     "FT504", "component-without-options", "info",
-    "A sampler or pruner written as a mapping without options.",
-    "{key}: {{kind: {kind}}} can be written {kind}",
+    "A sampler or pruner written as a mapping with an empty `options`.",
+    "{key}: {{kind: {kind}, options: {{}}}} can be written {kind}",
     old="-",
-    now="Same meaning.",
+    now="Same meaning. `{kind: random}` without `options` is a documented v2 form and is not reported.",
     fix="The safe fix writes the kind as a string.",
     fixable="safe",
 )
@@ -79,7 +79,8 @@ def check_v2_style(block: Mapping, collector: Collector) -> None:
         if isinstance(node, Mapping) and set(node.keys()) <= {"kind", "options"}:
             options = node.get("options")
             kind = node.get("kind")
-            if isinstance(kind, Scalar) and isinstance(kind.value, str) and (options is None or (isinstance(options, Mapping) and not options.entries)):
+            # `{kind: random}` is a documented v2 form; only an empty `options: {}` is redundant.
+            if isinstance(kind, Scalar) and isinstance(kind.value, str) and isinstance(options, Mapping) and not options.entries:
                 fix = Fix("safe", f"write {key}: {kind.value}", (FixOp("replace_value", node.pointer, value=kind.value),))
                 collector.report(COMPONENT_WITHOUT_OPTIONS, node, fix, key=key, kind=kind.value)
     for section in ("model_params", "train_params"):

@@ -18,9 +18,10 @@ TWO_ELEMENT_LIST = define(
     "tuple `(lo, hi)` was a range, but tuples became lists when the pipeline was serialized, so many authors' "
     "ranges silently became two-value choices.",
     now="A categorical over the two values, as nirs4all ran it.",
-    fix="The safe fix writes `{type: categorical, choices: [a, b]}`. If you meant a range, write "
-    "`{type: int, low: a, high: b}` (or `float`) instead.",
-    fixable="safe",
+    fix="A decision for the config's author, so the finding stays until one is written: "
+    "`{type: categorical, choices: [a, b]}` keeps what nirs4all ran (the fix, applied only with "
+    "`--unsafe-fixes`), `{type: int, low: a, high: b}` (or `float`) is the range, written by hand.",
+    fixable="unsafe",
 )
 TAGGED_LIST_LOOKALIKE = define(
     "FT202", "tagged-list-lookalike", "warning",
@@ -45,13 +46,15 @@ TAG_CASE = define(
 )
 TAGGED_LIST = define(
     "FT204", "tagged-list", "info",
-    "A tagged list `[type, low, high]` is a range; v2 writes it as a mapping.",
+    "A tagged list `[type, low, high]` is a range.",
     "{text} is the range {kind}[{low}, {high}]{log}",
     old="A 3-element list whose first element is a range type and whose bounds are numbers was read as a range "
     "(a tuple that lost its type when serialized). Aliases: `int_log`/`log_int`, `float_log`/`log_float`, "
     "`builtins.int`, `builtins.float`.",
-    now="The same range.",
-    fix="The safe fix writes `{type: int, low: 1, high: 30}` (with `log: true` for the log forms).",
+    now="The same range. v2 reads `[\"int\", 1, 30]`, `int_log`, `float` and `float_log` lists (integer bounds for "
+    "the int tags) as the same range, so these stay as written.",
+    fix="For the other aliases and bounds, the safe fix writes `{type: int, low: 1, high: 30}` (with `log: true` "
+    "for the log forms).",
     fixable="safe",
 )
 CATEGORICAL_LIST = define(
@@ -222,10 +225,12 @@ NAME_CONFLICT = define(
 )
 V2_LIST_VALUE = define(
     "FT223", "list-value", "error",
-    "v2 has no bare lists as parameter values.",
+    "v2 has no bare lists as parameter values, except the tagged ranges `[\"int\", low, high]`.",
     "a list is not a v2 parameter value: write {{type: categorical, choices: [...]}} or {{fixed: [...]}}",
     old="A list was a categorical to nirs4all's Optuna engine, a grid to dag-ml, and a range to many authors.",
-    now="The block is an error.",
+    now="The block is an error. The one list v2 reads is a tagged range: exactly three elements, the lowercase "
+    "tag `int`, `int_log`, `float` or `float_log`, then the numeric `low` and `high` (`[\"int\", 1, 30]` is "
+    "`{type: int, low: 1, high: 30}`; the `_log` tags add `log: true`).",
     fix="Write `{type: categorical, choices: [...]}` to search, or `{fixed: [...]}` for a constant list.",
 )
 CONDITION_INVALID = define(

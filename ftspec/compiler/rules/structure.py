@@ -41,8 +41,8 @@ DEAD_KEY = define(
 )
 TIMEOUT_ALIAS = define(
     "FT105", "timeout-alias", "warning",
-    "`timeout` was never read by nirs4all; ftspec reads it as `timeout_seconds`.",
-    "`timeout` was never read by nirs4all; it now limits the study to {value} seconds",
+    "`timeout` (or `timeout_seconds`) was never read by nirs4all; ftspec reads it as `timeout_seconds`.",
+    "`{key}` was never read by nirs4all; it now limits the study to {value} seconds",
     old="No nirs4all version ever read `timeout`: studies ran every trial however long they took.",
     now="The value is the study's `timeout_seconds`: no new trial starts after that many seconds.",
     fix="Rename the key to `timeout_seconds`.",
@@ -124,10 +124,10 @@ EMPTY_BLOCK = define(
 VERBOSE_IGNORED = define(
     "FT114", "verbose-ignored", "info",
     "`verbose` only set nirs4all's logging; it is not part of the study.",
-    "`verbose` is not part of the study (ftrun has its own --verbose)",
+    "`verbose` is not part of the study: for a verbose run, use `ftrun --verbose`",
     old="`verbose` controlled the Optuna manager's logging.",
-    now="Ignored; logging is a property of the run, not of the config.",
-    fix="Remove the key.",
+    now="Ignored; logging is a property of the run, not of the config: `ftrun --verbose` asks for it.",
+    fix="Remove the key, and run `ftrun --verbose` when you want the detail.",
 )
 ENGINE_KEY = define(
     "FT115", "engine", "warning",

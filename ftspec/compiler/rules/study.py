@@ -252,7 +252,7 @@ VALIDATION_UNUSED = define(
 UNKNOWN_DIRECTION = define(
     "FT328", "unknown-direction", "error",
     "A direction other than minimize or maximize.",
-    "unknown direction {value!r}",
+    "unknown direction {value!r}{hint}",
     old="nirs4all 1.4 raises; earlier releases ignored direction and minimised.",
     now="The block is an error; the IR uses the metric's direction.",
     fix="Use minimize or maximize, or remove it (it follows from the metric).",
