@@ -13,7 +13,7 @@ the working directory point at it) with `-x`:
 - goldens: tests/test_golden.py (exact IR and findings of every fixture);
 - front-ends: tests/test_frontends.py, tests/test_rules_optuna.py;
 - properties: tests/test_properties.py, tests/test_properties_runtime.py;
-- runtime: tests/test_runtime_space.py, tests/test_runtime_build.py;
+- runtime: tests/test_runtime_space.py, tests/test_runtime_build.py, tests/test_runtime_semantics.py;
 - differential: tests/differential (against nirs4all 1.4.10) when its virtual environment is
   cached (`python -m tests.differential.n4a_env` creates it), else the column says "no venv".
 
@@ -42,7 +42,7 @@ SUITES: dict[str, list[str]] = {
     "goldens": ["tests/test_golden.py"],
     "front-ends": ["tests/test_frontends.py", "tests/test_rules_optuna.py"],
     "properties": ["tests/test_properties.py", "tests/test_properties_runtime.py"],
-    "runtime": ["tests/test_runtime_space.py", "tests/test_runtime_build.py"],
+    "runtime": ["tests/test_runtime_space.py", "tests/test_runtime_build.py", "tests/test_runtime_semantics.py"],
     "differential": ["-m", "differential", "tests/differential"],
 }
 
@@ -110,8 +110,31 @@ MUTANTS = [
            "return member != cond.negate", "return member == cond.negate",
            "conditions evaluated negated"),
     Mutant("runtime-seed-dropped", "ftspec/runtime/build.py",
-           "return optuna.samplers.RandomSampler(seed=seed)", "return optuna.samplers.RandomSampler(seed=None)",
-           "the random sampler unseeded"),
+           "return cls(*args, seed=seed, **options)", "return cls(*args, seed=None, **options)",
+           "samplers unseeded"),
+    # The runtime's objective (issue 16): what a trial's folds become, against nirs4all 1.4.10's.
+    Mutant("runtime-aggregation-direction-flipped", "ftspec/runtime/metrics.py",
+           'choose = min if direction == "minimize" else max', 'choose = max if direction == "minimize" else min',
+           "best (and nirs4all_best) take the worst fold in the study's direction"),
+    Mutant("runtime-intermediate-report-skipped", "ftspec/runtime/optimize.py",
+           "            if report_folds:\n                ctx.report(index, scores)",
+           "            if report_folds and False:\n                ctx.report(index, scores)",
+           "no per-fold intermediate value under grouped: pruners never prune"),
+    Mutant("runtime-nonfinite-fold-not-reported", "ftspec/runtime/optimize.py",
+           "failed.append(_failure(problem, fold))\n                value = worst",
+           "failed.append(_failure(problem, fold))\n                scores.append(worst)\n                continue",
+           "a NaN/inf fold score is not reported (nirs4all reports it as +-inf)"),
+    Mutant("runtime-raised-fold-reported", "ftspec/runtime/optimize.py",
+           "continue  # not reported: nirs4all reports inside the try that the exception left",
+           "if report_folds:\n                    ctx.report(index, scores)\n                continue",
+           "a fold that raised is reported (nirs4all does not)"),
+    Mutant("runtime-failed-fold-rule-changed", "ftspec/runtime/optimize.py",
+           'worst_rule = mode.failed_folds == "worst"',
+           'worst_rule = mode.failed_folds == "worst" and mode.aggregate != "best"',
+           "nirs4all_best fails the trial on a failed fold instead of scoring it +-inf"),
+    Mutant("runtime-robust-quantile-changed", "ftspec/runtime/metrics.py",
+           "fn = lambda s: float(np.quantile(s, q))", "fn = lambda s: float(np.quantile(s, 1 - q))",
+           "v2 robust_best takes the optimistic quantile"),
 ]
 
 

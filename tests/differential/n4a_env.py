@@ -18,6 +18,7 @@ from pathlib import Path
 NIRS4ALL_VERSION = "1.4.10"
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "tools" / "n4a_probe.py"
+OBJECTIVE_PROBE = ROOT / "tools" / "n4a_objective_probe.py"
 MARKER = "ftspec-differential.json"
 
 
@@ -86,6 +87,17 @@ def run_probe(python: Path, items: list[dict]) -> dict:
     out = json.loads(proc.stdout)
     if len(out["results"]) != len(items):
         raise EnvError(f"n4a_probe.py returned {len(out['results'])} results for {len(items)} blocks")
+    return out
+
+
+def run_objective_probe(python: Path, cases: list[dict]) -> dict:
+    """Run tools/n4a_objective_probe.py once on every case; its parsed output."""
+    proc = subprocess.run([str(python), str(OBJECTIVE_PROBE)], input=json.dumps(cases), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise EnvError(f"n4a_objective_probe.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    out = json.loads(proc.stdout)
+    if len(out["results"]) != len(cases):
+        raise EnvError(f"n4a_objective_probe.py returned {len(out['results'])} results for {len(cases)} cases")
     return out
 
 
