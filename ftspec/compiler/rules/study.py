@@ -228,9 +228,11 @@ RESUME_WITHOUT_STORAGE = define(
     "FT325", "resume-without-storage", "warning",
     "resume or study_name without storage has no effect.",
     "{key} has no effect without storage (the study lives in memory)",
-    old="Passed to Optuna, which ignores them for an in-memory study.",
-    now="Ignored.",
-    fix="Set `storage`, or remove the key.",
+    old="nirs4all passed both to `optuna.create_study`. `resume` has no effect in memory; `study_name` names the "
+    "in-memory study, which changes one thing: HyperbandPruner puts each trial in the bracket given by a hash of the "
+    "study name and the trial number.",
+    now="Ignored: the study gets Optuna's random name, so hyperband brackets differ from run to run and from nirs4all's.",
+    fix="Set `storage`, or remove the key (with `pruner: hyperband`, set `storage` to keep the name).",
 )
 APPROACH_WITHOUT_FOLDS = define(
     "FT326", "approach-without-folds", "warning",
