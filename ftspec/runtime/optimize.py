@@ -62,9 +62,11 @@ from ftspec.runtime.metrics import aggregate, get_metric
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
 __all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR", "FOLDS_ATTR", "warm_start_params", "versions"]
+__all__ += ["StudyInterrupted", "INTERRUPTED_ATTR"]
 
 FAILURE_ATTR = "ftspec:failure"
 FOLDS_ATTR = "ftspec:fold_scores"
+INTERRUPTED_ATTR = engine.INTERRUPTED_ATTR  # set by the engine on a trial a KeyboardInterrupt/SystemExit stopped
 
 Objective = Callable[[dict, dict, Any], float]
 
@@ -317,7 +319,10 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction)
-    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
+    try:
+        outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
+    except KeyboardInterrupt:
+        raise _interrupted(study, ostudy, splits, data) from None
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:
         report.dataset = data.summary()
@@ -407,12 +412,36 @@ def optimize(
                 report = _combine(study, base or study.id, [*done, exc.report])
                 report.versions, report.ir = versions(), ir
                 raise StudyFailed(f"fold {s.index}: {exc}", report) from exc
+            except StudyInterrupted as exc:
+                exc.report = _combine(study, base or study.id, [*done, exc.report])
+                exc.report.versions, exc.report.ir = versions(), ir
+                raise
         report = _combine(study, base or study.id, done)
     else:
         try:
             report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
-        except StudyFailed as exc:
+        except (StudyFailed, StudyInterrupted) as exc:
             exc.report.versions, exc.report.ir = versions(), ir
             raise
     report.versions, report.ir = versions(), ir
     return report
+
+
+# ----------------------------------------------------------------------------- interrupts (ftrun's SIGINT/SIGTERM)
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """A KeyboardInterrupt stopped the study (still one, so `except Exception` never swallows it);
+    `report` is the partial report: the finished trials, without the interrupted one, which the
+    engine re-queued (same params) for a resumed study to run in its budget slot."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def _interrupted(study: Study, ostudy: optuna.Study, splits: Sequence[Any], data: Dataset | None) -> StudyInterrupted:
+    report = _report(study, ostudy, "interrupted", splits)
+    if data is not None:
+        report.dataset = data.summary()
+    return StudyInterrupted(f"study {study.id!r} interrupted", report)
