@@ -226,7 +226,7 @@ MetricName = _documented_enum(
     {name: f"{m.description} Direction: {m.direction} ({m.task})." for name, m in METRICS.items()},
 )
 ApproachName = _documented_enum(APPROACHES)
-EvalModeName = _documented_enum(EVAL_MODES)
+EvalModeName = _documented_enum({name: spec.description for name, spec in EVAL_MODES.items() if spec.v2})
 DirectionName = _documented_enum(DIRECTIONS)
 
 SamplerName = _documented_enum(

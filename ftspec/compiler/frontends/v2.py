@@ -84,7 +84,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, maximum=SEED_MAX, nullable=True))
 
     approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
-    eval_mode = _enum(lo, "eval_mode", EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
+    eval_mode = _enum(lo, "eval_mode", {n: m.description for n, m in EVAL_MODES.items() if m.v2}, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
 
     metric_node = get("metric")
     if metric_node is None:
