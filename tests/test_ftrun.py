@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "run" / "ridge_demo.yaml"
 SUMMARY = "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info"
 STUDY_LINE = re.compile(
-    r"^(?P<id>\S+): (?P<done>\d+)/(?P<total>\d+) trials finished \((?P<c>\d+) complete, (?P<p>\d+) pruned, (?P<f>\d+) failed\), "
+    r"^(?P<id>\S+) on (?P<data>.+?): (?P<done>\d+)/(?P<total>\d+) trials finished \((?P<c>\d+) complete, (?P<p>\d+) pruned, (?P<f>\d+) failed\), "
     r"best (?P<metric>\w+)=(?P<best>\S+) \(trial (?P<num>\d+)\), \d+\.\d s$"
 )
 
@@ -93,6 +93,7 @@ def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tm
     lines = err.splitlines()
     assert lines[0] == SUMMARY
     match = STUDY_LINE.match(lines[1])
+    assert match and match["data"] == f"{csv} (30 rows x 3 features, target 'y')"
     assert match and match["id"] == "tiny" and (match["done"], match["total"], match["c"], match["p"], match["f"]) == ("4", "4", "4", "0", "0")
     assert len(lines) == 2
 
@@ -106,7 +107,7 @@ def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tm
     assert study["status"] == "complete" and study["error"] is None
     assert (study["study_id"], study["metric"], study["direction"], study["approach"], study["eval_mode"]) == ("tiny", "rmse", "minimize", "grouped", "mean")
     assert (study["n_trials"], study["n_finished"], study["n_complete"], study["n_failed"], study["partial"], study["stop_reason"]) == (4, 4, 4, 0, False, "n_trials")
-    assert study["dataset"] == {"name": "data.csv", "task": "regression", "n_samples": 30, "n_features": 3, "target": "y", "groups": False}
+    assert study["dataset"] == {"name": str(csv), "task": "regression", "n_samples": 30, "n_features": 3, "target": "y", "groups": False}
     assert study["splits"] == [{"fold": k, "n_train": 20, "n_valid": 10} for k in range(3)]
 
     folds = list(KFold(n_splits=3, shuffle=True, random_state=0).split(X))
@@ -136,14 +137,16 @@ def test_report_of_a_tiny_grid_run_matches_an_independent_sklearn_computation(tm
     assert html_path.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 4  # history, parallel coordinates, importances, fold scores
 
 
-def test_the_bundled_demo_runs_on_the_embedded_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, DEMO, "--report", tmp_path / "r.json", "-q")
+def test_the_bundled_demo_runs_on_the_embedded_dataset_it_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(capsys, DEMO, "--data", "demo:diabetes", "--report", tmp_path / "r.json", "--html", tmp_path / "r.html", "-q")
     assert code == 0
     match = STUDY_LINE.match(err.splitlines()[1])
     assert match and (match["id"], match["done"], match["total"], match["metric"]) == ("ridge-demo", "40", "40", "rmse")
+    assert match["data"] == "demo:diabetes (442 rows x 10 features, target 'target')"
     [study] = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["studies"]
-    assert study["dataset"]["name"] == "diabetes" and study["dataset"]["n_samples"] == 442
+    assert study["dataset"]["name"] == "demo:diabetes" and study["dataset"]["n_samples"] == 442
     assert [s["n_valid"] for s in study["splits"]] == [89, 89, 88, 88, 88]
+    assert "<tr><th>data</th><td>demo:diabetes</td></tr>" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- refusals (exit 1)
@@ -152,21 +155,21 @@ def test_the_bundled_demo_runs_on_the_embedded_dataset(tmp_path: Path, capsys: p
 def test_a_class_outside_the_allowlist_is_refused_and_never_imported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "wave" not in sys.modules
     path = pipeline(tmp_path, model="wave.Wave_read")
-    code, _out, err = run(capsys, path)
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes")
     assert code == 1
     assert err.splitlines()[-1] == (
         f"ftrun: {path}:8:7: study 'tiny': model 'wave.Wave_read' refused: module 'wave' is not in the allowed modules (sklearn); "
         "extend them (allow_modules / --allow-module) only for code you trust"
     )
     assert "wave" not in sys.modules
-    code, _out, err = run(capsys, path, "--allow-module", "wave")
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes", "--allow-module", "wave")
     assert code == 1 and err.splitlines()[-1] == f"ftrun: {path}:8:7: study 'tiny': model 'wave.Wave_read' is not an estimator (no fit method)"
 
 
 def test_an_unsupported_step_is_refused_with_its_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     steps = "- class: sklearn.model_selection.KFold\n- feature_augmentation: [sklearn.preprocessing.StandardScaler]\n"
     path = pipeline(tmp_path, steps=steps)
-    code, _out, err = run(capsys, path)
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes")
     assert code == 1
     assert err.splitlines()[-2:] == [
         f"ftrun: {path}:7:7: study 'tiny': the pipeline has step(s) ftrun cannot run:",
@@ -176,7 +179,7 @@ def test_an_unsupported_step_is_refused_with_its_location(tmp_path: Path, capsys
 
 def test_folds_without_a_splitter_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = pipeline(tmp_path, steps="- class: sklearn.preprocessing.StandardScaler\n")
-    code, _out, err = run(capsys, path)
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes")
     assert code == 1
     assert err.splitlines()[-1] == (
         f"ftrun: {path}:6:7: study 'tiny': approach 'grouped' scores every trial on folds, but the pipeline has no splitter "
@@ -187,7 +190,7 @@ def test_folds_without_a_splitter_are_refused(tmp_path: Path, capsys: pytest.Cap
 def test_a_regressor_for_a_classification_metric_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     block = "version: 2\nn_trials: 2\nmetric: accuracy\napproach: grouped\nmodel_params:\n  alpha: {type: float, low: 0.1, high: 1.0}\n"
     path = pipeline(tmp_path, block=block)
-    code, _out, err = run(capsys, path)
+    code, _out, err = run(capsys, path, "--data", "demo:breast_cancer")
     assert code == 1
     assert err.splitlines()[-1] == f"ftrun: {path}:8:7: study 'tiny': metric 'accuracy' scores classifiers, but sklearn.linear_model.Ridge is not a classifier"
 
@@ -196,7 +199,7 @@ def test_errors_in_the_config_are_printed_like_ftcompile_and_nothing_runs(tmp_pa
     block = "version: 2\nn_trials: 2\nmetric: rmse\napproach: cross\nmodel_params:\n  alpha: {type: float, low: 0.1, high: 1.0}\n"
     path = pipeline(tmp_path, block=block)
     report = tmp_path / "r.json"
-    code, _out, err = run(capsys, path, "--report", report)
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes", "--report", report)
     lines = err.splitlines()
     assert code == 1
     assert [line.split(" ")[1:3] for line in lines if line.startswith(f"{path}:") and " error " in line] == [["FT307", "error"]]
@@ -207,7 +210,7 @@ def test_errors_in_the_config_are_printed_like_ftcompile_and_nothing_runs(tmp_pa
 def test_a_file_without_a_block_has_nothing_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("pipeline:\n  - class: sklearn.preprocessing.StandardScaler\n", encoding="utf-8")
-    code, _out, err = run(capsys, path)
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes")
     assert code == 1 and err.splitlines()[-1] == f"ftrun: {path} has no finetune_params block; nothing to run"
 
 
@@ -215,25 +218,31 @@ def test_a_file_without_a_block_has_nothing_to_run(tmp_path: Path, capsys: pytes
 
 
 def test_a_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "no/such/pipeline.yaml")
+    code, out, err = run(capsys, "no/such/pipeline.yaml", "--data", "demo:diabetes")
     assert code == 2 and out == ""
     assert err.splitlines()[0].startswith("no/such/pipeline.yaml:1:1: FT012 error cannot read no/such/pipeline.yaml")
 
 
 def test_malformed_yaml_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, ROOT / "fixtures" / "invalid" / "malformed_yaml.yaml")
+    code, _out, err = run(capsys, ROOT / "fixtures" / "invalid" / "malformed_yaml.yaml", "--data", "demo:diabetes")
     assert code == 2 and " FT001 error " in err.splitlines()[0]
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--bogus", "x.yaml"], "Error: No such option '--bogus'. Did you mean '--groups'?"),
+        (["--bogus", "x.yaml"], "Error: No such option '--bogus'. (Did you mean one of: '--groups', '--verbose'?)"),
         ([], "Error: Missing argument 'PIPELINE'."),
         (["x.yaml", "--data", "d.csv"], "Error: --data needs --target (the column to predict)"),
         (["x.yaml", "--target", "y"], "Error: --target and --groups need --data"),
+        (["x.yaml"], "Error: --data is required: a CSV file (with --target COL) or an embedded dataset: "
+                     "demo:diabetes, demo:breast_cancer, demo:iris, demo:wine"),
+        (["x.yaml", "--data", "demo:mnist"],
+         "Error: unknown embedded dataset 'demo:mnist' (choices: demo:diabetes, demo:breast_cancer, demo:iris, demo:wine)"),
+        (["x.yaml", "--data", "demo:iris", "--target", "y"],
+         "Error: --target and --groups are for a CSV --data; demo:iris has its own target and no groups"),
         (["x.yaml", "--n-jobs", "0"], "Error: Invalid value for '--n-jobs': 0 is not in the range x>=1."),
-        ([str(DEMO), "--study-name", "s"], "Error: --study-name needs a storage: study 'ridge-demo' has none (give --storage URL)"),
+        ([str(DEMO), "--data", "demo:diabetes", "--study-name", "s"], "Error: --study-name needs a storage: study 'ridge-demo' has none (give --storage URL)"),
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
@@ -242,7 +251,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
 
 
 def test_an_unknown_study_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _out, err = run(capsys, DEMO, "--study", "nope")
+    code, _out, err = run(capsys, DEMO, "--data", "demo:diabetes", "--study", "nope")
     assert code == 2 and err.splitlines()[-1] == "Error: no study 'nope' in the file (studies: 'ridge-demo')"
 
 
@@ -332,7 +341,7 @@ def test_on_a_terminal_the_bar_replaces_the_study_line(tmp_path: Path, capsys: p
     assert code == 0
     best = json.loads((tmp_path / "r.json").read_text())["studies"][0]
     last = err.split("\r")[-1].strip()
-    assert last.startswith("tiny: 4/4 trials |")
+    assert last.startswith(f"tiny on {csv}: 4/4 trials |")
     assert last.endswith(f", best rmse={best['best_value']:.6g} (trial {best['best_number']})")
     assert "trials finished" not in err
     code, _out, err = run(capsys, pipeline(tmp_path), "--data", csv, "--target", "y", "-q")
@@ -381,19 +390,36 @@ MULTI = textwrap.dedent("""\
 """)
 
 
-def test_each_study_gets_the_embedded_dataset_of_its_task_and_individual_folds_their_own_plots(
+def test_every_study_runs_on_the_named_data_and_individual_folds_get_their_own_plots(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sklearn.datasets import load_breast_cancer
+
     path = tmp_path / "multi.yaml"
     path.write_text(MULTI, encoding="utf-8")
-    code, _out, err = run(capsys, path, "--report", tmp_path / "r.json", "--html", tmp_path / "r.html")
+    # One dataset for both studies: a regression metric on demo data of the other task is refused
+    # before any trial of any study (nothing is written), never swapped for data that fits.
+    code, _out, err = run(capsys, path, "--data", "demo:diabetes", "--report", tmp_path / "r.json")
+    assert code == 1 and not (tmp_path / "r.json").exists()
+    assert err.splitlines()[1:] == [
+        f"ftrun: {path}:9:13: study 'logreg': metric 'balanced_accuracy' is a classification metric, but demo:diabetes is "
+        "regression data (embedded classification data: demo:breast_cancer, demo:iris, demo:wine)"
+    ]
+    bunch = load_breast_cancer()
+    csv = tmp_path / "cancer.csv"
+    csv.write_text("\n".join([",".join([f"f{i}" for i in range(30)] + ["label"])]
+                             + [",".join([*map(repr, map(float, row)), str(t)]) for row, t in zip(bunch.data, bunch.target)]) + "\n")
+    code, _out, err = run(capsys, path, "--data", csv, "--target", "label", "--report", tmp_path / "r.json", "--html", tmp_path / "r.html")
     assert code == 0
     lines = err.splitlines()
     assert lines[0] == "1 file(s), 2 studies: 0 error(s), 0 warning(s), 0 info"
-    assert lines[1].startswith("logreg: 3/3 trials finished (3 complete, 0 pruned, 0 failed), best balanced_accuracy=")
-    assert re.match(r"^ridge-individual: 6/6 trials finished \(6 complete, 0 pruned, 0 failed\), best per fold: "
+    on = f"on {csv} (569 rows x 30 features, target 'label')"
+    assert lines[1].startswith(f"logreg {on}: 3/3 trials finished (3 complete, 0 pruned, 0 failed), best balanced_accuracy=")
+    assert lines[2].startswith(f"ridge-individual {on}: 6/6 trials")
+    assert re.match(r"^ridge-individual on .*: 6/6 trials finished \(6 complete, 0 pruned, 0 failed\), best per fold: "
                     r"fold 0: r2=\S+ \(trial \d\); fold 1: r2=\S+ \(trial \d\); fold 2: r2=\S+ \(trial \d\), \d+\.\d s$", lines[2])
     logreg, ridge = json.loads((tmp_path / "r.json").read_text())["studies"]
-    assert (logreg["dataset"]["name"], logreg["dataset"]["classes"], ridge["dataset"]["name"]) == ("breast_cancer", [0, 1], "diabetes")
+    assert (logreg["dataset"]["name"], logreg["dataset"]["classes"], ridge["dataset"]["name"]) == (str(csv), [0, 1], str(csv))
+    assert (logreg["dataset"]["task"], ridge["dataset"]["task"]) == ("classification", "regression")
     assert logreg["splits"] == [{"fold": 0, "n_train": 426, "n_valid": 143}]
     assert [(f["n_finished"], f["splits"][0]["fold"]) for f in ridge["folds"]] == [(2, 0), (2, 1), (2, 2)]
     assert all(f["final"]["params"]["alpha"] == f["best_model_params"]["alpha"] for f in ridge["folds"])
@@ -459,4 +485,4 @@ def test_an_existing_study_is_not_joined_when_the_ir_says_resume_false(tmp_path:
     )
     # The command line's storage options mean "share this study": the same run with them joins it.
     code, _out, err = run(capsys, path, "--data", csv, "--target", "y", "--storage", f"sqlite:///{db}", "--study-name", "fixed")
-    assert code == 0 and err.splitlines()[1].startswith("tiny: 2/2 trials finished")
+    assert code == 0 and err.splitlines()[1].startswith(f"tiny on {csv} (30 rows x 3 features, target 'y'): 2/2 trials finished")

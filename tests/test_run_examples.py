@@ -39,14 +39,15 @@ def test_the_readme_csv_command_runs_20_trials_on_5_batch_folds(tmp_path: Path, 
     assert code == 0 and out == "" and "Traceback" not in err
     lines = err.splitlines()
     assert lines[0] == "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info" and len(lines) == 2
-    line = re.fullmatch(r"ridge-csv: 20/20 trials finished \(20 complete, 0 pruned, 0 failed\), "
+    line = re.fullmatch(r"ridge-csv on fixtures/run/ridge_csv\.csv \(150 rows x 5 features, target 'target', grouped\): "
+                        r"20/20 trials finished \(20 complete, 0 pruned, 0 failed\), "
                         r"best rmse=(?P<best>\S+) \(trial (?P<number>\d+)\), \d+\.\d s", lines[1])
     assert line is not None
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["studies"][0]
     assert (report["status"], report["n_trials"], report["n_finished"], report["n_complete"]) == ("complete", 20, 20, 20)
     assert len(report["trials"]) == 20
     assert (line["best"], int(line["number"])) == (f"{report['best_value']:.6g}", report["best_number"])
-    assert report["dataset"] == {"name": "ridge_csv.csv", "task": "regression", "n_samples": 150, "n_features": 5,
+    assert report["dataset"] == {"name": "fixtures/run/ridge_csv.csv", "task": "regression", "n_samples": 150, "n_features": 5,
                                  "target": "target", "groups": True}
     assert report["splits"] == [{"fold": k, "n_train": 120, "n_valid": 30} for k in range(5)]
     # The batches shift the target by up to 2.75; a model that learnt the features does far better than that.

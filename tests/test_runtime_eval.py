@@ -52,8 +52,8 @@ def test_embedded_datasets_ship_with_sklearn_and_follow_the_metric_task():
     assert (cancer.name, cancer.X.shape, cancer.summary()["classes"]) == ("breast_cancer", (569, 30), [0, 1])
     assert embedded_dataset("iris").summary() == {"name": "iris", "task": "classification", "n_samples": 150, "n_features": 4,
                                                   "target": "target", "groups": False, "classes": [0, 1, 2]}
-    with pytest.raises(DataError, match="unknown embedded dataset 'wine' \\(expected one of: diabetes, breast_cancer, iris\\)"):
-        embedded_dataset("wine")
+    with pytest.raises(DataError, match="unknown embedded dataset 'mnist' \\(expected one of: diabetes, breast_cancer, iris, wine\\)"):
+        embedded_dataset("mnist")
     report = optimize(make_study(metric="accuracy", direction="maximize", n_trials=1, space=[], fixed={"model": {}, "train": {}}),
                       SklearnAdapter("sklearn.linear_model.LogisticRegression", transforms=[("sklearn.preprocessing.StandardScaler", {})]))
     assert report.dataset["name"] == "breast_cancer" and report.splits == [{"fold": 0, "n_train": 426, "n_valid": 143}]

@@ -407,7 +407,7 @@ def test_ftrun_html_shows_each_studys_findings_and_its_best_trial(tmp_path: Path
 
     path = tmp_path / "legacy.json"
     path.write_text(LEGACY_TWO_STUDIES, encoding="utf-8")
-    code = main([str(path), "-q", "--html", str(tmp_path / "r.html"), "--report", str(tmp_path / "r.json")])
+    code = main([str(path), "--data", "demo:diabetes", "-q", "--html", str(tmp_path / "r.html"), "--report", str(tmp_path / "r.json")])
     err = capsys.readouterr().err
     assert code == 0 and "Traceback" not in err
     printed = [line for line in err.splitlines() if line.startswith(str(path))]

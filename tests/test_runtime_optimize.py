@@ -15,7 +15,7 @@ optuna = pytest.importorskip("optuna")
 import ftspec.runtime  # noqa: E402
 from ftspec.runtime import optimize as optimize_fn  # noqa: E402
 from ftspec.runtime.build import build_sampler  # noqa: E402
-from ftspec.runtime.optimize import FAILURE_ATTR, Report, StudyFailed  # noqa: E402
+from ftspec.runtime.optimize import FAILURE_ATTR, INTERRUPTED_ATTR, Report, StudyFailed  # noqa: E402
 from ftspec.schema.ir_model import load_ir  # noqa: E402
 from runtime_ir import entry as _entry  # noqa: E402
 from runtime_ir import make_study, xnm_space  # noqa: E402
@@ -144,15 +144,20 @@ def test_resume_in_sqlite_ends_at_exactly_n_trials(tmp_path):
             raise KeyboardInterrupt
         return quadratic(model, train, split)
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as caught:  # still a KeyboardInterrupt, carrying the partial report
         optimize_fn(study, interrupted)
+    assert (caught.value.report.n_finished, caught.value.report.stop_reason) == (3, "interrupted")
     stored = optuna.load_study(study_name="resumable", storage=url)
-    assert [t.state.name for t in stored.trials] == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]
+    # The interrupted trial is not counted: a retry with its params waits in its budget slot.
+    assert [t.state.name for t in stored.trials] == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL", "WAITING"]
     assert stored.trials[3].user_attrs[FAILURE_ATTR] == {"type": "KeyboardInterrupt", "message": "", "fold": None}
+    assert stored.trials[3].user_attrs[INTERRUPTED_ATTR] is True
+    assert stored.trials[4].params == stored.trials[3].params and stored.trials[4].system_attrs["failed_trial"] == 3
 
     report = optimize_fn(study, quadratic)
-    assert report.n_finished == 6 and (report.n_complete, report.n_failed) == (5, 1)
-    assert [t.number for t in report.trials] == list(range(6)) and report.trials[0].model_params["x"] == 0.0
+    assert report.n_finished == 6 and (report.n_complete, report.n_failed) == (6, 0)
+    assert [t.number for t in report.trials] == [0, 1, 2, 4, 5, 6] and report.trials[0].model_params["x"] == 0.0
+    assert report.trials[3].model_params == caught.value.report.trials[3].model_params  # the retry ran the interrupted params
     assert sum(t.params.get("x") == 0.0 for t in optuna.load_study(study_name="resumable", storage=url).trials) == 1  # not re-enqueued
     again = optimize_fn(study, quadratic)
     assert again.n_finished == 6 and not again.partial and again.stop_reason == "n_trials"

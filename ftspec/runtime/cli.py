@@ -1,20 +1,34 @@
 """`ftrun`: compile a pipeline file, refuse what cannot run, run each study on Optuna, write reports.
 
-Exit codes: 0 every study ran; 1 errors in the config, a step or class ftrun refuses to run, or a
-study that produced no result (failure policy, no completed trial); 2 a usage error, or a pipeline,
-data or report file that cannot be read or written. Never a traceback for bad input.
+Exit codes:
 
-The pipeline is compiled with the compiler's API and its findings are printed as ftcompile prints
-them. Each study then runs through `ftspec.runtime.optimize` with the sklearn adapter of its
-pipeline context, on `--data` (CSV) or on the embedded dataset of its metric's task. Everything that
-can be refused is refused before the first trial of the first study.
+- 0: every study completed trials within its failure policy (`--check`: every study can run);
+- 1: errors in the config, something refused before the first trial (a step or class ftrun will not
+  run, a missing optional package, a metric that does not fit the data), or a study that failed
+  (its failure policy stopped it, or no trial completed); the reports are still written;
+- 2: a usage error (no `--data`, an unknown option or study), or a pipeline, data, storage or report
+  file that cannot be read or written;
+- 130: interrupted (SIGINT or SIGTERM): the running trial is not counted (a rerun of the same command
+  runs it again), the partial reports are written.
+
+Never a traceback for bad input. The pipeline is compiled with the compiler's API and its findings
+are printed as ftcompile prints them. Each study then runs through `ftspec.runtime.optimize` with
+the sklearn adapter of its pipeline context, on the data the user named (`--data FILE.csv --target
+COL`, or `--data demo:NAME` for a dataset that ships with scikit-learn). Everything that can be
+refused is refused before the first trial of the first study. A failed trial is one line on stderr
+(`--verbose` adds its traceback); signal handlers and the silencing of Optuna's per-trial warnings
+are ftrun's only, restored on return: `optimize` called as a library keeps Python's and Optuna's.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import signal
 import sys
+import threading
 import time
+import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -28,6 +42,9 @@ from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict
 
 REPORT_VERSION = 1
 PROG = "ftrun"
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, what a shell reports for a command stopped by Ctrl-C (also used for SIGTERM)."""
+DEMO_PREFIX = "demo:"
 
 
 class Refused(Exception):
@@ -53,6 +70,8 @@ class Plan:
     """The Optuna storage object the study lives in (in memory unless --storage or the IR says otherwise)."""
     n_studies: int
     """Optuna studies it runs: 1, or one per fold for `individual`."""
+    checked: str = ""
+    """What `--check` says it checked (one line)."""
 
 
 def _select(studies: list[Study], wanted: tuple[str, ...]) -> list[Study]:
@@ -101,21 +120,72 @@ def _location(study: Study) -> str:
     return f"{src.file}:{src.line}:{src.column}: study {study.id!r}"
 
 
-def _load_data(task: str, data: str | None, target: str | None, groups: str | None, cache: dict[str, Any]) -> Any:
-    from ftspec.runtime.data import DataError, default_dataset, load_csv
+def _data_text(data: Any) -> str:
+    """`demo:diabetes (442 rows x 10 features, target 'target')`: what a study was tuned on."""
+    groups = ", grouped" if data.groups is not None else ""
+    return f"{data.name} ({data.n_samples} rows x {data.X.shape[1]} features, target {data.target_name!r}{groups})"
 
-    if task not in cache:
+
+def _load_data(task: str, data: str, target: str | None, groups: str | None, cache: dict[str, Any]) -> Any:
+    """The dataset the user named: `demo:NAME`, or the CSV read for the metric's task (its target's type)."""
+    from ftspec.runtime.data import DataError, demo_dataset, load_csv
+
+    key = data if data.startswith(DEMO_PREFIX) else task
+    if key not in cache:
         try:
-            cache[task] = load_csv(data, target=str(target), groups=groups, task=task) if data is not None else default_dataset(task)
+            if data.startswith(DEMO_PREFIX):
+                cache[key] = demo_dataset(data)
+            else:
+                cache[key] = load_csv(data, target=str(target), groups=groups, task=task)
+                cache[key].name = data  # the path as given, not only its file name
         except DataError as exc:
             raise BadInput(str(exc)) from None
-    return cache[task]
+    return cache[key]
+
+
+def _task_mismatch(metric: Any, data: Any) -> str:
+    from ftspec.runtime.data import EMBEDDED
+
+    fitting = [DEMO_PREFIX + name for name, (_, task) in EMBEDDED.items() if task == metric.task]
+    return (f"metric {metric.name!r} is a {metric.task} metric, but {data.name} is {data.task} data "
+            f"(embedded {metric.task} data: {', '.join(fitting)})")
+
+
+def _build_components(study: Study) -> list[str]:
+    """Build the study's samplers and pruner as the engine will (after the dependency check); what was built."""
+    from ftspec.runtime.build import build_pruner, build_sampler
+
+    build_sampler(study.sampler, study.space, study.seed)
+    for phase in study.phases:
+        build_sampler(phase.sampler, study.space, study.seed)
+    build_pruner(study.pruner)
+    samplers = [study.sampler.kind] + [p.sampler.kind for p in study.phases]
+    return [f"sampler{'s' if len(samplers) > 1 else ''} {', '.join(samplers)}", f"pruner {study.pruner.kind}"]
+
+
+def _check_model_params(study: Study, adapter: Any) -> None:
+    """Sampled model params the model class does not take would fail every trial with a TypeError:
+    refuse them now (the adapter's check builds the model with the fixed params only)."""
+    import inspect
+
+    from ftspec.runtime.build import RuntimeSpecError
+
+    cls = getattr(adapter, "model_cls", None)
+    if cls is None:
+        return
+    params = inspect.signature(cls).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    bad = list(dict.fromkeys(e.path[0] for e in study.space if e.target == "model" and e.path[0] not in accepted))
+    if bad:
+        raise RuntimeSpecError(f"model param(s) {', '.join(map(repr, bad))} are not arguments of {adapter.class_path} (every trial would fail)")
 
 
 def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, Any]) -> Plan:
     """Everything about `study` that can be refused, refused now (nothing outside the allowlist is imported)."""
     from ftspec.runtime.adapters import adapter_from_study, build_splitter
-    from ftspec.runtime.build import RuntimeSpecError
+    from ftspec.runtime.build import RuntimeSpecError, missing_dependencies
     from ftspec.runtime.data import DataError, folds_from
     from ftspec.runtime.metrics import get_metric
 
@@ -131,41 +201,147 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
             f"{where}: approach {study.approach!r} scores every trial on folds, but the pipeline has no splitter step "
             "before the model (add e.g. sklearn.model_selection.KFold, or use approach: single)"
         )
+    # Before anything is built: a sampler would otherwise fail on its first trial (cmaes) or later.
+    missing = missing_dependencies(study)
+    if missing:
+        raise Refused("\n".join(f"{where}: {m}" for m in missing))
+    metric = get_metric(study.metric)
     try:
+        checked = _build_components(study)
         adapter = adapter_from_study(study, allow_modules=args["allow_modules"])
-        data = _load_data(get_metric(study.metric).task, args["data"], args["target"], args["groups"], cache)
-        n_studies = 1
+        data = _load_data(metric.task, args["data"], args["target"], args["groups"], cache)
+        if data.task != metric.task:
+            raise Refused(f"{where}: {_task_mismatch(metric, data)}")
+        n_studies, splits = 1, f"holdout {study.validation.holdout_fraction:g}" if study.validation is not None else "holdout"
         if pipeline.splitter is not None and study.approach != "single":
             folds = folds_from(build_splitter(pipeline.splitter, args["allow_modules"]), data)
             n_studies = len(folds) if study.approach == "individual" else 1
+            splits = f"{len(folds)} folds of {pipeline.splitter.class_path}"
         adapter.check(study, data)
-    except (RuntimeSpecError, DataError) as exc:
+        _check_model_params(study, adapter)
+    except (RuntimeSpecError, DataError, ImportError) as exc:
         raise Refused(f"{where}: {exc}") from None
     study, storage = _storage_of(study, args["storage"], args["study_name"], several)
-    return Plan(study, adapter, data, storage, n_studies)
+    model = pipeline.model.class_path if pipeline.model is not None else "(none)"
+    checked += [f"model {model}", splits, f"data {_data_text(data)}",
+                f"storage {study.storage.url if study.storage is not None else 'in memory'}"]
+    return Plan(study, adapter, data, storage, n_studies, ", ".join(checked))
 
 
-def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """Run one planned study: its report dict (with `status`, `error`) and the
-    `StudyView`s to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
+class _FailedTrials(logging.Filter):
+    """Optuna logs a WARNING with the whole traceback for every failed trial (the only WARNINGs of
+    `optuna.study._optimize`). ftrun drops them and prints one line per failed trial instead (the
+    `_FailureLines` callback, which runs right after in the same thread and takes the traceback
+    for --verbose). Attached by ftrun only: library users of `optimize` keep Optuna's logging."""
+
+    LOGGER = "optuna.study._optimize"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        if record.exc_info:
+            self.local.exc_info = record.exc_info
+        return False
+
+    def pop(self) -> Any:
+        exc_info, self.local.exc_info = getattr(self.local, "exc_info", None), None
+        return exc_info
+
+
+class _FailureLines:
+    """Optuna callback: `ftrun: trial 7 failed (fold 2): ValueError: <first line>` for each failed trial of this worker."""
+
+    def __init__(self, log: _FailedTrials, verbose: bool, bar: Any) -> None:
+        self.log, self.verbose, self.bar = log, verbose, bar
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        from optuna.trial import TrialState
+
+        from ftspec.runtime.engine import SURPLUS_ATTR
+        from ftspec.runtime.optimize import FAILURE_ATTR
+
+        from ftspec.runtime.optimize import FAILED_FOLDS_ATTR
+
+        exc_info = self.log.pop()
+        # A nirs4all_* eval mode scores a failed fold +-inf and the trial goes on: say so, fold by fold.
+        for failed in trial.user_attrs.get(FAILED_FOLDS_ATTR) or ():
+            message = (str(failed.get("message") or "").splitlines() or [""])[0]
+            fold = f"fold {failed['fold']}" if failed.get("fold") is not None else "its score"
+            self._echo(f"{PROG}: trial {trial.number}: {fold} failed, scored as the worst value as nirs4all did: "
+                       f"{failed.get('type')}" + (f": {message}" if message else ""))
+        if trial.state != TrialState.FAIL or SURPLUS_ATTR in trial.user_attrs:
+            return
+        failure = trial.user_attrs.get(FAILURE_ATTR) or {}
+        fold = failure.get("fold")
+        line = f"{PROG}: trial {trial.number} failed"
+        if isinstance(fold, int) and not isinstance(fold, bool):
+            line += f" (fold {fold})"
+        message = (str(failure.get("message") or "").splitlines() or [""])[0]
+        if failure.get("type"):
+            line += f": {failure['type']}" + (f": {message}" if message else "")
+        if self.verbose and exc_info is not None:
+            line += "\n" + "".join(traceback.format_exception(*exc_info)).rstrip("\n")
+        self._echo(line)
+
+    def _echo(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.bar.write(text, file=sys.stderr)  # above the bar, which is redrawn
+        else:
+            click.echo(text, err=True)
+
+
+def _resume_line(plan: Plan) -> str | None:
+    """`ftrun: resuming study S: N of M trials done` when the storage already holds the study, unfinished."""
+    from optuna.storages import InMemoryStorage
+
+    from ftspec.runtime.engine import tally
+
+    study = plan.study
+    if isinstance(plan.storage, InMemoryStorage) or study.storage is None or not study.storage.resume:
+        return None
+    name = study.storage.study_name or study.id
+    names = [name] if study.approach != "individual" else [f"{name}:fold{k}" for k in range(plan.n_studies)]
+    exists, done = False, 0
+    for each in names:
+        try:
+            study_id = plan.storage.get_study_id_from_name(each)
+        except KeyError:
+            continue
+        exists = True
+        done += len(tally(plan.storage.get_all_trials(study_id, deepcopy=False), study.n_trials).counted)
+    total = study.n_trials * plan.n_studies
+    return f"{PROG}: resuming study {name}: {done} of {total} trials done" if exists and done < total else None
+
+
+def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str, Any], list[Any]]:
+    """Run one planned study: its report dict (with `status` complete, failed or interrupted, and
+    `error`) and the `StudyView`s to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
     import optuna
 
     from ftspec.runtime.build import RuntimeSpecError
     from ftspec.runtime.data import DataError
-    from ftspec.runtime.optimize import StudyFailed, optimize
+    from ftspec.runtime.optimize import StudyFailed, StudyInterrupted, optimize
     from ftspec.runtime.progress import ProgressBar, study_line
 
     study = plan.study
+    data_text = _data_text(plan.data)
     bar = None
     if not args["quiet"] and sys.stderr.isatty():
-        bar = ProgressBar(study.id, study.metric, study.n_trials * plan.n_studies, file=sys.stderr)
+        bar = ProgressBar(f"{study.id} on {plan.data.name}", study.metric, study.n_trials * plan.n_studies, file=sys.stderr)
+    callbacks: list[Any] = [_FailureLines(log, args["verbose"], bar)] + ([bar] if bar is not None else [])
     started = time.monotonic()
-    error = None
+    error, status = None, "complete"
     try:
         report = optimize(study, plan.adapter, plan.data, storage=plan.storage, n_jobs=args["n_jobs"],
-                          allow_modules=args["allow_modules"], callbacks=[bar] if bar is not None else [])
+                          allow_modules=args["allow_modules"], callbacks=callbacks)
     except StudyFailed as exc:
-        report, error = exc.report, str(exc)
+        report, error, status = exc.report, str(exc), "failed"
+    except StudyInterrupted as exc:
+        report, status = exc.report, "interrupted"
     except (RuntimeSpecError, DataError) as exc:
         raise Refused(f"{_location(study)}: {exc}") from None
     except optuna.exceptions.DuplicatedStudyError:
@@ -176,11 +352,13 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     finally:
         if bar is not None:
             bar.close()
-    if bar is None:
-        click.echo(study_line(report.to_dict(), study.metric, time.monotonic() - started), err=True)
+    if bar is None and status != "interrupted":
+        # progress.py's line, with the data named after the study id.
+        click.echo(study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, study.metric, time.monotonic() - started),
+                   err=True)
     if error is not None:
         click.echo(f"{PROG}: {error}", err=True)
-    entry = {"status": "failed" if error else "complete", "error": error, **report.to_dict()}
+    entry = {"status": status, "error": error, **report.to_dict()}
     from ftspec.runtime.html import StudyView
 
     if report.folds:
@@ -211,19 +389,50 @@ def build_report(pipeline: str, studies: Sequence[Study], entries: Sequence[dict
     }
 
 
-def _html(pipeline: str, document: dict[str, Any], views: list[Any], findings: Sequence[Any] = ()) -> str:
+def _html(pipeline: str, document: dict[str, Any], views: list[Any], data: list[str], findings: Sequence[Any] = ()) -> str:
     from ftspec.runtime.html import render_html
 
-    header = [("pipeline", pipeline), ("versions", document["versions"])]
+    header = [("pipeline", pipeline), ("data", "; ".join(dict.fromkeys(data))), ("versions", document["versions"])]
     return render_html(views, title=f"ftrun report: {pipeline}", header=header, findings=findings)
+
+
+class _Signals:
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread, once: the engine marks the
+    running trial interrupted and re-queues it, `optimize` raises `StudyInterrupted` with the
+    partial report. Later signals are ignored while that report is written. The previous handlers
+    come back on exit (ftrun run in-process by a test or a host leaves no trace)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.saved: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.received is None:
+            self.received = signum
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> "_Signals":
+        for sig in self.SIGNALS:
+            try:
+                self.saved[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: signals cannot be handled here, Python's defaults stay
+                pass
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("pipeline", type=click.Path(dir_okay=False))
-@click.option("--data", type=click.Path(dir_okay=False), default=None,
-              help="CSV with a header row to train on (default: the embedded dataset of the metric's task).")
-@click.option("--target", default=None, help="Target column of --data (required with --data).")
-@click.option("--groups", default=None, help="Column of --data with group labels (holdout and group splitters keep groups whole).")
+@click.option("--data", default=None, metavar="FILE.csv|demo:NAME",
+              help="What to tune on: a CSV with a header row (with --target), or an embedded dataset: "
+                   "demo:diabetes, demo:breast_cancer, demo:iris, demo:wine. Required.")
+@click.option("--target", default=None, help="Target column of a CSV --data (required with it).")
+@click.option("--groups", default=None, help="Column of a CSV --data with group labels (holdout and group splitters keep groups whole).")
 @click.option("--storage", default=None,
               help="Optuna storage URL (sqlite:///f.db, postgresql://..., journal:///f.log); workers on one storage share the study.")
 @click.option("--study-name", default=None, help="Study name in the storage (default: the IR's, else the study id).")
@@ -233,64 +442,134 @@ def _html(pipeline: str, document: dict[str, Any], views: list[Any], findings: S
               help="Also import classes from this module prefix (sklearn always is). Only for code you trust.")
 @click.option("--n-jobs", type=click.IntRange(min=1), default=None, help="Parallel trials in this process (default: the IR's n_jobs).")
 @click.option("--study", "study_ids", multiple=True, metavar="ID", help="Run only this study (repeatable; default: every study).")
+@click.option("--check", is_flag=True,
+              help="Check every study (build its sampler, pruner, splitter and model, load the data, check optional packages); run no trial.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar: one line per study.")
+@click.option("-v", "--verbose", is_flag=True, help="Print the traceback of every failed trial after its line.")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-        n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool) -> None:
+        n_jobs: int | None, study_ids: tuple[str, ...], check: bool, quiet: bool, verbose: bool) -> None:
     """Run the hyperparameter studies of a pipeline file on Optuna and write their reports.
 
-    Exit codes: 0 every study ran, 1 config errors / refused steps / a failed study, 2 usage error
-    or a file that cannot be read or written.
+    \b
+    Exit codes:
+      0    every study completed trials within its failure policy (--check: every study can run)
+      1    config errors, something refused before the first trial, or a failed study
+      2    usage error, or a file, dataset or storage that cannot be read or written
+      130  interrupted (SIGINT/SIGTERM): partial reports written; rerun the command to resume
     """
+    args = dict(pipeline=pipeline, data=data, target=target, groups=groups, storage=storage, study_name=study_name,
+                report_path=report_path, html_path=html_path, n_jobs=n_jobs, study_ids=study_ids, check=check, quiet=quiet,
+                verbose=verbose, allow_modules=allow_modules)
+    log = _FailedTrials()
+    optuna_log = logging.getLogger(_FailedTrials.LOGGER)
+    optuna_log.addFilter(log)
     try:
-        _main(pipeline, data, target, groups, storage, study_name, report_path, html_path, allow_modules, n_jobs, study_ids, quiet)
+        with _Signals():
+            code = _main(args, log)
     except (Refused, BadInput) as exc:
         click.echo(f"{PROG}: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
+    except KeyboardInterrupt:  # before the first study started: nothing ran, nothing to write
+        click.echo(f"{PROG}: interrupted before the first trial; nothing was run", err=True)
+        code = EXIT_INTERRUPTED
+    finally:
+        optuna_log.removeFilter(log)
+    sys.exit(code)
 
 
-def _main(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
-          study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-          n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool) -> None:
-    if data is None and (target is not None or groups is not None):
-        raise click.UsageError("--target and --groups need --data")
-    if data is not None and target is None:
+def _check_usage(args: dict[str, Any]) -> None:
+    from ftspec.runtime.data import DEMO_CHOICES
+
+    data = args["data"]
+    if data is None:
+        # Never a default: a run on data the user did not name would be reported as if it meant something.
+        raise click.UsageError(f"--data is required: a CSV file (with --target COL) or an embedded dataset: {', '.join(DEMO_CHOICES)}")
+    if data.startswith(DEMO_PREFIX):
+        if data not in DEMO_CHOICES:
+            raise click.UsageError(f"unknown embedded dataset {data!r} (choices: {', '.join(DEMO_CHOICES)})")
+        if args["target"] is not None or args["groups"] is not None:
+            raise click.UsageError(f"--target and --groups are for a CSV --data; {data} has its own target and no groups")
+    elif args["target"] is None:
         raise click.UsageError("--data needs --target (the column to predict)")
+
+
+def _main(args: dict[str, Any], log: _FailedTrials) -> int:
+    if args["data"] is None and (args["target"] is not None or args["groups"] is not None):
+        raise click.UsageError("--target and --groups need --data")
+    _check_usage(args)
+    pipeline = args["pipeline"]
     result = compile_path(pipeline)
     for diag in result.diagnostics:
         click.echo(render_text(diag), err=True)
     click.echo(summarize(result.diagnostics, 1, len(result.ir.studies)), err=True)
     if result.unreadable:
-        sys.exit(2)
+        return 2
     if result.has_errors:
         raise Refused(f"{pipeline} has errors; nothing was run")
     if not result.ir.studies:
         raise Refused(f"{pipeline} has no finetune_params block; nothing to run")
-    studies = _select(result.ir.studies, study_ids)
+    studies = _select(result.ir.studies, args["study_ids"])
     import optuna
 
     from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES
 
     # ftrun reports progress itself (bar or one line per study); Optuna's per-trial INFO lines would drown it.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-    args = dict(data=data, target=target, groups=groups, storage=storage, study_name=study_name, n_jobs=n_jobs, quiet=quiet,
-                allow_modules=tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + allow_modules)))
+    args["allow_modules"] = tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + args["allow_modules"]))
     cache: dict[str, Any] = {}
-    plans = [_plan(s, args, len(studies) > 1, cache) for s in studies]
+    plans: list[Plan] = []
+    refusals: list[str] = []
+    for s in studies:  # every study is checked: all refusals at once, before any trial
+        try:
+            plans.append(_plan(s, args, len(studies) > 1, cache))
+        except Refused as exc:
+            refusals.append(f"{PROG}: {exc}")
+    if args["check"]:
+        for plan in plans:
+            click.echo(f"{plan.study.id}: ok: {plan.checked}; no trial run")
+    for line in refusals:
+        click.echo(line, err=True)
+    if refusals or args["check"]:
+        return 1 if refusals else 0
+    return _run_all(pipeline, plans, args, log, result.diagnostics)
+
+
+def _run_all(pipeline: str, plans: list[Plan], args: dict[str, Any], log: _FailedTrials, findings: Sequence[Any]) -> int:
+    from optuna.storages import InMemoryStorage
+
     entries: list[dict[str, Any]] = []
     views: list[Any] = []
+    interrupted: Plan | None = None
     for plan in plans:
-        entry, study_views = _run(plan, args)
+        try:
+            resume = _resume_line(plan)
+            if resume is not None:
+                click.echo(resume, err=True)
+            entry, study_views = _run(plan, args, log)
+        except KeyboardInterrupt:  # outside a trial (between studies, while plotting): no entry for it
+            interrupted = plan
+            break
         entries.append(entry)
         views.extend(study_views)
-    document = build_report(pipeline, [p.study for p in plans], entries)
-    if report_path is not None:
-        _write(report_path, json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-    if html_path is not None:
-        _write(html_path, _html(pipeline, document, views, result.diagnostics))  # the page shows each study's file's findings
-    sys.exit(1 if any(e["status"] == "failed" for e in entries) else 0)
+        if entry["status"] == "interrupted":
+            interrupted = plan
+            break
+    ran = [p for p in plans if any(e["study_id"] == p.study.id for e in entries)]
+    document = build_report(pipeline, [p.study for p in ran], entries)
+    if args["report_path"] is not None:
+        _write(args["report_path"], json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    if args["html_path"] is not None:
+        _write(args["html_path"], _html(pipeline, document, views, [p.data.name for p in ran], findings))  # each study shows its findings
+    if interrupted is not None:
+        done = sum(e["n_finished"] for e in entries)
+        total = sum(p.study.n_trials * p.n_studies for p in plans)
+        after = ("the study was in memory, nothing to resume" if isinstance(interrupted.storage, InMemoryStorage)
+                 else "rerun the same command to resume")
+        click.echo(f"{PROG}: interrupted after {done} of {total} trials; {after}", err=True)
+        return EXIT_INTERRUPTED
+    return 1 if any(e["status"] == "failed" for e in entries) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,8 +3,9 @@
 - `Dataset` holds `X` (2-D float array), `y`, optional `groups` (one label per row), the `task`
   (`regression` or `classification`), a name and the feature / target names.
 - `embedded_dataset(name)` loads a dataset that ships with scikit-learn (nothing is downloaded):
-  `diabetes` (regression), `breast_cancer` (binary classification), `iris` (3 classes);
-  `default_dataset(task)` picks `diabetes` for regression and `breast_cancer` for classification.
+  `diabetes` (regression), `breast_cancer` (binary classification), `iris`, `wine` (3 classes);
+  `default_dataset(task)` picks `diabetes` for regression and `breast_cancer` for classification;
+  `demo_dataset("demo:NAME")` is one of them named as `ftrun --data demo:NAME` names it.
 - `load_csv(path, target=..., groups=None, task=...)` reads a CSV with a header row through the
   standard `csv` module (no pandas): every column other than the target and the groups column is a
   numeric feature. Every `DataError` names the file, the line and the column where there is one
@@ -37,6 +38,7 @@ __all__ = [
     "EMBEDDED",
     "embedded_dataset",
     "default_dataset",
+    "demo_dataset",
     "load_csv",
     "as_dataset",
     "holdout_split",
@@ -106,12 +108,13 @@ EMBEDDED = {
     "diabetes": ("load_diabetes", "regression"),
     "breast_cancer": ("load_breast_cancer", "classification"),
     "iris": ("load_iris", "classification"),
+    "wine": ("load_wine", "classification"),
 }
 _DEFAULT_BY_TASK = {"regression": "diabetes", "classification": "breast_cancer"}
 
 
 def embedded_dataset(name: str) -> Dataset:
-    """A dataset that ships with scikit-learn (no download): diabetes, breast_cancer or iris."""
+    """A dataset that ships with scikit-learn (no download): diabetes, breast_cancer, iris or wine."""
     if name not in EMBEDDED:
         raise DataError(f"unknown embedded dataset {name!r} (expected one of: {', '.join(EMBEDDED)})")
     import sklearn.datasets
@@ -133,6 +136,20 @@ def default_dataset(task: str) -> Dataset:
     if task not in _DEFAULT_BY_TASK:
         raise DataError(f"no default dataset for task {task!r} (expected one of: {', '.join(TASKS)})")
     return embedded_dataset(_DEFAULT_BY_TASK[task])
+
+
+DEMO_PREFIX = "demo:"
+DEMO_CHOICES = tuple(DEMO_PREFIX + name for name in EMBEDDED)
+"""What `ftrun --data` accepts besides a CSV file: an embedded dataset, named explicitly."""
+
+
+def demo_dataset(spec: str) -> Dataset:
+    """`demo:NAME`: the embedded dataset NAME, named `demo:NAME` so that reports say what was tuned on."""
+    if spec not in DEMO_CHOICES:
+        raise DataError(f"unknown dataset {spec!r} (embedded datasets: {', '.join(DEMO_CHOICES)})")
+    data = embedded_dataset(spec[len(DEMO_PREFIX):])
+    data.name = spec
+    return data
 
 
 MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none", "?", "-"})

@@ -34,6 +34,11 @@ a journal orders its log, the in-memory storage holds a lock), so a trial number
 - *counted* (finished) trials are the COMPLETE, PRUNED and FAIL trials that are neither surplus nor
   replaced by a retry (their number in some trial's `retry_history`); `n_trials` is the count of
   counted trials. A stale attempt never counts twice: its retry (same params) takes its place;
+- an *interrupted* trial (a KeyboardInterrupt or SystemExit in it: ftrun's SIGINT/SIGTERM) is
+  treated like a stale one by the worker it ran in: marked `ftspec:interrupted`, failed, and
+  replaced by a retry with the same params through the same `RetryHeartbeatStaleTrialCallback`
+  (no retry limit: an interrupt says nothing about the params), then the interrupt propagates. It
+  is never counted; a resumed study runs its retry in the same budget slot;
 - a worker returns when the study has `n_trials` counted trials. When all the budget is claimed
   and trials still run elsewhere, it waits (polling, failing stale trials and running their
   retries), so a resumed worker finishes the work of a killed one; with a storage that has no
@@ -59,6 +64,7 @@ one or two trials says nothing. `timeout_seconds` is one deadline over all phase
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import os
@@ -100,6 +106,7 @@ __all__ = [
     "tally",
     "SurplusTrial",
     "SURPLUS_ATTR",
+    "INTERRUPTED_ATTR",
     "HEARTBEAT_INTERVAL",
     "GRACE_PERIOD",
     "MAX_RETRY",
@@ -120,6 +127,8 @@ POLL_SECONDS = 0.5
 """How often a worker with nothing to claim looks again (for finished or stale trials)."""
 
 SURPLUS_ATTR = "ftspec:surplus"
+INTERRUPTED_ATTR = "ftspec:interrupted"
+"""User attr of a trial stopped by a KeyboardInterrupt / SystemExit (replaced by a retry, never counted)."""
 HEARTBEAT_ATTR = "ftspec:heartbeat"
 
 TrialFn = Callable[[optuna.Trial], float]
@@ -517,6 +526,8 @@ class _Batch:
         self.phase_end = phase_end
         self._count = itertools.count(1)
         self.calls = 0
+        self.interrupted: list[optuna.Trial] = []
+        """Trials a KeyboardInterrupt / SystemExit stopped (at most one per thread); `run` re-queues them."""
         self.stopped = False
         """Whether this batch stopped itself (surplus, phase boundary, no budget left): not a limit."""
 
@@ -525,6 +536,19 @@ class _Batch:
         self.ostudy.stop()
 
     def __call__(self, trial: optuna.Trial) -> float:
+        try:
+            return self._run_trial(trial)
+        except (KeyboardInterrupt, SystemExit):
+            # Marked while the trial still runs (a finished trial's attrs are read-only); `run`
+            # re-queues it once Optuna has failed it.
+            self.interrupted.append(trial)
+            try:
+                trial.set_user_attr(INTERRUPTED_ATTR, True)
+            except Exception:  # the storage failed too: the attempt then counts as a plain FAIL
+                pass
+            raise
+
+    def _run_trial(self, trial: optuna.Trial) -> float:
         self.calls = next(self._count)  # atomic under n_jobs threads
         ledger = self.ledger
         if ledger is not None:
@@ -564,6 +588,30 @@ def _fail_stale(ostudy: optuna.Study) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)
         optuna.storages.fail_stale_trials(ostudy)
+
+
+def _requeue_interrupted(ostudy: optuna.Study, trials: Sequence[optuna.Trial]) -> None:
+    """Fail the interrupted trials (Optuna's tell already did for a KeyboardInterrupt, not for a
+    SystemExit) and enqueue a retry of each, as for a stale trial: same params, `failed_trial` /
+    `retry_history` system attrs, so the attempt is replaced and the retry runs in its budget slot."""
+    storage = ostudy._storage
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        retry = RetryHeartbeatStaleTrialCallback(max_retry=None)
+    for trial in trials:
+        try:
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            pass
+        frozen = storage.get_trial(trial._trial_id)
+        if frozen.state != TrialState.FAIL or INTERRUPTED_ATTR not in frozen.user_attrs:
+            continue  # failed as stale by another worker first: its retry is already enqueued
+        # The retry starts clean: ftspec's marks and the failure belong to the interrupted attempt.
+        clean = copy.copy(frozen)
+        clean._user_attrs = {k: v for k, v in frozen.user_attrs.items() if not k.startswith("ftspec:")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            retry(ostudy, clean)
 
 
 def _limit_reason(ostudy: optuna.Study, deadline: float | None) -> str:
@@ -629,6 +677,12 @@ def run(
                            callbacks=list(callbacks) or None)
         except UpdateFinishedTrialError:
             continue  # this worker missed its heartbeats: its trial was failed as stale and retried elsewhere
+        except (KeyboardInterrupt, SystemExit):
+            try:
+                _requeue_interrupted(ostudy, batch.interrupted)
+            except Exception:  # the storage is gone too: the attempt then stays a counted FAIL
+                pass
+            raise
         if policy.violation is not None:
             stop_reason = "failure_policy"
         elif batch.calls < size and not batch.stopped:

@@ -63,16 +63,16 @@ from ftspec.runtime.metrics import aggregate, get_metric, worst_value
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
-__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR", "INTERRUPTED_ATTR",
-           "warm_start_params", "versions"]
+__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "StudyInterrupted", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR",
+           "INTERRUPTED_ATTR", "warm_start_params", "versions"]
 
 FAILURE_ATTR = "ftspec:failure"
 """`{type, message, fold}` of what failed a trial (`fold`: the split index, or None outside the folds)."""
 FOLDS_ATTR = "ftspec:fold_scores"
 FAILED_FOLDS_ATTR = "ftspec:failed_folds"
 """`[{type, message, fold}]` of the folds a `worst`-rule trial scored +-inf and went on."""
-INTERRUPTED_ATTR = "ftspec:interrupted"
-"""Set on the trial a KeyboardInterrupt/SystemExit stopped: not a result, re-run on resume."""
+INTERRUPTED_ATTR = engine.INTERRUPTED_ATTR
+"""Set on the trial a KeyboardInterrupt/SystemExit stopped: not a result, replaced by a retry (the engine's)."""
 
 Objective = Callable[[dict, dict, Any], float]
 
@@ -395,9 +395,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
         except FoldFailed as exc:
             trial.set_user_attr(FAILURE_ATTR, _failure(exc.cause, exc.fold))
             raise exc.cause from None
-        except BaseException as exc:
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                trial.set_user_attr(INTERRUPTED_ATTR, True)
+        except BaseException as exc:  # a KeyboardInterrupt is marked interrupted by the engine's batch
             trial.set_user_attr(FAILURE_ATTR, _failure(exc, None))
             raise
 
@@ -414,12 +412,19 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction, study.eval_quantile)
-    outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
+    try:
+        outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
+    except KeyboardInterrupt:
+        raise _interrupted(study, ostudy, splits, data) from None
     report = _report(study, ostudy, outcome.stop_reason, splits)
     if data is not None:
         report.dataset = data.summary()
     if outcome.violation is not None:
         raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {outcome.violation}", report)
+    if report.n_complete and not math.isfinite(report.best_value):  # type: ignore[arg-type]
+        # Only a worst-rule (nirs4all_*) mode completes a trial without a finite value: every one of them had failed folds.
+        raise StudyFailed(f"study {study.id!r}: no trial has a finite value ({report.n_complete} complete trial(s) scored "
+                          f"{report.best_value}: their folds failed, see failed_folds)", report)
     if report.n_complete == 0:
         what = "every trial failed" if report.n_failed == report.n_finished and report.n_finished else "no trial completed"
         raise StudyFailed(
@@ -515,12 +520,36 @@ def optimize(
                 report = _combine(study, base or study.id, [*done, exc.report], len(splits))
                 report.versions, report.ir = versions(), ir
                 raise StudyFailed(f"fold {s.index}: {exc}", report) from exc
+            except StudyInterrupted as exc:
+                exc.report = _combine(study, base or study.id, [*done, exc.report], len(splits))
+                exc.report.versions, exc.report.ir = versions(), ir
+                raise
         report = _combine(study, base or study.id, done, len(splits))
     else:
         try:
             report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
-        except StudyFailed as exc:
+        except (StudyFailed, StudyInterrupted) as exc:
             exc.report.versions, exc.report.ir = versions(), ir
             raise
     report.versions, report.ir = versions(), ir
     return report
+
+
+# ----------------------------------------------------------------------------- interrupts (ftrun's SIGINT/SIGTERM)
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """A KeyboardInterrupt stopped the study (still one, so `except Exception` never swallows it);
+    `report` is the partial report: the finished trials, without the interrupted one, which the
+    engine re-queued (same params) for a resumed study to run in its budget slot."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def _interrupted(study: Study, ostudy: optuna.Study, splits: Sequence[Any], data: Dataset | None) -> StudyInterrupted:
+    report = _report(study, ostudy, "interrupted", splits)
+    if data is not None:
+        report.dataset = data.summary()
+    return StudyInterrupted(f"study {study.id!r} interrupted", report)
