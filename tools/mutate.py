@@ -42,7 +42,8 @@ SUITES: dict[str, list[str]] = {
     "goldens": ["tests/test_golden.py"],
     "front-ends": ["tests/test_frontends.py", "tests/test_rules_optuna.py"],
     "properties": ["tests/test_properties.py", "tests/test_properties_runtime.py"],
-    "runtime": ["tests/test_runtime_space.py", "tests/test_runtime_build.py", "tests/test_runtime_semantics.py"],
+    "runtime": ["tests/test_runtime_space.py", "tests/test_runtime_build.py", "tests/test_runtime_semantics.py",
+                "tests/test_runtime_optimize.py"],
     "differential": ["-m", "differential", "tests/differential"],
 }
 
@@ -135,6 +136,10 @@ MUTANTS = [
     Mutant("runtime-robust-quantile-changed", "ftspec/runtime/metrics.py",
            "fn = lambda s: float(np.quantile(s, q))", "fn = lambda s: float(np.quantile(s, 1 - q))",
            "v2 robust_best takes the optimistic quantile"),
+    Mutant("runtime-interrupt-counted", "ftspec/runtime/engine.py",
+           "                trial.set_user_attr(INTERRUPTED_ATTR, True)\n",
+           "                pass\n",
+           "an interrupted trial counts as a finished FAIL and is not re-run on resume"),
 ]
 
 
