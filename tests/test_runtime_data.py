@@ -183,4 +183,5 @@ def test_ftrun_with_groups_and_a_kfold_says_so_once(tmp_path: Path, capsys: pyte
     assert code == 0
     assert lines[0] == "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info"
     assert lines[1] == "ftrun: note: KFold ignores --groups; use GroupKFold to keep groups whole"
-    assert lines[2].startswith("tiny: 2/2 trials finished (2 complete, 0 pruned, 0 failed), best rmse=") and len(lines) == 3
+    assert lines[2].startswith(f"tiny on {tmp_path / 'd.csv'} (12 rows x 2 features, target 'y', grouped): "
+                               "2/2 trials finished (2 complete, 0 pruned, 0 failed), best rmse=") and len(lines) == 3
