@@ -232,10 +232,7 @@ def test_legacy_blocks_yaml_and_json_agree(drawn: tuple[dict[str, Any], str], mo
 @SETTINGS
 @given(legacy_blocks(), st.sampled_from(["sklearn.linear_model.Ridge", "sklearn.svm.SVC"]))
 def test_ir_json_ir_roundtrip(drawn: tuple[dict[str, Any], str], model_class: str) -> None:
-    try:
-        from ftspec.schema.ir_model import load_ir
-    except ImportError as exc:  # pragma: no cover - depends on the state of the schema module
-        pytest.skip(f"ftspec.schema.ir_model does not import yet: {exc}")
+    from ftspec.schema.ir_model import load_ir
     block, kind = drawn
     text = json.dumps(legacy_document(block, kind, model_class))
     checked(text, "json")

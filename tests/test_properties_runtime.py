@@ -37,10 +37,8 @@ from decimal import Decimal
 from itertools import product
 from typing import Any
 
+import optuna
 import pytest
-
-optuna = pytest.importorskip("optuna")
-
 from click.testing import CliRunner  # noqa: E402
 from hypothesis import HealthCheck, assume, given, reject, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

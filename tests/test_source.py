@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ftspec.compiler.source as source
+import ftspec.compiler.yaml_loader as yaml_loader
+from ftspec.compiler.yaml_events import Fallback
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, Span, to_python
 from ftspec.compiler.source import (
@@ -1069,19 +1071,19 @@ def test_yaml_plain_scalar_matches_the_12_reading(text: str) -> None:
 # parser otherwise or wherever the two could differ. Either way the tree and every finding must
 # be the same; these tests load each text both ways and compare everything.
 
-_HAS_C = source._c_parser() is not None
+_HAS_C = yaml_loader._c_parser() is not None
 needs_c = pytest.mark.skipif(not _HAS_C, reason="ruamel's C parser is not installed (ruamel.yaml[oldlibyaml])")
 
 
 @contextlib.contextmanager
 def pure_yaml():
     """Load YAML as on a machine without the C parser."""
-    saved = source._c_parser_class
-    source._c_parser_class = False
+    saved = yaml_loader._c_parser_class
+    yaml_loader._c_parser_class = False
     try:
         yield
     finally:
-        source._c_parser_class = saved
+        yaml_loader._c_parser_class = saved
 
 
 def tree(node: Node | None):
@@ -1109,11 +1111,11 @@ def loaded(data: str | bytes):
 
 def c_path_taken(text: str) -> bool:
     """Whether the C parser's reading is used for `text` (else the pure parser's)."""
-    if not source._c_may_read(text):
+    if not yaml_loader._c_may_read(text):
         return False
     try:
-        source._load_yaml_c(text, Collector("f"))
-    except source._Fallback:
+        yaml_loader._load_yaml_c(text, Collector("f"))
+    except Fallback:
         return False
     return True
 
@@ -1337,14 +1339,14 @@ def assert_pure_loader_is_yaml_parse(text: str) -> None:
 
     events = YAML(typ="safe", pure=True).parse(text)
     expected = _events(lambda: next(events, None))
-    pure = source._pure_events(text)
+    pure = yaml_loader._pure_events(text)
     assert _events(lambda: next(pure, None)) == expected
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(yaml_documents() | _YAMLISH.filter(lambda t: "%" not in t))
 def test_pure_loader_gives_the_events_of_yaml_parse(text: str) -> None:
-    """The pure parser wired without ruamel.yaml.main reads directive-free text as YAML().parse does."""
+    """The pure parser's events are those of YAML(typ="safe", pure=True).parse()."""
     assert_pure_loader_is_yaml_parse(text)
 
 
@@ -1364,27 +1366,25 @@ def test_directives_go_through_ruamels_yaml_object() -> None:
     assert [(d.code, d.message) for d in diags] == [("FT005", "YAML tag !<tag:example.com,2000:x> is not allowed: nothing is constructed from tags")]
 
 
-def test_small_yaml_is_read_without_importing_the_c_parser() -> None:
-    """The first small YAML texts of a process go to the pure parser; past _PURE_FIRST_CHARS the C one loads."""
+def test_the_parser_that_reads_a_text_depends_on_the_text_only() -> None:
+    """Neither the order of the files nor what the process read before picks the parser."""
 
     code = (
-        "import sys\n"
-        "from ftspec.compiler import source\n"
+        "from ftspec.compiler import source, yaml_loader\n"
         "from ftspec.compiler.diagnostics import Collector\n"
-        "def heavy():\n"
-        "    return [m for m in ('_ruamel_yaml', 'ruamel.yaml.main', 'ruamel.yaml.constructor') if m in sys.modules]\n"
-        "small = 'a: [1, yes]\\n'\n"
-        "c = Collector('a.yaml')\n"
-        "doc = source.load_text(small, 'a.yaml', c)\n"
-        "print(heavy(), [d.code for d in c.diagnostics], source._pure_first_left)\n"
-        "big = 'k: v\\n' * (source._PURE_FIRST_CHARS // 5 + 1)\n"
-        "source.load_text(big, 'b.yaml', Collector('b.yaml'))\n"
-        "print(heavy() == ['_ruamel_yaml', 'ruamel.yaml.constructor'] or source._c_parser() is None)\n"
-        "from ruamel.yaml import YAML  # the package's own __init__ runs on this first use\n"
-        "print(YAML(typ='safe').load('a: [1]'), 'ruamel.yaml.main' in sys.modules)\n"
+        "pure = []\n"
+        "read_pure = yaml_loader._load_yaml_pure\n"
+        "def counting(text, collector):\n"
+        "    pure.append(text)\n"
+        "    return read_pure(text, collector)\n"
+        "yaml_loader._load_yaml_pure = counting\n"
+        "small, big, tabs = 'a: [1, yes]\\n', 'k: v\\n' * 1000, 'a:\\t1\\n'\n"
+        "for text in (small, big, small, tabs, small):\n"
+        "    source.load_text(text, 'a.yaml', Collector('a.yaml'))\n"
+        "print(pure == [tabs] if yaml_loader._c_parser() else pure == [small, big, small, tabs, small])\n"
     )
     out = _fresh_python(code)
-    assert out.stdout.splitlines() == [f"[] ['FT014'] {source._PURE_FIRST_CHARS - 12}", "True", "{'a': [1]} True"]
+    assert out.stdout.split() == ["True"]
 
 
 def _yaml_files() -> list[Path]:
@@ -1449,11 +1449,11 @@ def test_yaml_loads_without_the_c_parser() -> None:
     code = (
         "import sys\n"
         "sys.modules['_ruamel_yaml'] = sys.modules['_ruamel_yaml_clibz'] = None  # as if not installed\n"
-        "from ftspec.compiler import source\n"
+        "from ftspec.compiler import source, yaml_loader\n"
         "from ftspec.compiler.diagnostics import Collector\n"
         "c = Collector('a.yaml')\n"
         "doc = source.load_text('a: [1, yes]\\nb: &x é\\nc: *x\\n', 'a.yaml', c)\n"
-        "print(source._c_parser(), doc.root.get('a').items[1].value, [d.code for d in c.diagnostics])\n"
+        "print(yaml_loader._c_parser(), doc.root.get('a').items[1].value, [d.code for d in c.diagnostics])\n"
     )
     out = _fresh_python(code)
     assert out.stdout.split() == ["None", "yes", "['FT014',", "'FT006']"]

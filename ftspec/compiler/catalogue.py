@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ftspec.compiler.diagnostics import FAMILIES
+import ftspec.lint.rules  # noqa: F401  # registers the linter's own FT5xx: all_rules() lists them
 from ftspec.compiler.rules import all_rules
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "rules.md"

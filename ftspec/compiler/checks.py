@@ -46,14 +46,14 @@ STUDY_CHECKS: list[StudyCheck] = []
 
 
 def study_check(fn: StudyCheck) -> StudyCheck:
-    """Register a check run on every compiled study (registration by import, see rules/)."""
+    """Register a check run on every compiled study (registration by import: the rule modules of
+    ftspec/compiler/rules/ import this one, never the other way round)."""
     STUDY_CHECKS.append(fn)
     return fn
 
 
 def run_study_checks(study: Study, ctx: CheckContext) -> None:
-    from ftspec.compiler.rules import all_rules
-
-    all_rules()  # imports every rule module, which registers its checks
+    """Run the checks registered so far: those of the rule modules imported
+    (`ftspec.compiler.rules.all_rules()` imports them all; `compile_document` calls it)."""
     for check in STUDY_CHECKS:
         check(study, ctx)

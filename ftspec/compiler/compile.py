@@ -12,6 +12,7 @@ from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
 from ftspec.compiler.frontends.pipeline import lower_pipeline
 from ftspec.compiler.frontends.v2 import lower_v2
 from ftspec.compiler.nodes import Mapping, Scalar
+from ftspec.compiler.rules import all_rules
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.source import SourceDocument, load_path, load_text
 from ftspec.compiler.walk import find_blocks
@@ -43,6 +44,7 @@ class CompileResult(Fields):
 
 
 def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
+    all_rules()  # imports every rule module: their study checks are registered
     studies: list[Study] = []
     for block in find_blocks(doc.root):
         node = block.node

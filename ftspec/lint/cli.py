@@ -96,6 +96,7 @@ def resolve_format(fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import ftspec.lint.rules  # noqa: F401  # registers the linter's own FT5xx: all_rules() lists them
     from ftspec.compiler.inputs import collect_inputs, no_files_warning
     from ftspec.compiler.rules import all_rules
     from ftspec.lint.config import ConfigError, LintConfig, build_selection, find_pyproject, load_config

@@ -13,7 +13,7 @@ from typing import Any
 from ftspec.compiler.compile import UNREADABLE_CODES, compile_document
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.nodes import Mapping, index_nodes, to_python
-from ftspec.compiler.rules.lint import SCHEMA_VIOLATION, check_v2_style
+from ftspec.lint.rules import SCHEMA_VIOLATION, check_v2_style
 from ftspec.compiler.source import SourceDocument, load_path
 from ftspec.compiler.walk import find_blocks
 from ftspec.lint.config import Selection

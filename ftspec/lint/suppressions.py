@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ftspec._record import Fields
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, Span
-from ftspec.compiler.rules.lint import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
+from ftspec.lint.rules import INVALID_SUPPRESSION, UNUSED_SUPPRESSION
 from ftspec.compiler.source import SourceDocument
 
 # Compiled on first use (re caches them): most files have no suppression, and ftlint's start-up

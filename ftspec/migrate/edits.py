@@ -294,9 +294,6 @@ class _Index:
         if self.yaml and any(self.text[e.key.span.start - 2:e.key.span.start].strip() == "?" for e in mapping.entries if e.key.span.start >= 2):
             raise Unsupported(f"the mapping at {mapping.pointer or '/'} uses explicit `?` keys")
 
-    def is_block(self, node: Node) -> bool:
-        return self.yaml and not isinstance(node, Scalar) and node.style == ""
-
     def colon_end(self, where: _Where) -> int:
         entry = where.mapping.entries[where.index]
         text = self.text
