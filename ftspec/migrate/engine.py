@@ -158,7 +158,7 @@ def _analyze(text: str, path: str, fmt: str, select: Sequence[str]) -> _State:
         raise _Unreadable(f"the compiler raised {type(exc).__name__}: {exc}") from exc
     blocks = find_blocks(doc.root)
     if any(p.startswith("FT5") or "FT5".startswith(p) for p in select):
-        from ftspec.compiler.rules.lint import check_v2_style
+        from ftspec.lint.rules import check_v2_style
 
         for block in blocks:
             if isinstance(block.node, Mapping) and "version" in block.node:
