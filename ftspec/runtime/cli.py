@@ -163,7 +163,8 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     error = None
     try:
         report = optimize(study, plan.adapter, plan.data, storage=plan.storage, n_jobs=args["n_jobs"],
-                          allow_modules=args["allow_modules"], callbacks=[bar] if bar is not None else [])
+                          allow_modules=args["allow_modules"], callbacks=[bar] if bar is not None else [],
+                          cache_mb=click.get_current_context().meta.get("ftspec.cache_mb"))
     except StudyFailed as exc:
         report, error = exc.report, str(exc)
     except (RuntimeSpecError, DataError) as exc:
@@ -234,6 +235,9 @@ def _html(pipeline: str, document: dict[str, Any], views: list[Any]) -> str:
 @click.option("--n-jobs", type=click.IntRange(min=1), default=None, help="Parallel trials in this process (default: the IR's n_jobs).")
 @click.option("--study", "study_ids", multiple=True, metavar="ID", help="Run only this study (repeatable; default: every study).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar: one line per study.")
+@click.option("--cache-mb", type=click.FloatRange(min=0), default=None, expose_value=False,
+              callback=lambda ctx, _, v: ctx.meta.__setitem__("ftspec.cache_mb", v),  # read where optimize is called
+              help="Memory bound of the fitted-prefix cache in MiB (default: a quarter of the RAM; 0 disables it).")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
