@@ -395,12 +395,12 @@ class SklearnAdapter(Adapter):
     def transform_split(self, split: Split, ctx: TrialContext | None = None) -> tuple[Any, Any]:
         """The split's training and validation rows through the transform steps, fitted on its training
         rows: from the run's cache (`ctx.cache`) for the cached prefix, refitted for the rest."""
-        X_train, X_valid = split.X_train, split.X_valid
         if not self.transforms:
-            return X_train, X_valid
+            return split.X_train, split.X_valid
         began = time.perf_counter()
         y_train = split.y_train
         done = 0
+        found = None
         cache = getattr(ctx, "cache", None)
         if cache is not None and cache.enabled:
             points = self._checkpoints(cache)
@@ -409,8 +409,11 @@ class SklearnAdapter(Adapter):
             for p in reversed(points):
                 found = cache.get(keys[p])
                 if found is not None:
-                    (X_train, X_valid), done = found, p
+                    done = p
                     break
+        # The raw rows only when something is fitted: indexing 600 x 700 spectra costs more than a hit.
+        X_train, X_valid = found if found is not None else (split.X_train, split.X_valid)
+        if cache is not None and cache.enabled:
             for p in points:
                 if p > done:
                     X_train, X_valid, _ = self._fit_steps(done, p, X_train, y_train, X_valid)
