@@ -12,7 +12,10 @@ one metric value per split (`scores`); `optimize` aggregates them by the study's
   predictions are scored in the original y units. Model params: the step's params, overridden by
   the study's fixed and sampled model values. Train params: every one is passed to `fit` as a
   keyword (routed to the model step as `model__name` in a Pipeline); names the estimator's `fit`
-  does not accept are refused up front.
+  does not accept are refused up front. A trial makes the calls that Pipeline would make
+  (`fit_transform` of each transform on the training rows, `transform` of the validation rows, the
+  model's `fit` on the result), with the deterministic transform prefix taken from the run's
+  `FitCache` (`ftspec.runtime.cache`): fitted once per split, not once per trial.
 - `IncrementalAdapter`: the same estimator trained in steps: train param `epochs` (required) is the
   number of `partial_fit` passes, every other train param goes to each `partial_fit` call.
   Transformers are fitted once per fold on the fold's training rows, and the y transformer too.
