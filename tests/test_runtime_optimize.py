@@ -295,8 +295,11 @@ def test_report_to_dict_is_json():
     assert set(data) == {
         "study_id", "study_name", "direction", "n_trials", "n_finished", "n_complete", "n_pruned", "n_failed", "partial",
         "stop_reason", "trials", "best_number", "best_value", "best_model_params", "best_train_params",
-        "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "versions", "ir",
+        "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "timing", "cache", "versions", "ir",
     }
+    # A plain callable: no cache; only the sampler's time is measured (the callable's own is not split up).
+    assert data["cache"] is None and data["timing"]["trials"] == 3 and data["timing"]["model_fit_seconds"] == 0
+    assert set(data["timing"]) == {"sampler_seconds", "transform_fit_seconds", "model_fit_seconds", "score_seconds", "trials"}
     assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds",
                                       "fold_scores", "intermediate", "failed_folds"}
     # No data: the callable gets the raw split once per trial, so its value is the one "fold" score.

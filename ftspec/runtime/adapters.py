@@ -12,7 +12,10 @@ one metric value per split (`scores`); `optimize` aggregates them by the study's
   predictions are scored in the original y units. Model params: the step's params, overridden by
   the study's fixed and sampled model values. Train params: every one is passed to `fit` as a
   keyword (routed to the model step as `model__name` in a Pipeline); names the estimator's `fit`
-  does not accept are refused up front.
+  does not accept are refused up front. A trial makes the calls that Pipeline would make
+  (`fit_transform` of each transform on the training rows, `transform` of the validation rows, the
+  model's `fit` on the result), with the deterministic transform prefix taken from the run's
+  `FitCache` (`ftspec.runtime.cache`): fitted once per split, not once per trial.
 - `IncrementalAdapter`: the same estimator trained in steps: train param `epochs` (required) is the
   number of `partial_fit` passes, every other train param goes to each `partial_fit` call.
   Transformers are fitted once per fold on the fold's training rows, and the y transformer too.
@@ -32,6 +35,7 @@ import importlib
 import inspect
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -39,6 +43,7 @@ import numpy as np
 
 from ftspec.ir import Study
 from ftspec.runtime.build import RuntimeSpecError
+from ftspec.runtime.cache import FitCache, fixed_transform_prefix, nondeterministic_params, params_key
 from ftspec.runtime.data import Dataset, Split
 from ftspec.runtime.metrics import get_metric, score
 from ftspec.schema.metrics import Metric
@@ -132,12 +137,17 @@ def jsonable(value: Any) -> Any:
 class TrialContext:
     """What an adapter may do during a trial: know the metric, report intermediate values (pruning)."""
 
-    def __init__(self, metric: Metric, aggregate: Callable[[Sequence[float]], float], trial: Any = None) -> None:
+    def __init__(self, metric: Metric, aggregate: Callable[[Sequence[float]], float], trial: Any = None,
+                 cache: FitCache | None = None) -> None:
         self.metric = metric
         self.aggregate = aggregate
         self.trial = trial
+        self.cache = cache
+        """The run's fitted-prefix cache (None: fit everything)."""
         self.steps: list[list[float]] = []
         """Fold scores after each reported step."""
+        # Seconds this trial spent fitting transforms, fitting the model, predicting + scoring.
+        self.t_transform = self.t_model = self.t_score = 0.0
 
     def report(self, step: int, fold_scores: Sequence[float]) -> float:
         """Report the aggregate of `fold_scores` at `step`; raise `optuna.TrialPruned` when the pruner says so."""
@@ -196,6 +206,10 @@ class Adapter:
         """Refit on all of `data` with the best params (None: the adapter has no model to refit)."""
         return None
 
+    def new_cache(self, study: Study, limit_bytes: int) -> FitCache | None:
+        """The fitted-prefix cache of one run (None: the adapter fits nothing worth caching)."""
+        return None
+
 
 class CallableAdapter(Adapter):
     """`f(model_params, train_params, split) -> float`, called once per split; no final fit."""
@@ -250,6 +264,8 @@ class SklearnAdapter(Adapter):
             if not (hasattr(cls, "fit") and hasattr(cls, "transform")):
                 raise UnsafeClassError(f"transform {path!r} is not a transformer (no fit/transform methods)")
             self.transforms.append((path, cls, step_params))
+        # Cache keys of the steps: class path and effective params (trials never change a transform's params today).
+        self._step_keys = [(path, params_key(params)) for path, _, params in self.transforms]
         self.y_processing: tuple[str, type, dict[str, Any]] | None = None
         if y_processing is not None:
             path, step_params = _step_parts(y_processing)
@@ -345,11 +361,96 @@ class SklearnAdapter(Adapter):
     def _classes(estimator: Any, metric: Metric) -> Any:
         return getattr(estimator, "classes_", None) if metric.task == "classification" else None
 
+    def new_cache(self, study: Study, limit_bytes: int) -> FitCache:
+        cache = FitCache(limit_bytes, fixed_steps=fixed_transform_prefix(study.space, len(self.transforms)))
+        cache.cached_steps = len(self.transforms)
+        for i, (path, cls, params) in enumerate(self.transforms):
+            try:
+                bad = nondeterministic_params(cls(**params))
+            except Exception:  # noqa: BLE001 - bad params fail the trials' fits, where they are reported
+                bad = ["(its params)"]
+            if bad:
+                # Refitting it draws new random numbers: caching it would change the results.
+                cache.cached_steps = i
+                cache.note(f"transform{i} {path}: {', '.join(bad)} is None, so it and the steps after it are refitted in every "
+                           "trial (give it an integer random_state to fit it once per fold)")
+                break
+        return cache
+
+    def _checkpoints(self, cache: FitCache) -> list[int]:
+        """Prefix lengths whose output is kept: the fixed prefix (shared by every value of a tuned step)
+        and the whole deterministic prefix (per distinct value of tuned steps in it)."""
+        cached = cache.cached_steps if cache.cached_steps is not None else len(self.transforms)
+        fixed = cache.fixed_steps if cache.fixed_steps is not None else cached
+        return sorted({min(fixed, cached), cached} - {0})
+
+    def _fit_steps(self, start: int, stop: int, X_train: Any, y_train: Any, X_valid: Any | None) -> tuple[Any, Any, list[Any]]:
+        """Fit transform steps [start, stop) as Pipeline does (`fit_transform(X, y)`, then `transform` the valid rows)."""
+        fitted = []
+        for _, cls, params in self.transforms[start:stop]:
+            t = cls(**params)
+            X_train = t.fit_transform(X_train, y_train)
+            if X_valid is not None:
+                X_valid = t.transform(X_valid)
+            fitted.append(t)
+        return X_train, X_valid, fitted
+
+    def transform_split(self, split: Split, ctx: TrialContext | None = None) -> tuple[Any, Any]:
+        """The split's training and validation rows through the transform steps, fitted on its training
+        rows: from the run's cache (`ctx.cache`) for the cached prefix, refitted for the rest."""
+        if not self.transforms:
+            return split.X_train, split.X_valid
+        began = time.perf_counter()
+        y_train = split.y_train
+        done = 0
+        found = None
+        cache = getattr(ctx, "cache", None)
+        if cache is not None and cache.enabled:
+            points = self._checkpoints(cache)
+            split_key = cache.split_key(split)
+            keys = {p: (split_key, tuple(self._step_keys[:p])) for p in points}
+            for p in reversed(points):
+                found = cache.get(keys[p])
+                if found is not None:
+                    done = p
+                    break
+        # The raw rows only when something is fitted: indexing 600 x 700 spectra costs more than a hit.
+        X_train, X_valid = found if found is not None else (split.X_train, split.X_valid)
+        if cache is not None and cache.enabled:
+            for p in points:
+                if p > done:
+                    X_train, X_valid, _ = self._fit_steps(done, p, X_train, y_train, X_valid)
+                    X_train, X_valid = cache.put(keys[p], (X_train, X_valid))
+                    done = p
+            if done < len(self.transforms):
+                cache.count_uncached()
+        X_train, X_valid, _ = self._fit_steps(done, len(self.transforms), X_train, y_train, X_valid)
+        if ctx is not None:
+            ctx.t_transform += time.perf_counter() - began
+        return X_train, X_valid
+
+    def model_estimator(self, model_params: Mapping[str, Any]) -> Any:
+        """What is fitted on the transformed rows: the model, in a TransformedTargetRegressor with y_processing."""
+        estimator = self.model_step(model_params)
+        if self.y_processing is not None:
+            from sklearn.compose import TransformedTargetRegressor
+
+            estimator = TransformedTargetRegressor(regressor=estimator, transformer=self._y_transformer())
+        return estimator
+
     def score_fold(self, model_params: dict[str, Any], train_params: dict[str, Any], split: Split, ctx: TrialContext) -> float:
-        estimator = self.build(model_params)
-        estimator.fit(split.X_train, split.y_train, **self.fit_kwargs(train_params))
-        prediction = self._predict(estimator, split.X_valid, ctx.metric)
-        return score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric))
+        # The calls a Pipeline makes (fit_transform of each transform, fit of the model on the result,
+        # transform then predict), with the transform prefix fitted once per split by the cache.
+        X_train, X_valid = self.transform_split(split, ctx)
+        began = time.perf_counter()
+        estimator = self.model_estimator(model_params)
+        estimator.fit(X_train, split.y_train, **train_params)
+        fitted = time.perf_counter()
+        ctx.t_model += fitted - began
+        prediction = self._predict(estimator, X_valid, ctx.metric)
+        value = score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric))
+        ctx.t_score += time.perf_counter() - fitted
+        return value
 
     def _final_model_step(self, estimator: Any) -> Any:
         if self.y_processing is not None:
@@ -366,18 +467,22 @@ class SklearnAdapter(Adapter):
 
 
 class _FoldState:
-    """One fold of an incremental trial: transformers fitted on its training rows, the model in progress."""
+    """One fold of an incremental trial: its transformed rows (the transformers fitted on its training
+    rows, through the run's cache for a split), the model in progress."""
 
     def __init__(self, adapter: "IncrementalAdapter", model_params: Mapping[str, Any], X_train: Any, y_train: Any,
-                 X_valid: Any | None) -> None:
-        self.transformers = adapter._transformers()
-        for t in self.transformers:
-            X_train = t.fit_transform(X_train)
-            if X_valid is not None:
-                X_valid = t.transform(X_valid)
+                 X_valid: Any | None, split: Split | None = None, ctx: TrialContext | None = None) -> None:
+        self.transformers: list[Any] = []
+        if split is not None:
+            X_train, X_valid = adapter.transform_split(split, ctx)
+        else:
+            X_train, X_valid, self.transformers = adapter._fit_steps(0, len(adapter.transforms), X_train, y_train, X_valid)
+        began = time.perf_counter()
         self.y_transformer = adapter._y_transformer() if adapter.y_processing is not None else None
         if self.y_transformer is not None:
             y_train = np.ravel(self.y_transformer.fit_transform(np.asarray(y_train).reshape(-1, 1)))
+        if ctx is not None:
+            ctx.t_transform += time.perf_counter() - began
         self.X_train, self.y_train, self.X_valid = X_train, y_train, X_valid
         self.model = adapter.model_step(model_params)
 
@@ -432,14 +537,18 @@ class IncrementalAdapter(SklearnAdapter):
         data = splits[0].data
         assert data is not None
         classes = np.unique(data.y) if ctx.metric.task == "classification" else None
-        states = [_FoldState(self, model_params, s.X_train, s.y_train, s.X_valid) for s in splits]
+        states = [_FoldState(self, model_params, None, s.y_train, None, split=s, ctx=ctx) for s in splits]
         fold_scores: list[float] = []
         for epoch in range(epochs):
+            began = time.perf_counter()
             for state in states:
                 self._step(state, rest, classes, epoch == 0)
+            fitted = time.perf_counter()
             fold_scores = [
                 score(ctx.metric, s.y_valid, state.predict(ctx.metric), classes=classes) for s, state in zip(splits, states)
             ]
+            ctx.t_model += fitted - began
+            ctx.t_score += time.perf_counter() - fitted
             ctx.report(epoch, fold_scores)
         return fold_scores
 

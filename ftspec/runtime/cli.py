@@ -337,7 +337,7 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
     error, status = None, "complete"
     try:
         report = optimize(study, plan.adapter, plan.data, storage=plan.storage, n_jobs=args["n_jobs"],
-                          allow_modules=args["allow_modules"], callbacks=callbacks)
+                          allow_modules=args["allow_modules"], callbacks=callbacks, cache_mb=args["cache_mb"])
     except StudyFailed as exc:
         report, error, status = exc.report, str(exc), "failed"
     except StudyInterrupted as exc:
@@ -445,11 +445,13 @@ class _Signals:
 @click.option("--check", is_flag=True,
               help="Check every study (build its sampler, pruner, splitter and model, load the data, check optional packages); run no trial.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar: one line per study.")
+@click.option("--cache-mb", type=click.FloatRange(min=0), default=None,
+              help="Memory bound of the fitted-prefix cache in MiB (default: a quarter of the RAM; 0 disables it).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the traceback of every failed trial after its line.")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-        n_jobs: int | None, study_ids: tuple[str, ...], check: bool, quiet: bool, verbose: bool) -> None:
+        n_jobs: int | None, study_ids: tuple[str, ...], check: bool, cache_mb: float | None, quiet: bool, verbose: bool) -> None:
     """Run the hyperparameter studies of a pipeline file on Optuna and write their reports.
 
     \b
@@ -461,7 +463,7 @@ def cli(pipeline: str, data: str | None, target: str | None, groups: str | None,
     """
     args = dict(pipeline=pipeline, data=data, target=target, groups=groups, storage=storage, study_name=study_name,
                 report_path=report_path, html_path=html_path, n_jobs=n_jobs, study_ids=study_ids, check=check, quiet=quiet,
-                verbose=verbose, allow_modules=allow_modules)
+                verbose=verbose, allow_modules=allow_modules, cache_mb=cache_mb)
     log = _FailedTrials()
     optuna_log = logging.getLogger(_FailedTrials.LOGGER)
     optuna_log.addFilter(log)

@@ -56,6 +56,7 @@ import ftspec
 from ftspec.ir import Study, ir_to_dict
 from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES, Adapter, CallableAdapter, TrialContext, build_splitter, jsonable
 from ftspec.runtime.build import RuntimeSpecError
+from ftspec.runtime.cache import FitCache, Timings, cache_limit_bytes
 from ftspec.runtime.data import Dataset, Split, as_dataset, default_dataset, folds_from, holdout_split
 from ftspec.runtime import engine
 from ftspec.runtime.engine import FINISHED, counted_trials, open_study, run
@@ -137,6 +138,11 @@ class Report:
     """`FinalFit.to_dict()`: class path, effective `get_params()`, train params, rows; None if no final fit."""
     folds: list["Report"] = field(default_factory=list)
     """`individual`: one sub-report per fold (own trials, best and final fit); empty otherwise."""
+    timing: dict[str, Any] | None = None
+    """Seconds summed over this process's trials: `sampler_seconds` (suggest calls), `transform_fit_seconds`,
+    `model_fit_seconds`, `score_seconds` (predict + metric), and `trials` timed."""
+    cache: dict[str, Any] | None = None
+    """The fitted-prefix cache of the run (`FitCache.summary()`: hits, misses, peak_mb, limit_mb, notes...); None for a plain callable."""
     versions: dict[str, str] | None = None
     ir: dict[str, Any] | None = None
     """The study's IR (`ir_to_dict`)."""
@@ -324,7 +330,8 @@ def _fold_value(value: Any) -> float:
     return float(value)
 
 
-def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callable[[Sequence[float]], float]) -> Callable[[optuna.Trial], float]:
+def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callable[[Sequence[float]], float],
+              cache: FitCache | None = None, timings: Timings | None = None) -> Callable[[optuna.Trial], float]:
     """What one trial computes: the fold scores (failed-fold rule of the eval mode), the intermediate
     values the pruner reads, and the aggregate.
 
@@ -369,10 +376,12 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
         return scores
 
     def run_trial(trial: optuna.Trial) -> float:
-        ctx = TrialContext(metric, agg, trial)
+        ctx = TrialContext(metric, agg, trial, cache)
         failed: list[dict[str, Any]] = []
+        sampled = began = time.perf_counter()
         try:
             flat_model, flat_train = suggest_flat(trial, study)
+            sampled = time.perf_counter()
             model, train = nest(study, flat_model, flat_train)
             if adapter.reports_steps:
                 scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
@@ -398,13 +407,16 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
         except BaseException as exc:  # a KeyboardInterrupt is marked interrupted by the engine's batch
             trial.set_user_attr(FAILURE_ATTR, _failure(exc, None))
             raise
+        finally:
+            if timings is not None:
+                timings.add(sampled - began, ctx)
 
     return run_trial
 
 
 def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Dataset | None, *, storage: Any, study_name: str | None,
                n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool,
-               callbacks: Sequence[Any] = ()) -> Report:
+               callbacks: Sequence[Any] = (), cache: FitCache | None = None) -> Report:
     ostudy = open_study(study, storage=storage, study_name=study_name)
     # Like force_params, only the process that created the study enqueues the warm start (creation
     # is atomic in every storage), so workers starting together, or a resume, never run them twice.
@@ -412,11 +424,13 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction, study.eval_quantile)
+    timings = Timings()
     try:
-        outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg), n_jobs=n_jobs, callbacks=list(callbacks))
+        outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg, cache, timings), n_jobs=n_jobs, callbacks=list(callbacks))
     except KeyboardInterrupt:
         raise _interrupted(study, ostudy, splits, data) from None
     report = _report(study, ostudy, outcome.stop_reason, splits)
+    report.timing = timings.to_dict()
     if data is not None:
         report.dataset = data.summary()
     if outcome.violation is not None:
@@ -454,6 +468,7 @@ def _combine(study: Study, name: str, folds: list[Report], n_folds: int) -> Repo
         partial=len(folds) < n_folds or any(f.partial for f in folds), stop_reason=reasons[0] if reasons else "n_trials",
         metric=study.metric, approach=study.approach, eval_mode=study.eval_mode,
         splits=[s for f in folds for s in f.splits], dataset=folds[0].dataset if folds else None, folds=folds,
+        timing=Timings.total([f.timing for f in folds if f.timing is not None]),
     )
 
 
@@ -472,6 +487,7 @@ def optimize(
     allow_modules: Iterable[str] = DEFAULT_ALLOWED_MODULES,
     final_fit: bool = True,
     callbacks: Sequence[Any] = (),
+    cache_mb: float | None = None,
 ) -> Report:
     """Run `study` (one IR study) with `objective` on `data`; see the module docstring.
 
@@ -484,7 +500,8 @@ def optimize(
     raises `StudyFailed` (with `.report`) when the failure policy stops the study, no trial
     completed, or the final fit failed; `RuntimeSpecError` / `DataError` before any trial for what
     cannot run. `callbacks`: Optuna callbacks `(study, frozen_trial)` after each finished trial
-    (ftrun's progress bar).
+    (ftrun's progress bar). `cache_mb`: bound of the fitted-prefix cache in MiB (default: a quarter
+    of the RAM; 0 disables it; see `ftspec.runtime.cache`).
     """
     adapter = objective if isinstance(objective, Adapter) else CallableAdapter(objective)
     metric = get_metric(study.metric)
@@ -497,9 +514,14 @@ def optimize(
         raise RuntimeSpecError(f"study {study.id!r}: metric {metric.name!r} is a {metric.task} metric, but the data {dataset.name!r} is {dataset.task}")
     splits = _splits(study, dataset, folds, split, allow_modules)
     adapter.check(study, dataset)
+    try:
+        limit = cache_limit_bytes(cache_mb)
+    except ValueError as exc:
+        raise RuntimeSpecError(str(exc)) from None
+    cache = adapter.new_cache(study, limit)  # one per run: what it holds is this run's folds
     warm = warm_start_params(warm_start, warm_start_trials) if warm_start is not None else []
     ir = jsonable(ir_to_dict(study))
-    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit, callbacks=callbacks)
+    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit, callbacks=callbacks, cache=cache)
     if study.approach == "individual" and isinstance(splits[0], Split):
         base = study_name if study_name is not None else (study.storage.study_name if study.storage is not None else None)
         done: list[Report] = []
@@ -518,7 +540,7 @@ def optimize(
                 done.append(_one_study(fold_study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
             except StudyFailed as exc:
                 report = _combine(study, base or study.id, [*done, exc.report], len(splits))
-                report.versions, report.ir = versions(), ir
+                report.versions, report.ir, report.cache = versions(), ir, cache.summary() if cache is not None else None
                 raise StudyFailed(f"fold {s.index}: {exc}", report) from exc
             except StudyInterrupted as exc:
                 exc.report = _combine(study, base or study.id, [*done, exc.report], len(splits))
@@ -529,9 +551,9 @@ def optimize(
         try:
             report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
         except (StudyFailed, StudyInterrupted) as exc:
-            exc.report.versions, exc.report.ir = versions(), ir
+            exc.report.versions, exc.report.ir, exc.report.cache = versions(), ir, cache.summary() if cache is not None else None
             raise
-    report.versions, report.ir = versions(), ir
+    report.versions, report.ir, report.cache = versions(), ir, cache.summary() if cache is not None else None
     return report
 
 
