@@ -120,6 +120,7 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     from ftspec.runtime.metrics import get_metric
 
     where = _location(study)
+    study = _with_tracking(study, args)
     pipeline = study.pipeline
     if pipeline is None:
         raise Refused(f"{where}: a bare finetune_params file has no pipeline; ftrun needs the pipeline with its model step")
@@ -145,6 +146,22 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     return Plan(study, adapter, data, storage, n_studies)
 
 
+def _with_tracking(study: Study, args: dict[str, Any]) -> Study:
+    """--mlflow-uri / --mlflow-experiment override the IR's tracking; tracking is refused without mlflow (ftspec.runtime.tracking)."""
+    from ftspec.runtime.build import RuntimeSpecError
+    from ftspec.runtime.tracking import require_mlflow, with_overrides
+
+    try:
+        study = with_overrides(study, args["mlflow_uri"], args["mlflow_experiment"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        require_mlflow(study)
+    except RuntimeSpecError as exc:
+        raise Refused(f"{_location(study)}: {exc}") from None
+    return study
+
+
 def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """Run one planned study: its report dict (with `status`, `error`) and the
     `StudyView`s to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
@@ -154,6 +171,7 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     from ftspec.runtime.data import DataError
     from ftspec.runtime.optimize import StudyFailed, optimize
     from ftspec.runtime.progress import ProgressBar, study_line
+    from ftspec.runtime.tracking import tracker_for
 
     study = plan.study
     bar = None
@@ -163,7 +181,8 @@ def _run(plan: Plan, args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     error = None
     try:
         report = optimize(study, plan.adapter, plan.data, storage=plan.storage, n_jobs=args["n_jobs"],
-                          allow_modules=args["allow_modules"], callbacks=[bar] if bar is not None else [])
+                          allow_modules=args["allow_modules"], callbacks=[bar] if bar is not None else [],
+                          tracking=tracker_for(study, args["findings"]))
     except StudyFailed as exc:
         report, error = exc.report, str(exc)
     except (RuntimeSpecError, DataError) as exc:
@@ -234,17 +253,20 @@ def _html(pipeline: str, document: dict[str, Any], views: list[Any], findings: S
 @click.option("--n-jobs", type=click.IntRange(min=1), default=None, help="Parallel trials in this process (default: the IR's n_jobs).")
 @click.option("--study", "study_ids", multiple=True, metavar="ID", help="Run only this study (repeatable; default: every study).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar: one line per study.")
+@click.option("--mlflow-uri", default=None, metavar="URI", help="Track every trial in MLflow at this tracking URI (overrides the config's tracking).")
+@click.option("--mlflow-experiment", default=None, metavar="NAME", help="MLflow experiment (default: the config's, else the study id).")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-        n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool) -> None:
+        n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool, mlflow_uri: str | None, mlflow_experiment: str | None) -> None:
     """Run the hyperparameter studies of a pipeline file on Optuna and write their reports.
 
     Exit codes: 0 every study ran, 1 config errors / refused steps / a failed study, 2 usage error
     or a file that cannot be read or written.
     """
     try:
-        _main(pipeline, data, target, groups, storage, study_name, report_path, html_path, allow_modules, n_jobs, study_ids, quiet)
+        _main(pipeline, data, target, groups, storage, study_name, report_path, html_path, allow_modules, n_jobs, study_ids, quiet,
+              mlflow_uri, mlflow_experiment)
     except (Refused, BadInput) as exc:
         click.echo(f"{PROG}: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -252,7 +274,8 @@ def cli(pipeline: str, data: str | None, target: str | None, groups: str | None,
 
 def _main(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
           study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-          n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool) -> None:
+          n_jobs: int | None, study_ids: tuple[str, ...], quiet: bool, mlflow_uri: str | None = None,
+          mlflow_experiment: str | None = None) -> None:
     if data is None and (target is not None or groups is not None):
         raise click.UsageError("--target and --groups need --data")
     if data is not None and target is None:
@@ -276,7 +299,8 @@ def _main(pipeline: str, data: str | None, target: str | None, groups: str | Non
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     args = dict(data=data, target=target, groups=groups, storage=storage, study_name=study_name, n_jobs=n_jobs, quiet=quiet,
-                allow_modules=tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + allow_modules)))
+                allow_modules=tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + allow_modules)),
+                mlflow_uri=mlflow_uri, mlflow_experiment=mlflow_experiment, findings=result.diagnostics)
     cache: dict[str, Any] = {}
     plans = [_plan(s, args, len(studies) > 1, cache) for s in studies]
     entries: list[dict[str, Any]] = []
@@ -290,6 +314,9 @@ def _main(pipeline: str, data: str | None, target: str | None, groups: str | Non
         _write(report_path, json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if html_path is not None:
         _write(html_path, _html(pipeline, document, views, result.diagnostics))  # the page shows each study's file's findings
+    from ftspec.runtime.tracking import log_report_artifacts
+
+    log_report_artifacts(entries, [report_path, html_path])  # onto each tracked study's MLflow parent run
     sys.exit(1 if any(e["status"] == "failed" for e in entries) else 0)
 
 
