@@ -290,7 +290,7 @@ def test_report_to_dict_is_json():
     assert set(data) == {
         "study_id", "study_name", "direction", "n_trials", "n_finished", "n_complete", "n_pruned", "n_failed", "partial",
         "stop_reason", "trials", "best_number", "best_value", "best_model_params", "best_train_params",
-        "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "versions", "ir",
+        "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "versions", "ir", "tracking",
     }
     assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds",
                                       "fold_scores", "intermediate", "failed_folds"}
