@@ -169,7 +169,8 @@ class MlflowTracker:
     # ------------------------------------------------------------------ the study (parent run)
     def start(self, study: Study, ostudy: optuna.Study, trial_fn: Callable[[optuna.Trial], float]) -> Callable[[optuna.Trial], float]:
         """Open (or join) the parent run of `ostudy`; return `trial_fn` wrapped to open each trial's child run."""
-        self._study, self._ostudy = study, ostudy
+        self._study, self._ostudy = study, ostudy  # `individual`: each fold's Optuna study in turn
+        self.parent_run_id, self.created_parent = None, False
         try:
             self.experiment_id = self._experiment()
             self.parent_run_id = self._parent()
