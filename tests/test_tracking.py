@@ -38,6 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sqlite tracking URI puts artifacts in `./mlruns`: keep them out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _compile(block: dict[str, Any], name: str = "ridge") -> Any:
     doc = [{"class": "sklearn.model_selection.KFold"}, {"name": name, "model": {"class": "sklearn.linear_model.Ridge"}, "finetune_params": block}]
     return compile_text(json.dumps(doc), "p.json", "json")
@@ -278,7 +284,9 @@ sys.exit(worker.main())
 @pytest.mark.slow
 def test_two_worker_processes_share_one_parent_run_and_log_each_trial_once(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    _client(uri).search_experiments()  # create MLflow's schema once: two processes migrating one new sqlite file race
+    # Create MLflow's schema once (two processes migrating one new sqlite file race) and the
+    # experiment with its artifacts here (the workers run in the checkout).
+    _client(uri).create_experiment("workers", artifact_location=str(tmp_path / "artifacts"))
     url = f"journal:///{tmp_path}/study.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     cmd = [sys.executable, "-c", WORKER, uri, "--storage", url, "--study-name", "w", "--n-trials", "10", "--log", str(tmp_path / "log"),
