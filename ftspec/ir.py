@@ -362,6 +362,28 @@ class PipelineContext(Record):
     """Steps on the way to the model that ftspec cannot describe as class + params, in file order (empty: the runtime can build the whole pipeline)."""
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
+class MlflowTracking(Record):
+    """Where MLflow records the study: one parent run per Optuna study, a nested child run per trial."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    tracking_uri: str
+    """MLflow tracking URI as written (`http://host:5000`, `sqlite:///mlflow.db`, `file:///path/mlruns`, ...)."""
+    experiment: str
+    """MLflow experiment name (created when missing); defaults to the study id."""
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class Tracking(Record):
+    """Experiment tracking of the study's trials (the runtime needs the backend's package: `ftspec[mlflow]`)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    mlflow: MlflowTracking
+    """MLflow tracking."""
+
+
 @dataclass(eq=False, repr=False)
 class Study(Record):
     """One hyperparameter study, fully resolved."""
@@ -410,6 +432,8 @@ class Study(Record):
     """Sampler phases (empty: the study's sampler throughout)."""
     pipeline: PipelineContext | None = None
     """The pipeline around the block's model (null for a bare finetune_params file, which has no pipeline)."""
+    tracking: Tracking | None = None
+    """Experiment tracking of the trials (`{mlflow: {tracking_uri, experiment}}`); null: none (legacy blocks never have it)."""
 
 
 @dataclass(eq=False, repr=False)

@@ -44,6 +44,7 @@ def make_study(**overrides: Any) -> Study:
         "force_params": [],
         "phases": [],
         "pipeline": None,
+        "tracking": None,
     }
     study.update(overrides)
     if "eval_quantile" not in overrides:  # what the compiler writes for the mode and direction

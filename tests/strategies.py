@@ -535,6 +535,9 @@ class _Gen:
                     lambda: self.obj({"n_trials": lambda: self.int_(1, 50), "sampler": lambda: self.component(SAMPLERS)})
                 ),
                 "train_params": self.params,
+                "tracking": lambda: None if self.draw(st.integers(0, 4)) == 0 else self.obj(
+                    {"mlflow": lambda: self.obj({"tracking_uri": lambda: self.text(min_size=1)}, {"experiment": lambda: self.text(min_size=1)})}
+                ),
             },
             max_optional=4,
         ))

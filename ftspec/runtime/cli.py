@@ -190,6 +190,7 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     from ftspec.runtime.metrics import get_metric
 
     where = _location(study)
+    study = _with_tracking(study, args)
     pipeline = study.pipeline
     if pipeline is None:
         raise Refused(f"{where}: a bare finetune_params file has no pipeline; ftrun needs the pipeline with its model step")
@@ -317,6 +318,22 @@ def _resume_line(plan: Plan) -> str | None:
     return f"{PROG}: resuming study {name}: {done} of {total} trials done" if exists and done < total else None
 
 
+def _with_tracking(study: Study, args: dict[str, Any]) -> Study:
+    """--mlflow-uri / --mlflow-experiment override the IR's tracking; tracking is refused without mlflow (ftspec.runtime.tracking)."""
+    from ftspec.runtime.build import RuntimeSpecError
+    from ftspec.runtime.tracking import require_mlflow, with_overrides
+
+    try:
+        study = with_overrides(study, args["mlflow_uri"], args["mlflow_experiment"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        require_mlflow(study)
+    except RuntimeSpecError as exc:
+        raise Refused(f"{_location(study)}: {exc}") from None
+    return study
+
+
 def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str, Any], list[Any]]:
     """Run one planned study: its report dict (with `status` complete, failed or interrupted, and
     `error`) and the `StudyView`s to plot (one per fold for `individual`, which runs one Optuna study per fold)."""
@@ -326,6 +343,7 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
     from ftspec.runtime.data import DataError
     from ftspec.runtime.optimize import StudyFailed, StudyInterrupted, optimize
     from ftspec.runtime.progress import ProgressBar, study_line
+    from ftspec.runtime.tracking import tracker_for
 
     study = plan.study
     data_text = _data_text(plan.data)
@@ -337,7 +355,8 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
     error, status = None, "complete"
     try:
         report = optimize(study, plan.adapter, plan.data, storage=plan.storage, n_jobs=args["n_jobs"],
-                          allow_modules=args["allow_modules"], callbacks=callbacks, cache_mb=args["cache_mb"])
+                          allow_modules=args["allow_modules"], callbacks=callbacks, cache_mb=args["cache_mb"],
+                          tracking=tracker_for(study, args["findings"]))
     except StudyFailed as exc:
         report, error, status = exc.report, str(exc), "failed"
     except StudyInterrupted as exc:
@@ -448,10 +467,13 @@ class _Signals:
 @click.option("--cache-mb", type=click.FloatRange(min=0), default=None,
               help="Memory bound of the fitted-prefix cache in MiB (default: a quarter of the RAM; 0 disables it).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the traceback of every failed trial after its line.")
+@click.option("--mlflow-uri", default=None, metavar="URI", help="Track every trial in MLflow at this tracking URI (overrides the config's tracking).")
+@click.option("--mlflow-experiment", default=None, metavar="NAME", help="MLflow experiment (default: the config's, else the study id).")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
-        n_jobs: int | None, study_ids: tuple[str, ...], check: bool, cache_mb: float | None, quiet: bool, verbose: bool) -> None:
+        n_jobs: int | None, study_ids: tuple[str, ...], check: bool, cache_mb: float | None, quiet: bool, verbose: bool,
+        mlflow_uri: str | None, mlflow_experiment: str | None) -> None:
     """Run the hyperparameter studies of a pipeline file on Optuna and write their reports.
 
     \b
@@ -463,7 +485,8 @@ def cli(pipeline: str, data: str | None, target: str | None, groups: str | None,
     """
     args = dict(pipeline=pipeline, data=data, target=target, groups=groups, storage=storage, study_name=study_name,
                 report_path=report_path, html_path=html_path, n_jobs=n_jobs, study_ids=study_ids, check=check, quiet=quiet,
-                verbose=verbose, allow_modules=allow_modules, cache_mb=cache_mb)
+                verbose=verbose, allow_modules=allow_modules, cache_mb=cache_mb, mlflow_uri=mlflow_uri,
+                mlflow_experiment=mlflow_experiment)
     log = _FailedTrials()
     optuna_log = logging.getLogger(_FailedTrials.LOGGER)
     optuna_log.addFilter(log)
@@ -503,6 +526,7 @@ def _main(args: dict[str, Any], log: _FailedTrials) -> int:
     _check_usage(args)
     pipeline = args["pipeline"]
     result = compile_path(pipeline)
+    args["findings"] = result.diagnostics  # the MLflow parent run keeps them as an artifact
     for diag in result.diagnostics:
         click.echo(render_text(diag), err=True)
     click.echo(summarize(result.diagnostics, 1, len(result.ir.studies)), err=True)
@@ -564,6 +588,9 @@ def _run_all(pipeline: str, plans: list[Plan], args: dict[str, Any], log: _Faile
         _write(args["report_path"], json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     if args["html_path"] is not None:
         _write(args["html_path"], _html(pipeline, document, views, [p.data.name for p in ran], findings))  # each study shows its findings
+    from ftspec.runtime.tracking import log_report_artifacts
+
+    log_report_artifacts(entries, [args["report_path"], args["html_path"]])  # onto each tracked study's MLflow parent run
     if interrupted is not None:
         done = sum(e["n_finished"] for e in entries)
         total = sum(p.study.n_trials * p.n_studies for p in plans)

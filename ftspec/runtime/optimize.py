@@ -148,6 +148,8 @@ class Report:
     """The study's IR (`ir_to_dict`)."""
     final_estimator: Any = field(default=None, repr=False, compare=False)
     """The fitted final estimator (not serialised)."""
+    tracking: dict[str, Any] | None = None
+    """`{mlflow: {tracking_uri, experiment, experiment_id, parent_run_id, errors}}` when the study was tracked (ftspec.runtime.tracking)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (tuples become lists, non-finite floats strings; no `final_estimator`)."""
@@ -416,7 +418,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
 
 def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Dataset | None, *, storage: Any, study_name: str | None,
                n_jobs: int | None, warm: list[tuple[dict[str, Any], dict[str, Any]]], final_fit: bool,
-               callbacks: Sequence[Any] = (), cache: FitCache | None = None) -> Report:
+               callbacks: Sequence[Any] = (), cache: FitCache | None = None, tracking: Any = None) -> Report:
     ostudy = open_study(study, storage=storage, study_name=study_name)
     # Like force_params, only the process that created the study enqueues the warm start (creation
     # is atomic in every storage), so workers starting together, or a resume, never run them twice.
@@ -425,8 +427,11 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
     agg = aggregate(study.eval_mode, study.direction, study.eval_quantile)
     timings = Timings()
+    trial_fn = _trial_fn(study, adapter, splits, agg, cache, timings)
+    if tracking is not None:  # ftspec.runtime.tracking: the parent run now, a child run per trial
+        trial_fn, callbacks = tracking.start(study, ostudy, trial_fn), [*callbacks, tracking]
     try:
-        outcome = run(study, ostudy, _trial_fn(study, adapter, splits, agg, cache, timings), n_jobs=n_jobs, callbacks=list(callbacks))
+        outcome = run(study, ostudy, trial_fn, n_jobs=n_jobs, callbacks=list(callbacks))
     except KeyboardInterrupt:
         raise _interrupted(study, ostudy, splits, data) from None
     report = _report(study, ostudy, outcome.stop_reason, splits)
@@ -454,6 +459,19 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
         if fitted is not None:
             report.final = fitted.to_dict()
             report.final_estimator = fitted.estimator
+    return report
+
+
+def _tracked_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Dataset | None, *, tracking: Any = None, **runs: Any) -> Report:
+    """`_one_study`, then the tracker's end of the study (final model, status), whether it succeeded or not."""
+    if tracking is None:
+        return _one_study(study, adapter, splits, data, **runs)
+    try:
+        report = _one_study(study, adapter, splits, data, tracking=tracking, **runs)
+    except StudyFailed as exc:
+        tracking.finish(exc.report, data, error=str(exc))
+        raise
+    tracking.finish(report, data)
     return report
 
 
@@ -488,6 +506,7 @@ def optimize(
     final_fit: bool = True,
     callbacks: Sequence[Any] = (),
     cache_mb: float | None = None,
+    tracking: Any = None,
 ) -> Report:
     """Run `study` (one IR study) with `objective` on `data`; see the module docstring.
 
@@ -501,7 +520,9 @@ def optimize(
     completed, or the final fit failed; `RuntimeSpecError` / `DataError` before any trial for what
     cannot run. `callbacks`: Optuna callbacks `(study, frozen_trial)` after each finished trial
     (ftrun's progress bar). `cache_mb`: bound of the fitted-prefix cache in MiB (default: a quarter
-    of the RAM; 0 disables it; see `ftspec.runtime.cache`).
+    of the RAM; 0 disables it; see `ftspec.runtime.cache`). `tracking`: an
+    `ftspec.runtime.tracking.MlflowTracker`; default: one when the IR's `tracking` is set (MLflow
+    must be installed).
     """
     adapter = objective if isinstance(objective, Adapter) else CallableAdapter(objective)
     metric = get_metric(study.metric)
@@ -521,7 +542,11 @@ def optimize(
     cache = adapter.new_cache(study, limit)  # one per run: what it holds is this run's folds
     warm = warm_start_params(warm_start, warm_start_trials) if warm_start is not None else []
     ir = jsonable(ir_to_dict(study))
-    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit, callbacks=callbacks, cache=cache)
+    if tracking is None and study.tracking is not None:
+        from ftspec.runtime.tracking import MlflowTracker
+
+        tracking = MlflowTracker(study)
+    runs = dict(storage=storage, n_jobs=n_jobs, warm=warm, final_fit=final_fit, callbacks=callbacks, cache=cache, tracking=tracking)
     if study.approach == "individual" and isinstance(splits[0], Split):
         base = study_name if study_name is not None else (study.storage.study_name if study.storage is not None else None)
         done: list[Report] = []
@@ -537,7 +562,7 @@ def optimize(
                     break
                 fold_study = replace(study, timeout_seconds=left)
             try:
-                done.append(_one_study(fold_study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
+                done.append(_tracked_study(fold_study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
             except StudyFailed as exc:
                 report = _combine(study, base or study.id, [*done, exc.report], len(splits))
                 report.versions, report.ir, report.cache = versions(), ir, cache.summary() if cache is not None else None
@@ -549,7 +574,7 @@ def optimize(
         report = _combine(study, base or study.id, done, len(splits))
     else:
         try:
-            report = _one_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
+            report = _tracked_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
         except (StudyFailed, StudyInterrupted) as exc:
             exc.report.versions, exc.report.ir, exc.report.cache = versions(), ir, cache.summary() if cache is not None else None
             raise

@@ -88,6 +88,8 @@ __all__ = [
     "FailurePolicy",
     "ForcedTrial",
     "Phase",
+    "Tracking",
+    "MlflowTracking",
     "json_equal",
 ]
 
@@ -795,6 +797,28 @@ class Phase(_Model):
     sampler: SamplerSpec = Field(description="Sampler of this phase.", examples=["random", {"kind": "tpe"}])
 
 
+class MlflowTracking(_Model):
+    """MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`)."""
+
+    model_config = ConfigDict(title="mlflow tracking")
+
+    tracking_uri: Annotated[StrictStr, Field(min_length=1)] = Field(
+        description="MLflow tracking URI (`ftrun --mlflow-uri` overrides it).",
+        examples=["http://127.0.0.1:5000", "sqlite:///mlflow.db"],
+    )
+    experiment: Annotated[StrictStr, Field(min_length=1)] = _absent(
+        "MLflow experiment name, created when missing; omitted: the study id (`ftrun --mlflow-experiment` overrides it)."
+    )
+
+
+class Tracking(_Model):
+    """Experiment tracking of every trial (null: none)."""
+
+    model_config = ConfigDict(title="tracking")
+
+    mlflow: MlflowTracking = Field(description="Track the study in MLflow.")
+
+
 _EXAMPLE_BLOCK: dict[str, Any] = {
     "version": 2,
     "n_trials": 60,
@@ -875,6 +899,11 @@ class FinetuneParamsV2(_AnnotatedModel):
     phases: list[Phase] = Field(
         default_factory=list,
         description="Samplers in sequence on one study; `n_trials` then defaults to their sum and must equal it if given.",
+    )
+    tracking: Optional[Tracking] = Field(
+        default=None,
+        description="Experiment tracking: `{mlflow: {tracking_uri, experiment}}` (null: none).",
+        examples=[{"mlflow": {"tracking_uri": "http://127.0.0.1:5000", "experiment": "pls"}}],
     )
     model_params: ParamMap = Field(
         default_factory=lambda: ParamMap({}),

@@ -26,6 +26,7 @@ from ftspec.compiler.frontends.common import (
     read_n_trials,
     read_number,
     read_storage,
+    read_str,
     resolve_metric,
     sorted_tuple_entry,
     v2_range_tag,
@@ -40,10 +41,12 @@ from ftspec.ir import (
     FailurePolicy,
     Fixed,
     ForcedTrial,
+    MlflowTracking,
     Phase,
     PipelineContext,
     Study,
     StudySource,
+    Tracking,
     Validation,
 )
 from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
@@ -53,7 +56,7 @@ V2_EVAL_MODES = {name: spec for name, spec in EVAL_MODES.items() if spec.v2}
 V2_KEYS = (
     "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
     "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
-    "phases", "model_params", "train_params",
+    "phases", "tracking", "model_params", "train_params",
 )
 SPEC_KEYS = {
     "int": ("type", "low", "high", "step", "log", "when", "when_not"),
@@ -129,6 +132,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         n_trials = total
 
     force_params = _force_params(lo, space)
+    tracking = _tracking(lo, study_id)
 
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
@@ -136,7 +140,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         metric=metric, direction=direction,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
-        force_params=force_params, phases=phases, pipeline=pipeline,
+        force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking,
     )
 
 
@@ -203,6 +207,36 @@ def _failure_policy(lo: Lowering) -> FailurePolicy:
         if node.get("max_failure_ratio") is not None:
             ratio = read_number(lo, node.get("max_failure_ratio"), "failure_policy.max_failure_ratio", exclusive_minimum=0, maximum=1, nullable=True)  # type: ignore[arg-type]
     return FailurePolicy(max_consecutive_failures=consecutive, max_failure_ratio=None if ratio is None else float(ratio))
+
+
+def _tracking(lo: Lowering, study_id: str) -> Tracking | None:
+    """`tracking: {mlflow: {tracking_uri, experiment}}`; null or absent: none. The experiment defaults to the study id."""
+    block = lo.block.get("tracking")
+    if block is None or (isinstance(block, Scalar) and block.value is None):
+        return None
+    node = _mapping(lo, "tracking", ("mlflow",))
+    if node is None:
+        return None
+    mlflow = node.get("mlflow")
+    if mlflow is None:
+        lo.report(S.WRONG_TYPE, node, key="tracking.mlflow", expected="set (the tracking backend)", got="nothing")
+        return None
+    if not isinstance(mlflow, Mapping):
+        lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow", expected="a mapping {tracking_uri, experiment}", got=node_desc(mlflow))
+        return None
+    keys = ("tracking_uri", "experiment")
+    for entry in mlflow.entries:
+        if entry.key.value not in keys:
+            lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, keys))
+    uri_node, experiment_node = mlflow.get("tracking_uri"), mlflow.get("experiment")
+    if uri_node is None:
+        lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow.tracking_uri", expected="set (the MLflow tracking URI)", got="nothing")
+        return None
+    uri = read_str(lo, uri_node, "tracking.mlflow.tracking_uri", nonempty=True)
+    experiment = study_id if experiment_node is None else read_str(lo, experiment_node, "tracking.mlflow.experiment", nonempty=True)
+    if uri is None or experiment is None:
+        return None
+    return Tracking(mlflow=MlflowTracking(tracking_uri=uri, experiment=experiment))
 
 
 def _phases(lo: Lowering) -> list[Phase]:
