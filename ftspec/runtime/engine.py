@@ -130,6 +130,13 @@ SURPLUS_ATTR = "ftspec:surplus"
 INTERRUPTED_ATTR = "ftspec:interrupted"
 """User attr of a trial stopped by a KeyboardInterrupt / SystemExit (replaced by a retry, never counted)."""
 HEARTBEAT_ATTR = "ftspec:heartbeat"
+# What a trial function records on its trial (ftspec.runtime.optimize writes them; the CLI, the
+# reports and the MLflow tracker read them): defined here, below all of them.
+FAILURE_ATTR = "ftspec:failure"
+"""`{type, message, fold}` of what failed a trial (`fold`: the split index, or None outside the folds)."""
+FOLDS_ATTR = "ftspec:fold_scores"
+FAILED_FOLDS_ATTR = "ftspec:failed_folds"
+"""`[{type, message, fold}]` of the folds a `worst`-rule trial scored +-inf and went on."""
 
 TrialFn = Callable[[optuna.Trial], float]
 

@@ -296,7 +296,7 @@ class MlflowTracker:
     def _log_trial(self, run_id: str, trial: FrozenTrial) -> None:
         from mlflow.entities import Metric, Param, RunTag
 
-        from ftspec.runtime.optimize import FAILED_FOLDS_ATTR, FAILURE_ATTR, FOLDS_ATTR
+        from ftspec.runtime.engine import FAILED_FOLDS_ATTR, FAILURE_ATTR, FOLDS_ATTR
         from ftspec.runtime.space import flat_from_optuna
 
         study = self._study
