@@ -13,7 +13,8 @@ the working directory point at it) with `-x`:
 - goldens: tests/test_golden.py (exact IR and findings of every fixture);
 - front-ends: tests/test_frontends.py, tests/test_rules_optuna.py;
 - properties: tests/test_properties.py, tests/test_properties_runtime.py;
-- runtime: tests/test_runtime_space.py, tests/test_runtime_build.py, tests/test_runtime_semantics.py;
+- runtime: tests/test_runtime_space.py, tests/test_runtime_build.py, tests/test_runtime_semantics.py,
+  tests/test_runtime_optimize.py;
 - differential: tests/differential (against nirs4all 1.4.10) when its virtual environment is
   cached (`python -m tests.differential.n4a_env` creates it), else the column says "no venv".
 
