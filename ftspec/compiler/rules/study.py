@@ -96,11 +96,12 @@ ROBUST_BEST_IS_BEST = define(
 )
 UNKNOWN_EVAL_MODE = define(
     "FT310", "unknown-eval-mode", "error",
-    "An eval_mode that is not mean, median, best or robust_best.",
+    "An eval_mode the dialect does not define.",
     "unknown eval_mode {value!r}{hint}",
-    old="Before 2026-02 an unknown eval_mode summed the fold scores; nirs4all 1.4 raises.",
-    now="The block is an error; the IR records `mean`.",
-    fix="Use mean, median, best or robust_best.",
+    old="Before 2026-02 an unknown eval_mode summed the fold scores; nirs4all 1.4 raises (it knows best, mean, "
+    "robust_best and the alias avg).",
+    now="The block is an error; the IR records the mean (`nirs4all_mean` in a legacy block, `mean` in v2).",
+    fix="v2: mean, median, best, robust_best, nirs4all_mean or nirs4all_best (docs/runtime.md); legacy: best, mean or robust_best.",
 )
 EVAL_MODE_UNUSED = define(
     "FT311", "eval-mode-unused", "info",
