@@ -79,26 +79,25 @@ def _run(cmd: list[str]) -> None:
         raise EnvError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
 
 
-def run_probe(python: Path, items: list[dict]) -> dict:
-    """Run tools/n4a_probe.py once on every item; its parsed output."""
-    proc = subprocess.run([str(python), str(PROBE)], input=json.dumps(items), capture_output=True, text=True)
+def _run_tool(python: Path, tool: Path, items: list[dict], what: str) -> dict:
+    """Run a probe of tools/ once on every item (JSON on stdin); its parsed output, one result per item."""
+    proc = subprocess.run([str(python), str(tool)], input=json.dumps(items), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise EnvError(f"n4a_probe.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise EnvError(f"{tool.name} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout)
     if len(out["results"]) != len(items):
-        raise EnvError(f"n4a_probe.py returned {len(out['results'])} results for {len(items)} blocks")
+        raise EnvError(f"{tool.name} returned {len(out['results'])} results for {len(items)} {what}")
     return out
+
+
+def run_probe(python: Path, items: list[dict]) -> dict:
+    """Run tools/n4a_probe.py once on every block item; its parsed output."""
+    return _run_tool(python, PROBE, items, "blocks")
 
 
 def run_objective_probe(python: Path, cases: list[dict]) -> dict:
     """Run tools/n4a_objective_probe.py once on every case; its parsed output."""
-    proc = subprocess.run([str(python), str(OBJECTIVE_PROBE)], input=json.dumps(cases), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise EnvError(f"n4a_objective_probe.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    out = json.loads(proc.stdout)
-    if len(out["results"]) != len(cases):
-        raise EnvError(f"n4a_objective_probe.py returned {len(out['results'])} results for {len(cases)} cases")
-    return out
+    return _run_tool(python, OBJECTIVE_PROBE, cases, "cases")
 
 
 if __name__ == "__main__":
