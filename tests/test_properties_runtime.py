@@ -487,7 +487,7 @@ def test_the_best_trial_follows_the_declared_direction(drawn: tuple[dict[str, An
     block, _ = drawn
     study = runnable(compiled(block))
     direction = block.get("direction", METRICS[block["metric"]].direction)
-    assert study.direction == direction
+    assert study.objectives[0].direction == direction
     values = iter([3.0, -1.0, 7.0, 0.5, 2.0, -4.0, 9.0, 1.0, 6.0, 5.0])
     report = optimize(study, lambda model, train, split: next(values))
     scores = [t.value for t in report.trials]
