@@ -21,6 +21,12 @@ fold: max when minimising, min when maximising — the score the params reach on
 `individual` runs one Optuna study per fold (name suffixed `:fold<k>`), each trial scored on its
 fold only; the report lists one sub-report per fold in `folds`.
 
+Several objectives (`study.objectives` of more than one): a fold's value is one score per objective
+(a callable returns a list), each objective aggregated over the folds in its own direction; the
+Optuna study has `directions`; no intermediate value is reported (Optuna cannot prune them); the
+report lists the Pareto front (`pareto_front`) and the refit takes the front's best on
+`select.objective` (`select_from_front`).
+
 Failures: a trial whose objective raises is recorded as FAIL with the exception's type and
 message (user attribute `ftspec:failure`), never as a score; a NaN or non-numeric value is a
 failure too. The failure policy, or a study with no completed trial, raises `StudyFailed`
