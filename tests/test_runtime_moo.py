@@ -268,3 +268,16 @@ def test_mlflow_tracking_logs_every_objective(tmp_path: Path, monkeypatch: pytes
     assert parent.data.metrics["best_r2"] == pytest.approx(report.best_values[1])
     assert parent.data.metrics["pareto_front_size"] == len(report.pareto_front)
     assert not math.isnan(parent.data.metrics["best_r2"])
+
+
+def test_the_progress_bar_shows_the_front_best_on_the_selected_objective() -> None:
+    import io
+
+    from ftspec.runtime.progress import ProgressBar
+
+    ostudy = optuna.create_study(directions=["minimize", "maximize"], sampler=optuna.samplers.RandomSampler(seed=0))
+    bar = ProgressBar("s", "r2", 5, file=io.StringIO(), objective=1)
+    ostudy.optimize(lambda t: [t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)], n_trials=5, callbacks=[bar])
+    bar.close()
+    best = max(ostudy.best_trials, key=lambda t: (t.values[1], -t.number))
+    assert f"best r2={best.values[1]:.6g} (trial {best.number})" in bar.file.getvalue()  # type: ignore[attr-defined]
