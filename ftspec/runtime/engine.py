@@ -131,6 +131,11 @@ SURPLUS_ATTR = "ftspec:surplus"
 INTERRUPTED_ATTR = "ftspec:interrupted"
 """User attr of a trial stopped by a KeyboardInterrupt / SystemExit (replaced by a retry, never counted)."""
 HEARTBEAT_ATTR = "ftspec:heartbeat"
+# The trial user attrs `ftspec.runtime.optimize` writes (defined here so that the tracker reads them
+# without importing optimize, which imports the tracker).
+FAILURE_ATTR = "ftspec:failure"
+FOLDS_ATTR = "ftspec:fold_scores"
+FAILED_FOLDS_ATTR = "ftspec:failed_folds"
 
 TrialFn = Callable[[optuna.Trial], Any]
 """Returns the trial's value (one objective) or its values (a list, several objectives)."""

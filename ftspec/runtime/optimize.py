@@ -73,10 +73,10 @@ from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_
 __all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "StudyInterrupted", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR",
            "INTERRUPTED_ATTR", "warm_start_params", "versions", "select_from_front"]
 
-FAILURE_ATTR = "ftspec:failure"
+FAILURE_ATTR = engine.FAILURE_ATTR
 """`{type, message, fold}` of what failed a trial (`fold`: the split index, or None outside the folds)."""
-FOLDS_ATTR = "ftspec:fold_scores"
-FAILED_FOLDS_ATTR = "ftspec:failed_folds"
+FOLDS_ATTR = engine.FOLDS_ATTR
+FAILED_FOLDS_ATTR = engine.FAILED_FOLDS_ATTR
 """`[{type, message, fold}]` of the folds a `worst`-rule trial scored +-inf and went on."""
 INTERRUPTED_ATTR = engine.INTERRUPTED_ATTR
 """Set on the trial a KeyboardInterrupt/SystemExit stopped: not a result, replaced by a retry (the engine's)."""

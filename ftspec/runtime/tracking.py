@@ -297,7 +297,6 @@ class MlflowTracker:
     def _log_trial(self, run_id: str, trial: FrozenTrial) -> None:
         from mlflow.entities import Metric, Param, RunTag
 
-        from ftspec.runtime.optimize import FAILED_FOLDS_ATTR, FAILURE_ATTR, FOLDS_ATTR
         from ftspec.runtime.space import flat_from_optuna
 
         study = self._study
@@ -311,7 +310,7 @@ class MlflowTracker:
         if trial.state == TrialState.COMPLETE and trial.values:
             for i, value in enumerate(trial.values):  # every objective's value, under its metric's name
                 metrics.append(Metric(names[i] if i < len(names) else f"value_{i}", float(value), stamp, 0))
-        folds = trial.user_attrs.get(FOLDS_ATTR)
+        folds = trial.user_attrs.get(engine.FOLDS_ATTR)
         if folds is None and trial.state == TrialState.COMPLETE and trial.values:
             folds = [trial.values[0] if len(names) == 1 else list(trial.values)]  # one split: the fold score is the value
         for k, score in enumerate(folds or ()):
@@ -323,14 +322,14 @@ class MlflowTracker:
             metrics.append(Metric("duration_seconds", trial.duration.total_seconds(), stamp, 0))
         metrics = [m for m in metrics if not math.isnan(m.value)]
         tags = {"ftspec.state": trial.state.name, "ftspec.trial_number": str(trial.number)}
-        failure = trial.user_attrs.get(FAILURE_ATTR)
+        failure = trial.user_attrs.get(engine.FAILURE_ATTR)
         if failure is not None:
             tags.update({"ftspec.failure.type": failure.get("type"), "ftspec.failure.message": failure.get("message"),
                          "ftspec.failure.fold": failure.get("fold")})
         elif trial.state == TrialState.FAIL:
             tags.update({"ftspec.failure.type": "Unknown", "ftspec.failure.message": "the trial failed outside the objective"})
-        if trial.user_attrs.get(FAILED_FOLDS_ATTR):
-            tags["ftspec.failed_folds"] = trial.user_attrs[FAILED_FOLDS_ATTR]
+        if trial.user_attrs.get(engine.FAILED_FOLDS_ATTR):
+            tags["ftspec.failed_folds"] = trial.user_attrs[engine.FAILED_FOLDS_ATTR]
         if "failed_trial" in trial.system_attrs:
             tags["ftspec.retry_of"] = trial.system_attrs["failed_trial"]
         param_list = [Param(k, _text(v, 6000)) for k, v in params.items()]
