@@ -384,6 +384,30 @@ class Tracking(Record):
     """MLflow tracking."""
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
+class Objective(Record):
+    """One objective of the study: a registry metric, its direction, and its fold aggregation's quantile."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    metric: str
+    """Metric from the metric registry (`ftspec/schema/metrics.py`)."""
+    direction: Literal["minimize", "maximize"]
+    """Optimisation direction (the metric's)."""
+    eval_quantile: float | None
+    """`robust_best`: the numpy quantile of this objective's fold scores (0.75 minimising, 0.25 maximising); null for every other mode."""
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class Select(Record):
+    """Which trial of the result is refitted: with several objectives, the Pareto front's best on `objective`."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    objective: str
+    """The metric of the objective whose best front member is refitted (the first objective unless `select` says otherwise)."""
+
+
 @dataclass(eq=False, repr=False)
 class Study(Record):
     """One hyperparameter study, fully resolved."""
@@ -406,12 +430,10 @@ class Study(Record):
     """How trials are scored: holdout, all folds aggregated, or one study per fold."""
     eval_mode: EvalModeName
     """How fold scores become the trial's value, and what a failed fold does (the eval-mode registry, docs/ir.md)."""
-    eval_quantile: float | None
-    """`robust_best`: the numpy quantile of the fold scores taken (0.75 minimising, 0.25 maximising); null otherwise."""
-    metric: str
-    """Metric from the metric registry."""
-    direction: Literal["minimize", "maximize"]
-    """Optimisation direction (agrees with the metric)."""
+    objectives: list[Objective]
+    """What a trial is scored on: one objective, or several (a multi-objective study, whose result is a Pareto front)."""
+    select: Select
+    """The rule that picks the trial refitted after the study (the best trial of a single objective)."""
     sampler: ComponentSpec
     """Sampler with every option resolved."""
     pruner: ComponentSpec
@@ -446,6 +468,29 @@ class IRDocument(Record):
     """Version of this format; changes on any incompatible change."""
     studies: list[Study] = field(default_factory=list)
     """One study per `finetune_params` (or MetaModel `finetune_space`) block, in file order."""
+
+
+def metrics_of(study: Study) -> list[str]:
+    """The metrics of the study's objectives, in order."""
+    return [o.metric for o in study.objectives]
+
+
+def directions_of(study: Study) -> list[str]:
+    """The directions of the study's objectives, in order (what Optuna's `create_study(directions=...)` takes)."""
+    return [o.direction for o in study.objectives]
+
+
+def selected_index(study: Study) -> int:
+    """Index in `objectives` of the objective `select` names (0 when it names none of them)."""
+    for i, o in enumerate(study.objectives):
+        if o.metric == study.select.objective:
+            return i
+    return 0
+
+
+def selected_metric(study: Study) -> str:
+    """The metric of the objective the best (refitted) trial is chosen on."""
+    return study.objectives[selected_index(study)].metric
 
 
 def ir_to_dict(obj: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ftspec.ir import IR_VERSION, Study
 from ftspec.schema.ir_model import load_ir
+from ftspec.schema.metrics import METRICS
 from ftspec.schema.vocab import EVAL_MODES
 
 LOC = {"pointer": "", "line": 1, "column": 1}
@@ -32,8 +33,6 @@ def make_study(**overrides: Any) -> Study:
         "seed": 7,
         "approach": "single",
         "eval_mode": "mean",
-        "metric": "rmse",
-        "direction": "minimize",
         "sampler": RANDOM,
         "pruner": NO_PRUNER,
         "validation": {"holdout_fraction": 0.25, "seed": 3},
@@ -46,9 +45,20 @@ def make_study(**overrides: Any) -> Study:
         "pipeline": None,
         "tracking": None,
     }
+    # `metric`, `direction` (one objective) or `metrics` (several, directions from the registry) and
+    # `eval_quantile` are shorthands for `objectives`; `select` defaults to the first objective.
+    metric = overrides.pop("metric", "rmse")
+    direction = overrides.pop("direction", None)
+    metrics = overrides.pop("metrics", None)
+    quantile = overrides.pop("eval_quantile", ...)
     study.update(overrides)
-    if "eval_quantile" not in overrides:  # what the compiler writes for the mode and direction
-        study["eval_quantile"] = EVAL_MODES[study["eval_mode"]].quantile_for(study["direction"])
+    if "objectives" not in overrides:
+        mode = EVAL_MODES[study["eval_mode"]]
+        pairs = [(m, METRICS[m].direction) for m in metrics] if metrics else [(metric, direction or METRICS[metric].direction)]
+        study["objectives"] = [
+            {"metric": m, "direction": d, "eval_quantile": mode.quantile_for(d) if quantile is ... else quantile} for m, d in pairs
+        ]
+    study.setdefault("select", {"objective": study["objectives"][0]["metric"]})
     return load_ir({"ir_version": IR_VERSION, "studies": [study]}).studies[0]
 
 

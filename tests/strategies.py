@@ -772,3 +772,25 @@ def ir_spaces(draw: st.DrawFn, finite: bool = False, conditions: bool = True) ->
                 element = ElementSpec(kind="float", low=0.0, high=float(draw(st.integers(0, 2))), step=0.5 if finite or draw(st.booleans()) else None, log=False)
             entries.append(SortedTupleParam(length_low=length_low, length_high=length_high, element=element, **common))
     return entries
+
+
+# =========================================================================== several objectives
+
+MULTI_OBJECTIVE_SAMPLERS = ("random", "tpe", "nsgaii", "nsgaiii", "qmc")
+"""Runnable sampler kinds that take several objectives (grid and brute force do too, on finite spaces)."""
+_MINIMISED = ("rmse", "mae", "mse", "medae", "fit_seconds")
+_MAXIMISED = ("r2", "explained_variance")
+
+
+@st.composite
+def objective_tables(draw: st.DrawFn) -> tuple[list[str], list[list[float]], int]:
+    """(metrics, one row of values per trial, index of the `select` objective): 2 or 3 distinct
+    regression metrics of any directions, and values from a small pool so that ties, equal rows and
+    rows that dominate on some objectives only are common."""
+    n_obj = draw(st.integers(2, 3))
+    directions = draw(st.lists(st.booleans(), min_size=n_obj, max_size=n_obj))
+    mins, maxs = iter(_MINIMISED), iter(_MAXIMISED)
+    metrics = [next(maxs) if up and len(_MAXIMISED) > sum(directions[:i]) else next(mins) for i, up in enumerate(directions)]
+    value = st.one_of(st.integers(-3, 3).map(float), st.sampled_from([0.5, -0.25, 1e-9]))
+    rows = draw(st.lists(st.lists(value, min_size=n_obj, max_size=n_obj), min_size=1, max_size=12))
+    return metrics, rows, draw(st.integers(0, n_obj - 1))

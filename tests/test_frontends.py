@@ -281,9 +281,9 @@ def test_single_gets_nirs4all_holdout_and_a_warning() -> None:
 
 def test_metric_direction_conflict_and_classifier_default() -> None:
     (study,), found, _ = compile_block({"metric": "r2", "direction": "minimize", "model_params": {"a": [1, 2, 3]}})
-    assert (study.metric, study.direction) == ("r2", "maximize") and ("FT314", f"{B}/direction") in found
+    assert (study.objectives[0].metric, study.objectives[0].direction) == ("r2", "maximize") and ("FT314", f"{B}/direction") in found
     (clf,), found, _ = compile_block({"model_params": {"a": [1, 2, 3]}}, step={"model": {"class": "sklearn.ensemble.RandomForestClassifier"}})
-    assert (clf.metric, clf.direction) == ("balanced_accuracy", "maximize") and ("FT315", B) in found
+    assert (clf.objectives[0].metric, clf.objectives[0].direction) == ("balanced_accuracy", "maximize") and ("FT315", B) in found
 
 
 def test_train_params_ranges_are_sampled_and_untyped_choices_are_not() -> None:
@@ -348,7 +348,7 @@ def test_v2_block_lowers_to_the_exact_study() -> None:
     (study,), found, result = compile_block(V2)
     assert not result.has_errors and not any(d.severity == "warning" for d in result.diagnostics)
     tpe = default_options(SAMPLERS["tpe"]) | {"n_startup_trials": 5, "group": True}
-    assert (study.n_trials, study.seed, study.metric, study.direction, study.approach) == (40, 7, "r2", "maximize", "grouped")
+    assert (study.n_trials, study.seed, study.objectives[0].metric, study.objectives[0].direction, study.approach) == (40, 7, "r2", "maximize", "grouped")
     assert study.sampler == ComponentSpec("tpe", tpe)
     assert study.pruner == ComponentSpec("median", default_options(PRUNERS["median"]))
     assert study.eval_mode == "median" and study.validation is None

@@ -244,7 +244,11 @@ def test_v2_syntax_says_must_only_where_the_compiler_errs() -> None:
     """`must` in docs/v2-syntax.md: each remaining use is an error of the compiler."""
     text = (ROOT / "docs" / "v2-syntax.md").read_text(encoding="utf-8")
     musts = [line for line in text.splitlines() if " must " in f" {line} "]
-    assert musts == ["| `direction` | `minimize` `maximize` | from `metric` | must agree with the metric if given |"]  # FT314, an error
+    assert musts == [
+        "| `direction` | `minimize` `maximize`, or a list of them | from `metric` | must agree with the metric if given; with a list of "
+        "metrics, a list of the same length (FT429) |",  # FT314 and FT429, errors
+        "- `pruner` must be `none` (FT427, an error): Optuna's `Trial.report` / `should_prune` raise for a",  # FT427, an error
+    ]
     assert "should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, a warning)" in text
 
 

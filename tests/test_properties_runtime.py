@@ -13,6 +13,9 @@ read from the generated dict, not from the compiler's IR):
 - the same seed gives the same trial sequence (every runnable sampler, n_jobs=1);
 - `phases` run their declared number of trials with their declared samplers, in order;
 - the best trial follows the declared direction (the metric's);
+- several objectives: every reported Pareto front member is non-dominated among the complete trials,
+  every dominated trial is off the front (and every non-dominated one on it), and the refitted trial
+  is the front's best on the `select` objective (`tests.strategies.objective_tables`);
 - the IR's JSON Schema (the file `ftspec.schema.generate` writes) accepts every IR the compiler
   emits, for valid and invalid input alike;
 - arbitrary bytes given to `ftcompile` (click's CliRunner) and `ftlint` (its `main`) in process
@@ -54,8 +57,10 @@ from ftspec.runtime.space import suggest  # noqa: E402
 from ftspec.schema import generate  # noqa: E402
 from ftspec.schema.metrics import METRICS  # noqa: E402
 from ftspec.schema.v2 import json_equal  # noqa: E402
-from ftspec.schema.vocab import SAMPLERS  # noqa: E402
+from ftspec.schema.vocab import SAMPLERS, default_options  # noqa: E402
 from tests.strategies import (  # noqa: E402
+    MULTI_OBJECTIVE_SAMPLERS,
+    objective_tables,
     FINITE_SAMPLERS,
     SEEDABLE_SAMPLERS,
     Declared,
@@ -487,7 +492,7 @@ def test_the_best_trial_follows_the_declared_direction(drawn: tuple[dict[str, An
     block, _ = drawn
     study = runnable(compiled(block))
     direction = block.get("direction", METRICS[block["metric"]].direction)
-    assert study.direction == direction
+    assert study.objectives[0].direction == direction
     values = iter([3.0, -1.0, 7.0, 0.5, 2.0, -4.0, 9.0, 1.0, 6.0, 5.0])
     report = optimize(study, lambda model, train, split: next(values))
     scores = [t.value for t in report.trials]
@@ -650,3 +655,36 @@ def test_bruteforce_float_is_a_float_beside_an_int_range_with_the_same_bounds() 
     assert not [d for d in result.diagnostics if d.severity == "error"]
     _, recorder = run_recorded(runnable(result.ir.studies[0]))
     assert [type(model["b"]).__name__ for model, _ in recorder.calls] == ["float"] * 4
+
+
+# =========================================================================== several objectives
+
+
+def _dominates(a: list[float], b: list[float], signs: list[float]) -> bool:
+    return all(s * x <= s * y for x, y, s in zip(a, b, signs)) and any(s * x < s * y for x, y, s in zip(a, b, signs))
+
+
+@settings(SETTINGS, max_examples=examples(40))
+@given(table=objective_tables(), kind=st.sampled_from(MULTI_OBJECTIVE_SAMPLERS), seed=st.integers(0, 2**32 - 1))
+def test_the_pareto_front_is_the_non_dominated_trials(table: tuple[list[str], list[list[float]], int], kind: str, seed: int) -> None:
+    from tests.runtime_ir import entry, make_study
+
+    metrics, rows, k = table
+    options = default_options(SAMPLERS[kind])
+    if kind in ("nsgaii", "nsgaiii"):
+        options["population_size"] = 2
+    study = make_study(metrics=metrics, n_trials=len(rows), seed=seed, sampler={"kind": kind, "options": options},
+                       space=[entry("float", "x", low=0.0, high=1.0, step=None, log=False)], select={"objective": metrics[k]})
+    values = iter(rows)
+    report = optimize(study, lambda model, train, split: next(values))
+    signs = [1.0 if METRICS[m].direction == "minimize" else -1.0 for m in metrics]
+    complete = {t.number: t.values for t in report.trials if t.state == "COMPLETE"}
+    assert [complete[n] for n in sorted(complete)] == rows
+    front = [p["number"] for p in report.pareto_front]
+    assert front == sorted(front)
+    for number, row in complete.items():
+        dominated = any(_dominates(other, row, signs) for other in complete.values())
+        assert (number in front) != dominated, (number, row)
+    best = min(front, key=lambda n: (signs[k] * complete[n][k], n))
+    assert report.best_number == best == report.select["number"] and report.best_value == complete[best][k]
+    assert report.metric == metrics[k] and report.best_values == complete[best]

@@ -23,6 +23,8 @@ from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, Span, 
 from ftspec.compiler.rules import all_rules
 from ftspec.compiler.rules import optuna as R
 from ftspec.ir import (
+    Objective,
+    Select,
     CategoricalParam,
     ComponentSpec,
     Condition,
@@ -42,6 +44,7 @@ from ftspec.ir import (
     StudySource,
     Validation,
 )
+from ftspec.schema.metrics import METRICS
 from ftspec.schema.vocab import PRUNERS, SAMPLERS, default_options
 
 BASE = "/pipeline/1/finetune_params"
@@ -146,7 +149,8 @@ def tuple_p(name: str = "t", length: tuple[int, int] = (2, 2), kind: str = "int"
 def make_study(space: list[Any] | None = None, *, sampler: ComponentSpec | None = None,
                pruner: ComponentSpec | None = None, n_trials: int = 50, n_jobs: int = 1, seed: int | None = None,
                approach: str = "grouped", storage: Storage | None = None,
-               force_params: list[ForcedTrial] | None = None, phases: list[Phase] | None = None) -> Study:
+               force_params: list[ForcedTrial] | None = None, phases: list[Phase] | None = None,
+               metrics: tuple[str, ...] = ("rmse",)) -> Study:
     return Study(
         id="model",
         source=StudySource(file="pipeline.yaml", pointer=BASE, line=1, column=1),
@@ -156,9 +160,8 @@ def make_study(space: list[Any] | None = None, *, sampler: ComponentSpec | None 
         seed=seed,
         approach=approach,  # type: ignore[arg-type]
         eval_mode="mean",
-        eval_quantile=None,
-        metric="rmse",
-        direction="minimize",
+        objectives=[Objective(metric=m, direction=METRICS[m].direction, eval_quantile=None) for m in metrics],
+        select=Select(objective=metrics[0]),
         sampler=sampler or ComponentSpec("tpe", default_options(SAMPLERS["tpe"])),
         pruner=pruner or ComponentSpec("none", {}),
         validation=Validation(0.2, seed) if approach == "single" else None,
@@ -220,6 +223,11 @@ EXPECTED = {
     "FT424": ("non-primitive-categorical-choice", "info", None),
     "FT425": ("duplicate-categorical-choice", "warning", None),
     "FT426": ("fewer-trials-than-forced", "warning", None),
+    "FT427": ("pruner-with-several-objectives", "error", None),
+    "FT428": ("sampler-single-objective-only", "error", None),
+    "FT429": ("direction-list-length", "error", None),
+    "FT430": ("objectives-mixed-tasks", "error", None),
+    "FT431": ("select-unknown-objective", "error", None),
 }
 
 
@@ -1047,3 +1055,66 @@ def test_diagnostics_serialise() -> None:
     assert out["name"] == "step-does-not-divide-range" and out["fix"]["ops"] == [
         {"op": "replace_value", "pointer": f"{ptr}/high", "value": 9}]
     assert replace(d, fix=None).to_dict()["fix"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# FT427-FT431: several objectives
+# ---------------------------------------------------------------------------------------------
+
+TWO = ("rmse", "fit_seconds")
+
+
+def test_pruner_with_several_objectives_is_an_error_at_the_pruner() -> None:
+    ctx = make_ctx({"version": 2, "metric": list(TWO), "pruner": "median", "model_params": {}})
+    (d,) = only(make_study(pruner=pruner("median"), metrics=TWO), "FT427", ctx)
+    assert d.severity == "error" and d.pointer == f"{BASE}/pruner"
+    assert d.message == "pruner 'median' with 2 objectives (rmse, fit_seconds): Optuna cannot prune a study of several objectives"
+    # FT419 (the pruner cannot prune for lack of steps) is not reported beside it
+    assert not only(make_study(pruner=pruner("median"), approach="single", metrics=TWO), "FT419")
+    assert not only(make_study(pruner=pruner("none"), metrics=TWO), "FT427")
+    assert not only(make_study(pruner=pruner("median")), "FT427")
+
+
+@pytest.mark.parametrize("kind", list(SAMPLERS))
+def test_only_single_objective_samplers_are_refused_with_several_objectives(kind: str) -> None:
+    found = only(make_study(sampler=sampler(kind), metrics=TWO), "FT428")
+    # Optuna 5: CmaEsSampler raises for several objectives; GPSampler (logEHVI) and the others handle them
+    assert bool(found) == (kind == "cmaes") == SAMPLERS[kind].single_objective_only
+    if found:
+        assert found[0].message == ("sampler 'cmaes' with 2 objectives (rmse, fit_seconds): CmaEsSampler supports one objective "
+                                    "only and raises ValueError")
+    assert not only(make_study(sampler=sampler(kind)), "FT428")
+
+
+def test_single_objective_sampler_in_a_phase() -> None:
+    study = make_study(sampler=sampler("random"), n_trials=20, metrics=TWO,
+                       phases=[Phase(10, sampler("random")), Phase(10, sampler("cmaes"))])
+    (d,) = only(study, "FT428")
+    assert d.message.startswith("phase 2 sampler 'cmaes' with 2 objectives")
+
+
+def test_direction_list_of_the_wrong_length() -> None:
+    ctx = make_ctx({"version": 2, "metric": ["rmse", "fit_seconds", "predict_seconds"], "direction": ["minimize", "minimize"]})
+    (d,) = only(make_study(metrics=("rmse", "fit_seconds", "predict_seconds")), "FT429", ctx)
+    assert d.pointer == f"{BASE}/direction"
+    assert d.message == ("2 direction(s) for 3 metric(s) (rmse, fit_seconds, predict_seconds): each metric needs exactly one "
+                         "direction")
+    same = make_ctx({"version": 2, "metric": ["rmse", "fit_seconds"], "direction": ["minimize", "minimize"]})
+    assert not only(make_study(metrics=TWO), "FT429", same)
+
+
+def test_objectives_of_two_tasks() -> None:
+    (d,) = only(make_study(metrics=("rmse", "accuracy", "fit_seconds")), "FT430")
+    assert d.message == ("objectives rmse, accuracy, fit_seconds: rmse score(s) regression and accuracy classification; "
+                         "no model is both")
+    assert not only(make_study(metrics=("accuracy", "predict_seconds")), "FT430")
+
+
+def test_select_names_a_metric_that_is_not_an_objective() -> None:
+    ctx = make_ctx({"version": 2, "metric": list(TWO), "select": {"objective": "r2"}})
+    (d,) = only(make_study(metrics=TWO), "FT431", ctx)
+    assert d.pointer == f"{BASE}/select/objective"
+    assert d.message == ("select.objective 'r2' is not an objective of the study (rmse, fit_seconds); the first objective, "
+                         "'rmse', is used")
+    ok = make_ctx({"version": 2, "metric": list(TWO), "select": {"objective": "fit_seconds"}})
+    assert not only(make_study(metrics=TWO), "FT431", ok)

@@ -296,12 +296,15 @@ def test_report_to_dict_is_json():
         "study_id", "study_name", "direction", "n_trials", "n_finished", "n_complete", "n_pruned", "n_failed", "partial",
         "stop_reason", "trials", "best_number", "best_value", "best_model_params", "best_train_params",
         "metric", "approach", "eval_mode", "best_fold_scores", "splits", "dataset", "final", "folds", "timing", "cache", "versions", "ir", "tracking",
+        "objectives", "pareto_front", "select", "best_values",
     }
+    assert data["objectives"] == [{"metric": "rmse", "direction": "minimize"}] and data["pareto_front"] == []
+    assert data["select"] == {"objective": "rmse", "direction": "minimize", "number": data["best_number"]}
     # A plain callable: no cache; only the sampler's time is measured (the callable's own is not split up).
     assert data["cache"] is None and data["timing"]["trials"] == 3 and data["timing"]["model_fit_seconds"] == 0
     assert set(data["timing"]) == {"sampler_seconds", "transform_fit_seconds", "model_fit_seconds", "score_seconds", "trials"}
     assert set(data["trials"][0]) == {"number", "state", "model_params", "train_params", "value", "failure", "duration_seconds",
-                                      "fold_scores", "intermediate", "failed_folds"}
+                                      "fold_scores", "intermediate", "failed_folds", "values"}
     # No data: the callable gets the raw split once per trial, so its value is the one "fold" score.
     assert data["trials"][0]["fold_scores"] == [data["trials"][0]["value"]] and data["splits"] == [] and data["final"] is None
     assert isinstance(data["best_model_params"]["h"], list) and data["best_model_params"]["inner"] == {"k": 1}

@@ -162,8 +162,8 @@ def test_robust_best_is_the_pessimistic_quantile_the_ir_records(direction: str, 
     metric = "rmse" if direction == "minimize" else "r2"
     block = {"version": 2, "metric": metric, "eval_mode": "robust_best", "model_params": {"alpha": {"type": "float", "low": 0.1, "high": 1.0}}}
     (study,) = compile_text(json.dumps({"finetune_params": block}), "b.json").ir.studies
-    assert (study.eval_mode, study.eval_quantile) == ("robust_best", q)
-    assert aggregate("robust_best", direction, study.eval_quantile)([3.0, 1.0, 2.0, 6.0]) == expected == float(np.quantile([1, 2, 3, 6], q))
+    assert (study.eval_mode, study.objectives[0].eval_quantile) == ("robust_best", q)
+    assert aggregate("robust_best", direction, study.objectives[0].eval_quantile)([3.0, 1.0, 2.0, 6.0]) == expected == float(np.quantile([1, 2, 3, 6], q))
 
 
 # --------------------------------------------------------------------------- the compiler and migrator read the registry
@@ -176,7 +176,7 @@ def test_legacy_eval_modes_lower_to_what_nirs4all_computes(written: str | None, 
         block["eval_mode"] = written
     result = compile_text(json.dumps({"finetune_params": block}), "b.json")
     (study,) = result.ir.studies
-    assert (study.eval_mode, study.eval_quantile) == (mode, None)
+    assert (study.eval_mode, study.objectives[0].eval_quantile) == (mode, None)
     ft334 = [(d.severity, d.pointer, d.line, d.column) for d in result.diagnostics if d.code == "FT334"]
     assert ft334 == ([("warning", "/finetune_params/eval_mode", 1, 98)] if written == "robust_best" else [])
 

@@ -24,6 +24,8 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from pydantic import ValidationError
 
 from ftspec.ir import (
+    Objective,
+    Select,
     IR_VERSION,
     CategoricalParam,
     ComponentSpec,
@@ -155,10 +157,13 @@ def _consts(schema: dict[str, Any]) -> dict[str, str]:
 
 def test_enums_come_from_the_registries() -> None:
     props = V2_SCHEMA["properties"]
-    assert list(_consts(props["metric"])) == list(METRICS)
+    one_metric, metric_list = props["metric"]["anyOf"]
+    assert list(_consts(one_metric)) == list(METRICS) == list(_consts(metric_list["items"]))
+    assert (metric_list["minItems"], metric_list["uniqueItems"]) == (1, True)
+    one_direction, direction_list = props["direction"]["anyOf"]
+    assert _consts(one_direction) == DIRECTIONS == _consts(direction_list["items"])
     assert _consts(props["approach"]) == APPROACHES
     assert _consts(props["eval_mode"]) == {name: spec.description for name, spec in EVAL_MODES.items() if spec.v2}
-    assert _consts(props["direction"]) == DIRECTIONS
     defs = V2_SCHEMA["definitions"]
     sampler_alts = defs["SamplerSpec"]["oneOf"]
     assert list(_consts(sampler_alts[0])) == list(SAMPLERS)
@@ -489,9 +494,9 @@ def _ir_document() -> IRDocument:
         seed=42,
         approach="single",
         eval_mode="mean",
-        eval_quantile=None,
-        metric="rmse",
-        direction="minimize",
+        objectives=[Objective(metric="rmse", direction="minimize", eval_quantile=None),
+                    Objective(metric="fit_seconds", direction="minimize", eval_quantile=None)],
+        select=Select(objective="fit_seconds"),
         sampler=tpe,
         pruner=ComponentSpec("patient", {"wrapped": {"kind": "median", "options": {"n_startup_trials": 5}}, "patience": 3, "min_delta": 0.0}),
         validation=Validation(0.2, 42),
@@ -515,7 +520,8 @@ def _ir_document() -> IRDocument:
     minimal = Study(
         id="/pipeline/5/finetune_params", source=StudySource("pipeline.yaml", "/pipeline/5/finetune_params", 40, 5),
         n_trials=50, timeout_seconds=None, n_jobs=1, seed=None, approach="grouped", eval_mode="robust_best",
-        eval_quantile=0.25, metric="accuracy", direction="maximize", sampler=ComponentSpec("random", {}), pruner=ComponentSpec("none", {}),
+        objectives=[Objective(metric="accuracy", direction="maximize", eval_quantile=0.25)], select=Select(objective="accuracy"),
+        sampler=ComponentSpec("random", {}), pruner=ComponentSpec("none", {}),
         validation=None, storage=None, failure_policy=FailurePolicy(None, None), space=[], fixed=Fixed({}, {}),
         force_params=[], phases=[], pipeline=None,
     )  # fmt: skip
@@ -567,7 +573,7 @@ def test_ir_version_error_names_both_versions() -> None:
     with pytest.raises(ValidationError) as info:
         load_ir(data)
     assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [
-        (("ir_version",), "IR version 1 is not supported: this ftspec reads IR version 3 only; "
+        (("ir_version",), "IR version 1 is not supported: this ftspec reads IR version 3 (and converts version 2); "
          "recompile the source file with ftcompile"),
     ]
 

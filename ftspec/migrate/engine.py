@@ -65,8 +65,8 @@ YAML_VERSION_SCALAR = "FT014"
 _GAP_FIELDS = ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "validation")
 # Gap fields whose written legacy word is replaced by the v2 word of the same meaning.
 _RESPELLED_FIELDS = ("eval_mode",)
-# IR fields that follow from gap fields (the quantile from eval_mode): checked with the whole candidate.
-_DERIVED_FIELDS = ("eval_quantile",)
+# IR fields that follow from gap fields (each objective's quantile from eval_mode): checked with the whole candidate.
+_DERIVED_FIELDS = ("objectives",)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from ftspec.ir import Study
 from ftspec.runtime.build import RuntimeSpecError
 from ftspec.runtime.cache import FitCache, fixed_transform_prefix, nondeterministic_params, params_key
 from ftspec.runtime.data import Dataset, Split
-from ftspec.runtime.metrics import get_metric, score
+from ftspec.runtime.metrics import get_metric, score, task_metric
 from ftspec.schema.metrics import Metric
 
 __all__ = [
@@ -138,8 +138,15 @@ class TrialContext:
     """What an adapter may do during a trial: know the metric, report intermediate values (pruning)."""
 
     def __init__(self, metric: Metric, aggregate: Callable[[Sequence[float]], float], trial: Any = None,
-                 cache: FitCache | None = None) -> None:
+                 cache: FitCache | None = None, metrics: Sequence[Metric] | None = None) -> None:
         self.metric = metric
+        """The metric that decides the task and what is predicted (the first objective that scores predictions)."""
+        self.metrics: list[Metric] = list(metrics) if metrics is not None else [metric]
+        """One metric per objective, in order."""
+        self.several = len(self.metrics) > 1
+        """Several objectives: a fold's value is a list (one per objective), and nothing is reported to Optuna."""
+        self.measured = self.several or any(m.scorer == "timing" for m in self.metrics)
+        """Whether fold values go through `fold_value` (several objectives, or a measured time)."""
         self.aggregate = aggregate
         self.trial = trial
         self.cache = cache
@@ -150,7 +157,13 @@ class TrialContext:
         self.t_transform = self.t_model = self.t_score = 0.0
 
     def report(self, step: int, fold_scores: Sequence[float]) -> float:
-        """Report the aggregate of `fold_scores` at `step`; raise `optuna.TrialPruned` when the pruner says so."""
+        """Report the aggregate of `fold_scores` at `step`; raise `optuna.TrialPruned` when the pruner says so.
+
+        With several objectives the step is recorded but nothing is reported (Optuna's `Trial.report`
+        raises for a study of several objectives): NaN is returned."""
+        if self.several:
+            self.steps.append([[float(v) for v in s] for s in fold_scores])  # type: ignore[union-attr]
+            return math.nan
         value = self.aggregate(fold_scores)
         self.steps.append([float(s) for s in fold_scores])
         if self.trial is not None:
@@ -160,6 +173,37 @@ class TrialContext:
             if self.trial.should_prune():
                 raise optuna.TrialPruned(f"pruned at step {step} with value {value}")
         return value
+
+
+    def fold_value(self, y_true: Any, predict: Callable[[bool], Any], classes: Any, fit_seconds: float) -> Any:
+        """The fold's value on every objective: a float for one objective, a list for several.
+
+        `predict(needs_proba)` returns the fold's predictions (labels or values, or the
+        `predict_proba` matrix); each kind is computed once, labels first. `fit_seconds` is the
+        measured model fit; `predict_seconds` is the time of the first prediction call (the labels'
+        `predict` when a metric scores labels, else `predict_proba`), or of a `predict` made for it alone.
+        """
+        predictions: dict[bool, Any] = {}
+        predict_seconds: float | None = None
+        for m in sorted((m for m in self.metrics if m.scorer != "timing"), key=lambda m: m.needs_proba):
+            if m.needs_proba not in predictions:
+                began = time.perf_counter()
+                predictions[m.needs_proba] = predict(m.needs_proba)
+                if predict_seconds is None:
+                    predict_seconds = time.perf_counter() - began
+        values: list[float] = []
+        for m in self.metrics:
+            if m.name == "fit_seconds":
+                values.append(float(fit_seconds))
+            elif m.name == "predict_seconds":
+                if predict_seconds is None:
+                    began = time.perf_counter()
+                    predict(False)
+                    predict_seconds = time.perf_counter() - began
+                values.append(float(predict_seconds))
+            else:
+                values.append(score(m, y_true, predictions[m.needs_proba], classes=classes))
+        return values if self.several else values[0]
 
 
 @dataclass
@@ -325,7 +369,7 @@ class SklearnAdapter(Adapter):
     def _check_task(self, study: Study) -> Metric:
         from sklearn.base import is_classifier, is_regressor
 
-        metric = get_metric(study.metric)
+        metric = task_metric(study)
         try:
             probe = self.model_step(dict(study.fixed.model))
         except TypeError as exc:
@@ -336,8 +380,9 @@ class SklearnAdapter(Adapter):
             raise RuntimeSpecError(f"metric {metric.name!r} scores regressors, but {self.class_path} is not a regressor")
         if self.y_processing is not None and metric.task != "regression":
             raise RuntimeSpecError("y_processing transforms a regression target; it cannot be used with a classifier")
-        if metric.needs_proba and not hasattr(probe, "predict_proba"):
-            raise RuntimeSpecError(f"metric {metric.name!r} needs predict_proba, which {self.class_path} does not have")
+        for m in [metric, *(get_metric(o.metric) for o in study.objectives)]:
+            if m.needs_proba and not hasattr(probe, "predict_proba"):
+                raise RuntimeSpecError(f"metric {m.name!r} needs predict_proba, which {self.class_path} does not have")
         return metric
 
     def check(self, study: Study, data: Dataset | None) -> None:
@@ -447,6 +492,11 @@ class SklearnAdapter(Adapter):
         estimator.fit(X_train, split.y_train, **train_params)
         fitted = time.perf_counter()
         ctx.t_model += fitted - began
+        if ctx.measured:  # several objectives, or a measured time (fit_seconds / predict_seconds)
+            predict = (lambda proba: estimator.predict_proba(X_valid) if proba else estimator.predict(X_valid))
+            values = ctx.fold_value(split.y_valid, predict, self._classes(estimator, ctx.metric), fitted - began)
+            ctx.t_score += time.perf_counter() - fitted
+            return values  # type: ignore[no-any-return]
         prediction = self._predict(estimator, X_valid, ctx.metric)
         value = score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric))
         ctx.t_score += time.perf_counter() - fitted
@@ -485,9 +535,14 @@ class _FoldState:
             ctx.t_transform += time.perf_counter() - began
         self.X_train, self.y_train, self.X_valid = X_train, y_train, X_valid
         self.model = adapter.model_step(model_params)
+        self.fit_seconds = 0.0
+        """Seconds of `partial_fit` on this fold so far (the `fit_seconds` metric)."""
 
     def predict(self, metric: Metric) -> Any:
-        if metric.needs_proba:
+        return self.predict_kind(metric.needs_proba)
+
+    def predict_kind(self, needs_proba: bool) -> Any:
+        if needs_proba:
             return self.model.predict_proba(self.X_valid)
         pred = self.model.predict(self.X_valid)
         if self.y_transformer is not None:
@@ -542,11 +597,16 @@ class IncrementalAdapter(SklearnAdapter):
         for epoch in range(epochs):
             began = time.perf_counter()
             for state in states:
+                step_began = time.perf_counter()
                 self._step(state, rest, classes, epoch == 0)
+                state.fit_seconds += time.perf_counter() - step_began
             fitted = time.perf_counter()
-            fold_scores = [
-                score(ctx.metric, s.y_valid, state.predict(ctx.metric), classes=classes) for s, state in zip(splits, states)
-            ]
+            if ctx.measured:
+                fold_scores = [ctx.fold_value(s.y_valid, state.predict_kind, classes, state.fit_seconds) for s, state in zip(splits, states)]
+            else:
+                fold_scores = [
+                    score(ctx.metric, s.y_valid, state.predict(ctx.metric), classes=classes) for s, state in zip(splits, states)
+                ]
             ctx.t_model += fitted - began
             ctx.t_score += time.perf_counter() - fitted
             ctx.report(epoch, fold_scores)

@@ -38,7 +38,7 @@ import click
 from ftspec._console import run_click
 from ftspec.lint.reporters import render_text, summarize
 from ftspec.compiler.compile import compile_path
-from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict
+from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict, selected_index, selected_metric
 
 REPORT_VERSION = 1
 PROG = "ftrun"
@@ -187,7 +187,7 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     from ftspec.runtime.adapters import adapter_from_study, build_splitter
     from ftspec.runtime.build import RuntimeSpecError, missing_dependencies
     from ftspec.runtime.data import DataError, folds_from
-    from ftspec.runtime.metrics import get_metric
+    from ftspec.runtime.metrics import task_metric
 
     where = _location(study)
     study = _with_tracking(study, args)
@@ -206,7 +206,7 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
     missing = missing_dependencies(study)
     if missing:
         raise Refused("\n".join(f"{where}: {m}" for m in missing))
-    metric = get_metric(study.metric)
+    metric = task_metric(study)
     try:
         checked = _build_components(study)
         adapter = adapter_from_study(study, allow_modules=args["allow_modules"])
@@ -349,7 +349,8 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
     data_text = _data_text(plan.data)
     bar = None
     if not args["quiet"] and sys.stderr.isatty():
-        bar = ProgressBar(f"{study.id} on {plan.data.name}", study.metric, study.n_trials * plan.n_studies, file=sys.stderr)
+        bar = ProgressBar(f"{study.id} on {plan.data.name}", selected_metric(study), study.n_trials * plan.n_studies, file=sys.stderr,
+                          objective=selected_index(study))
     callbacks: list[Any] = [_FailureLines(log, args["verbose"], bar)] + ([bar] if bar is not None else [])
     started = time.monotonic()
     error, status = None, "complete"
@@ -373,7 +374,7 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
             bar.close()
     if bar is None and status != "interrupted":
         # progress.py's line, with the data named after the study id.
-        click.echo(study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, study.metric, time.monotonic() - started),
+        click.echo(study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, selected_metric(study), time.monotonic() - started),
                    err=True)
     if error is not None:
         click.echo(f"{PROG}: {error}", err=True)

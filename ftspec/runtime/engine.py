@@ -3,7 +3,7 @@
 This module owns *how many* trials run and *when the study stops*; what a trial computes is the
 caller's `trial_fn` (see `ftspec.runtime.optimize`). docs/runtime.md has the long form; the rules:
 
-- `open_study` creates the Optuna study with the IR's direction, sampler (IR options and seed),
+- `open_study` creates the Optuna study with the IR's directions (one per objective), sampler (IR options and seed),
   pruner (`none` is a real NopPruner) and storage (in memory when `storage` is null), or loads it
   when the IR says `resume` and it exists. Only the process that *created* the study enqueues the
   `force_params` (model names as is, train names as `"train:" + name`): creation is atomic in every
@@ -88,9 +88,10 @@ from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
-from ftspec.ir import Phase, Study, optuna_names
+from ftspec.ir import Phase, Study, directions_of, optuna_names
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler
 from ftspec.runtime.space import expand_forced
+from ftspec.schema.vocab import SAMPLERS
 
 __all__ = [
     "open_study",
@@ -138,7 +139,8 @@ FOLDS_ATTR = "ftspec:fold_scores"
 FAILED_FOLDS_ATTR = "ftspec:failed_folds"
 """`[{type, message, fold}]` of the folds a `worst`-rule trial scored +-inf and went on."""
 
-TrialFn = Callable[[optuna.Trial], float]
+TrialFn = Callable[[optuna.Trial], Any]
+"""Returns the trial's value (one objective) or its values (a list, several objectives)."""
 
 # Studies this process created (their first batch keeps the IR seed); see `_batch_seed`.
 _CREATED: "weakref.WeakKeyDictionary[optuna.Study, bool]" = weakref.WeakKeyDictionary()
@@ -314,6 +316,20 @@ def _check_names(study: Study) -> None:
             owner[name] = f"{entry.target} param {entry.name!r}"
 
 
+def _check_objectives(study: Study) -> None:
+    """Refuse what Optuna cannot do with several objectives (the compiler's FT427 / FT428; an IR written
+    by hand never went through them): prune (`Trial.report` raises), or sample with CmaEsSampler."""
+    if len(study.objectives) < 2:
+        return
+    if study.pruner.kind != "none":
+        raise RuntimeSpecError(f"study {study.id!r}: pruner {study.pruner.kind!r} with {len(study.objectives)} objectives; "
+                               "Optuna cannot prune a study of several objectives (FT427)")
+    for spec in [study.sampler, *(p.sampler for p in study.phases)]:
+        if SAMPLERS[spec.kind].single_objective_only:
+            raise RuntimeSpecError(f"study {study.id!r}: sampler {spec.kind!r} supports one objective only, the study has "
+                                   f"{len(study.objectives)} (FT428)")
+
+
 def open_study(
     study: Study,
     *,
@@ -334,21 +350,24 @@ def open_study(
             f"study {study.id!r}: the phases' n_trials sum to {sum(p.n_trials for p in study.phases)}, not n_trials={study.n_trials}"
         )
     _check_names(study)
+    _check_objectives(study)
+    directions = directions_of(study)
     ir_storage = study.storage
     name = study_name if study_name is not None else (ir_storage.study_name if ir_storage is not None else None)
     resolved = _resolve_storage(study, storage, heartbeat_interval=heartbeat_interval, grace_period=grace_period, max_retry=max_retry)
     sampler = build_sampler(study.sampler, study.space, study.seed)
     pruner = build_pruner(study.pruner)
     try:
-        ostudy = optuna.create_study(storage=resolved, study_name=name, direction=study.direction, sampler=sampler, pruner=pruner)
+        ostudy = optuna.create_study(storage=resolved, study_name=name, directions=directions, sampler=sampler, pruner=pruner)
         created = True
     except optuna.exceptions.DuplicatedStudyError:
         if not (ir_storage is not None and ir_storage.resume):
             raise
         ostudy = optuna.load_study(study_name=name, storage=resolved, sampler=sampler, pruner=pruner)
         created = False
-        if ostudy.direction.name.lower() != study.direction:
-            raise RuntimeSpecError(f"study {name!r} in the storage is to {ostudy.direction.name.lower()}, the IR says {study.direction}")
+        stored = [d.name.lower() for d in ostudy.directions]
+        if stored != directions:
+            raise RuntimeSpecError(f"study {name!r} in the storage is to {', '.join(stored)}, the IR says {', '.join(directions)}")
     if created:
         for forced in study.force_params:
             ostudy.enqueue_trial(expand_forced(study, forced.model, forced.train))
@@ -515,7 +534,10 @@ class _Policy:
 
 
 def _fails(value: Any) -> bool:
-    """Whether Optuna's tell will record this return value as FAIL (not a number, or NaN)."""
+    """Whether Optuna's tell will record this return value as FAIL (not a number, or NaN; for several
+    objectives, a sequence with such a value)."""
+    if isinstance(value, (list, tuple)):
+        return not value or any(_fails(v) for v in value)
     try:
         return math.isnan(float(value))
     except (TypeError, ValueError):

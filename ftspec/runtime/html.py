@@ -8,7 +8,8 @@ with a star), the parallel coordinates and the parameter importances (`optuna.vi
 plotly figures, axes titled with the metric), and the fold scores of the five best trials (one line
 per trial across the folds). plotly.js is embedded inline once, so the page opens offline and from a
 file URL. Importances use Optuna's fANOVA evaluator with a fixed seed, so the same study gives the
-same page. A plot there is nothing to draw for (no completed trial, no parameter, one split) is
+same page. A study of several objectives gets Optuna's Pareto front plot first (the refitted trial starred),
+and the other plots show the objective `select` chose. A plot there is nothing to draw for (no completed trial, no parameter, one split) is
 replaced by a note with the reason (Optuna's own for its plots); its section and title stay, so a
 reader always finds the plots in the same place.
 """
@@ -27,7 +28,7 @@ import optuna
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-__all__ = ["PLOTS", "StudyView", "render_html", "plot_id", "metric_label", "study_name_text", "TOP_FOLD_TRIALS"]
+__all__ = ["PLOTS", "MULTI_OBJECTIVE_PLOTS", "StudyView", "render_html", "plot_id", "metric_label", "study_name_text", "TOP_FOLD_TRIALS"]
 
 IMPORTANCE_SEED = 0
 TOP_FOLD_TRIALS = 5
@@ -124,7 +125,22 @@ SHOWN_FIELDS = frozenset({
     "study_id", "study_name", "metric", "direction", "approach", "eval_mode", "n_trials", "n_finished", "n_complete",
     "n_pruned", "n_failed", "partial", "stop_reason", "best_number", "best_value", "best_model_params",
     "best_train_params", "best_fold_scores", "dataset", "splits", "final", "status", "error",
+    "objectives", "pareto_front", "select", "best_values",
 })
+
+
+def _objective_index(report: Mapping[str, Any]) -> int:
+    """Index of the report's `metric` (the selected objective) among its objectives (0 without them)."""
+    names = [o.get("metric") for o in report.get("objectives") or []]
+    return names.index(report.get("metric")) if report.get("metric") in names else 0
+
+
+def _several(report: Mapping[str, Any]) -> bool:
+    return len(report.get("objectives") or []) > 1
+
+
+def _label_of(objective: Mapping[str, Any]) -> str:
+    return metric_label({"metric": objective.get("metric"), "direction": objective.get("direction")})
 
 
 def _summary(report: Mapping[str, Any]) -> str:
@@ -132,6 +148,14 @@ def _summary(report: Mapping[str, Any]) -> str:
     rows: list[tuple[str, Any]] = [("study", r.get("study_id")), ("study name", study_name_text(r))]
     if r.get("status"):
         rows.append(("status", r["status"] + (f": {r['error']}" if r.get("error") else "")))
+    if _several(r):
+        rows.append(("objectives", ", ".join(_label_of(o) for o in r["objectives"])))
+        if r.get("pareto_front"):
+            rows.append(("Pareto front", [{"trial": p.get("number"), **{o.get("metric"): v for o, v in zip(r["objectives"], p.get("values") or [])}}
+                                          for p in r["pareto_front"]]))
+        select = r.get("select") or {}
+        if select.get("number") is not None:
+            rows.append(("refit", f"trial {select['number']}: the Pareto front's best on {select.get('objective')} (select.objective)"))
     rows.append(("metric", metric_label(r)))
     if r.get("approach"):
         rows.append(("approach", r["approach"] + (f", {r['eval_mode']} over the folds" if r.get("approach") == "grouped" and r.get("eval_mode") else "")))
@@ -200,7 +224,9 @@ def _trials(report: Mapping[str, Any]) -> str:
     trials = list(report.get("trials") or [])
     model = list(dict.fromkeys(k for t in trials for k in (t.get("model_params") or {})))
     train = list(dict.fromkeys(k for t in trials for k in (t.get("train_params") or {})))
-    columns = ["trial", "state", str(report.get("metric") or "value"), *model, *(f"train: {k}" for k in train)]
+    several = _several(report)
+    values = [str(o.get("metric")) for o in report["objectives"]] if several else [str(report.get("metric") or "value")]
+    columns = ["trial", "state", *values, *model, *(f"train: {k}" for k in train)]
     extra = [c for c in ("fold_scores", "duration_seconds", "failure") if any(t.get(c) for t in trials)]
     columns += [{"fold_scores": "fold scores", "duration_seconds": "seconds", "failure": "failure"}[c] for c in extra]
     best = report.get("best_number")
@@ -212,7 +238,7 @@ def _trials(report: Mapping[str, Any]) -> str:
         rows.append([
             _Raw(_scalar(t.get("number")) + mark),
             _Raw(state),
-            t.get("value"),
+            *((t.get("values") or [None] * len(values)) if several else [t.get("value")]),
             *((t.get("model_params") or {}).get(k) for k in model),
             *((t.get("train_params") or {}).get(k) for k in train),
             *(_cell_of(c, t.get(c)) for c in extra),
@@ -246,9 +272,18 @@ class NothingToDraw(Exception):
     """A plot without data: its note says why."""
 
 
+def _target(view: StudyView) -> Any:
+    """Optuna's `target` of a plot: None for one objective, the selected objective's value for several
+    (Optuna's single-value plots need one)."""
+    if not _several(view.report):
+        return None
+    k = _objective_index(view.report)
+    return lambda t: t.values[k]
+
+
 def _history(view: StudyView) -> go.Figure:
     report = view.report
-    figure = optuna.visualization.plot_optimization_history(view.study, target_name=metric_label(report))
+    figure = optuna.visualization.plot_optimization_history(view.study, target=_target(view), target_name=metric_label(report))
     if figure.data and report.get("best_number") is not None and isinstance(report.get("best_value"), (int, float)):
         number = report["best_number"]
         figure.add_trace(go.Scatter(
@@ -260,14 +295,15 @@ def _history(view: StudyView) -> go.Figure:
 
 
 def _parallel(view: StudyView) -> go.Figure:
-    return optuna.visualization.plot_parallel_coordinate(view.study, target_name=metric_label(view.report))
+    return optuna.visualization.plot_parallel_coordinate(view.study, target=_target(view), target_name=metric_label(view.report))
 
 
 def _importances(view: StudyView) -> go.Figure:
     from optuna.importance import FanovaImportanceEvaluator
 
     figure = optuna.visualization.plot_param_importances(
-        view.study, evaluator=FanovaImportanceEvaluator(seed=IMPORTANCE_SEED), target_name=metric_label(view.report))
+        view.study, evaluator=FanovaImportanceEvaluator(seed=IMPORTANCE_SEED), target=_target(view),
+        target_name=metric_label(view.report))
     if figure.data:
         figure.update_xaxes(title_text=f"importance for {view.report.get('metric') or 'the objective'} (fANOVA)")
     return figure
@@ -277,8 +313,25 @@ def best_trials(report: Mapping[str, Any], k: int = TOP_FOLD_TRIALS) -> list[Map
     """The `k` best complete trials with a number per fold, best first (by the study's direction, then number)."""
     sign = -1.0 if report.get("direction") == "maximize" else 1.0
     scored = [t for t in report.get("trials") or []
-              if t.get("state") == "COMPLETE" and isinstance(t.get("value"), (int, float)) and t.get("fold_scores")]
-    return sorted(scored, key=lambda t: (sign * t["value"], t.get("number", 0)))[:k]
+              if t.get("state") == "COMPLETE" and isinstance(_trial_value(report, t), (int, float)) and t.get("fold_scores")]
+    return sorted(scored, key=lambda t: (sign * _trial_value(report, t), t.get("number", 0)))[:k]
+
+
+def _trial_value(report: Mapping[str, Any], trial: Mapping[str, Any]) -> Any:
+    """The trial's value on the report's `metric` (the selected objective with several)."""
+    if _several(report):
+        values = trial.get("values") or []
+        k = _objective_index(report)
+        return values[k] if k < len(values) else None
+    return trial.get("value")
+
+
+def _fold_values(report: Mapping[str, Any], scores: Sequence[Any]) -> list[Any]:
+    """One number per fold on the report's `metric` (with several objectives a fold holds one score per objective)."""
+    if _several(report):
+        k = _objective_index(report)
+        scores = [s[k] if isinstance(s, (list, tuple)) and k < len(s) else None for s in scores]
+    return [v if isinstance(v, (int, float)) else None for v in scores]  # "nan"/"inf" strings: gaps
 
 
 def _fold_scores(view: StudyView) -> go.Figure:
@@ -291,11 +344,11 @@ def _fold_scores(view: StudyView) -> go.Figure:
     figure = go.Figure()
     best = report.get("best_number")
     for t in top:
-        scores = [v if isinstance(v, (int, float)) else None for v in t["fold_scores"]]  # "nan"/"inf" strings: gaps
+        scores = _fold_values(report, t["fold_scores"])
         is_best = t.get("number") == best
         figure.add_trace(go.Scatter(
             x=[f"fold {k}" for k in range(len(scores))], y=scores, mode="lines+markers",
-            name=f"trial {t['number']}" + (" (best)" if is_best else "") + f": {_number(t['value'])}",
+            name=f"trial {t['number']}" + (" (best)" if is_best else "") + f": {_number(_trial_value(report, t))}",
             line={"width": 4 if is_best else 1.5, **({"color": BEST_COLOUR} if is_best else {})},
             marker={"symbol": "star" if is_best else "circle", "size": 12 if is_best else 7},
         ))
@@ -303,6 +356,30 @@ def _fold_scores(view: StudyView) -> go.Figure:
                          yaxis_title=metric_label(report), legend_title_text=f"trial: {report.get('eval_mode') or 'value'} over the folds")
     return figure
 
+
+def _pareto(view: StudyView) -> go.Figure:
+    """Optuna's `plot_pareto_front` (two or three objectives), the refitted trial starred (two objectives)."""
+    report = view.report
+    objectives = report.get("objectives") or []
+    figure = optuna.visualization.plot_pareto_front(view.study, target_names=[_label_of(o) for o in objectives])
+    select = report.get("select") or {}
+    number = select.get("number")
+    if figure.data and number is not None and len(objectives) == 2:
+        trial = next((t for t in report.get("trials") or [] if t.get("number") == number), None)
+        values = (trial or {}).get("values") or []
+        if len(values) == 2 and all(isinstance(v, (int, float)) for v in values):
+            figure.add_trace(go.Scatter(
+                x=[values[0]], y=[values[1]], mode="markers", name=f"refitted trial ({number})",
+                marker={"symbol": "star", "size": 18, "color": BEST_COLOUR, "line": {"width": 1, "color": "#222"}},
+            ))
+    return figure
+
+
+MULTI_OBJECTIVE_PLOTS: tuple[tuple[str, str, Callable[[StudyView], go.Figure]], ...] = (
+    ("pareto_front", "Pareto front", _pareto),
+)
+"""Plots of a study of several objectives only, before the others: Optuna's Pareto front (every trial, the
+front highlighted; the refitted trial starred). The other plots then show the selected objective."""
 
 PLOTS: tuple[tuple[str, str, Callable[[StudyView], go.Figure]], ...] = (
     ("optimization_history", "Optimization history", _history),
@@ -401,7 +478,8 @@ def render_html(views: Sequence[StudyView], *, title: str, header: Sequence[tupl
         parts.append(_summary(report))
         parts.append("<h3>Compile findings</h3>")
         parts.append(_findings(report, findings, steps))
-        parts.extend(_plot(index, key, plot_title, build, view) for key, plot_title, build in PLOTS)
+        plots = (MULTI_OBJECTIVE_PLOTS + PLOTS) if _several(report) else PLOTS
+        parts.extend(_plot(index, key, plot_title, build, view) for key, plot_title, build in plots)
         parts.append("<h3>Trials</h3>")
         parts.append(_trials(report))
         parts.append("</section>")

@@ -22,7 +22,7 @@ import numpy as np
 from ftspec.schema.metrics import METRICS, Metric
 from ftspec.schema.vocab import EVAL_MODES
 
-__all__ = ["get_metric", "score", "sklearn_call", "aggregate", "worst_value", "EVAL_MODES"]
+__all__ = ["get_metric", "task_metric", "score", "sklearn_call", "aggregate", "worst_value", "EVAL_MODES"]
 
 
 def get_metric(name: str) -> Metric:
@@ -31,6 +31,19 @@ def get_metric(name: str) -> Metric:
         return METRICS[name]
     except KeyError:
         raise ValueError(f"unknown metric {name!r} (expected one of: {', '.join(METRICS)})") from None
+
+
+def task_metric(study: Any) -> Metric:
+    """The metric that decides a study's task and what its model predicts: its first objective that scores
+    predictions (`fit_seconds` / `predict_seconds` fit any task); with timings only, the first objective
+    (a regression task, the default dataset's)."""
+    names = [o.metric for o in study.objectives]
+    for name in names:
+        m = get_metric(name)
+        if m.task != "any":
+            return m
+    first = get_metric(names[0])
+    return Metric(first.name, first.direction, "regression", first.scorer, False, first.description)
 
 
 _AVERAGE = {"f1_macro": "macro", "f1_weighted": "weighted"}
@@ -71,6 +84,8 @@ def score(metric: str | Metric, y_true: Any, prediction: Any, *, classes: Sequen
     import sklearn.metrics
 
     m = get_metric(metric) if isinstance(metric, str) else metric
+    if m.scorer == "timing":
+        raise ValueError(f"metric {m.name!r} is a measured time, not a score of predictions (the adapter measures it)")
     name, kwargs = sklearn_call(m, classes)
     prediction = np.asarray(prediction)
     if m.needs_proba:

@@ -15,15 +15,21 @@ Splits (what a trial is scored on):
   object), else the pipeline's splitter step (class allowlisted, built with its params, given the
   groups), else a clear error before any trial.
 
-A trial's value is its fold scores aggregated by `eval_mode` (`aggregate`): `mean`, `median`,
-`best` (the best fold: min when minimising, max when maximising) and `robust_best` (the worst
-fold: max when minimising, min when maximising — the score the params reach on every fold).
+A trial's value is its fold scores aggregated by `eval_mode`, as its entry of the eval-mode
+registry (`ftspec.schema.vocab.EVAL_MODES`, read by `metrics.aggregate`) defines it, with that
+entry's failed-fold rule (`_trial_fn`); one value per objective, each in its own direction.
 `individual` runs one Optuna study per fold (name suffixed `:fold<k>`), each trial scored on its
 fold only; the report lists one sub-report per fold in `folds`.
 
-Failures: a trial whose objective raises is recorded as FAIL with the exception's type and
-message (user attribute `ftspec:failure`), never as a score; a NaN or non-numeric value is a
-failure too. The failure policy, or a study with no completed trial, raises `StudyFailed`
+Several objectives (`study.objectives` of more than one): a fold's value is one score per objective
+(a callable returns a list), each objective aggregated over the folds in its own direction; the
+Optuna study has `directions`; no intermediate value is reported (Optuna cannot prune them); the
+report lists the Pareto front (`pareto_front`) and the refit takes the front's best on
+`select.objective` (`select_from_front`).
+
+Failures: under a v2 eval mode a fold whose objective raises, or scores NaN, inf or not a
+number, fails the trial (FAIL, user attribute `ftspec:failure` = `{type, message, fold}`), never a
+score; under a `nirs4all_*` mode it scores the worst value and is listed in `ftspec:failed_folds`. The failure policy, or a study with no completed trial, raises `StudyFailed`
 (carrying the `Report`).
 
 Final fit: after the study, the adapter refits on the whole data with the best trial's nested
@@ -53,19 +59,19 @@ import optuna
 from optuna.trial import TrialState
 
 import ftspec
-from ftspec.ir import Study, ir_to_dict
+from ftspec.ir import Study, ir_to_dict, selected_index
 from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES, Adapter, CallableAdapter, TrialContext, build_splitter, jsonable
 from ftspec.runtime.build import RuntimeSpecError
 from ftspec.runtime.cache import FitCache, Timings, cache_limit_bytes
 from ftspec.runtime.data import Dataset, Split, as_dataset, default_dataset, folds_from, holdout_split
 from ftspec.runtime import engine
 from ftspec.runtime.engine import FINISHED, counted_trials, open_study, run
-from ftspec.runtime.metrics import aggregate, get_metric, worst_value
+from ftspec.runtime.metrics import aggregate, get_metric, task_metric, worst_value
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
 __all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "StudyInterrupted", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR",
-           "INTERRUPTED_ATTR", "warm_start_params", "versions"]
+           "INTERRUPTED_ATTR", "warm_start_params", "versions", "select_from_front"]
 
 FAILURE_ATTR = engine.FAILURE_ATTR
 FOLDS_ATTR = engine.FOLDS_ATTR
@@ -88,7 +94,7 @@ class TrialRecord:
     train_params: dict[str, Any]
     """Sampled train values by IR (flattened) name."""
     value: float | None
-    """The aggregate of `fold_scores` (COMPLETE trials only)."""
+    """The aggregate of `fold_scores` (COMPLETE trials only); with several objectives, the first objective's."""
     failure: dict[str, str] | None
     """`{type, message}` of the exception for a failed trial, else None."""
     duration_seconds: float | None
@@ -98,6 +104,9 @@ class TrialRecord:
     """`[step, value]` pairs reported with `trial.report` (fold index under `grouped`, epoch for an incremental adapter), by step."""
     failed_folds: list[dict[str, Any]] = field(default_factory=list)
     """`{type, message, fold}` of each fold scored as the worst value under a `worst`-rule eval mode."""
+    values: list[float] | None = None
+    """The value of each objective, in the IR's order (COMPLETE trials only); with several objectives each
+    entry of `fold_scores` is a list of one score per objective too."""
 
 
 @dataclass
@@ -107,6 +116,7 @@ class Report:
     study_id: str
     study_name: str
     direction: str
+    """The direction of `metric`."""
     n_trials: int
     """The study's target of finished trials (for `individual`: per fold, times the folds)."""
     n_finished: int
@@ -119,12 +129,15 @@ class Report:
     """`n_trials`, `timeout`, `failure_policy`, `sampler_exhausted` (e.g. a finished grid) or `stopped`."""
     trials: list[TrialRecord] = field(default_factory=list)
     best_number: int | None = None
+    """The best trial (one objective), or the Pareto front member `select` picked (several): the refitted one."""
     best_value: float | None = None
+    """Its value on `metric`."""
     best_model_params: dict[str, Any] | None = None
     """Nested model parameters of the best trial, fixed values merged."""
     best_train_params: dict[str, Any] | None = None
     """Nested train parameters of the best trial, fixed values merged."""
     metric: str = ""
+    """The metric of the objective the best trial is chosen on (`select.objective`; the only one for one objective)."""
     approach: str = ""
     eval_mode: str = ""
     best_fold_scores: list[float] | None = None
@@ -148,6 +161,16 @@ class Report:
     """The fitted final estimator (not serialised)."""
     tracking: dict[str, Any] | None = None
     """`{mlflow: {tracking_uri, experiment, experiment_id, parent_run_id, errors}}` when the study was tracked (ftspec.runtime.tracking)."""
+    objectives: list[dict[str, str]] = field(default_factory=list)
+    """`{metric, direction}` of each objective, in the IR's order."""
+    pareto_front: list[dict[str, Any]] = field(default_factory=list)
+    """Several objectives: `{number, values}` of every trial on the Pareto front (Optuna's `study.best_trials`: the
+    complete trials no other complete trial dominates), by number; empty for one objective."""
+    select: dict[str, Any] | None = None
+    """The refit rule and its pick: `{objective, direction, number}`, the front member best on `objective`
+    (ties: the lowest number) whose params are `best_*` and were refitted; for one objective, the best trial."""
+    best_values: list[float] | None = None
+    """The selected trial's value on every objective."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (tuples become lists, non-finite floats strings; no `final_estimator`)."""
@@ -196,14 +219,17 @@ def _record(study: Study, t: optuna.trial.FrozenTrial, n_splits: int) -> TrialRe
     if t.state == TrialState.FAIL and failure is None:
         failure = {"type": "Unknown", "message": "the trial failed outside the objective"}
     folds = t.user_attrs.get(FOLDS_ATTR)
-    if folds is None and n_splits == 1 and t.state == TrialState.COMPLETE:
-        folds = [t.value]
+    values = list(t.values) if t.state == TrialState.COMPLETE and t.values is not None else None
+    several = len(study.objectives) > 1
+    if folds is None and n_splits == 1 and values is not None:
+        folds = [values if several else values[0]]
     return TrialRecord(
         number=t.number,
         state=t.state.name,
         model_params=model,
         train_params=train,
-        value=t.value if t.state == TrialState.COMPLETE else None,
+        value=values[0] if values is not None else None,
+        values=values,
         failure=dict(failure) if failure is not None else None,
         duration_seconds=t.duration.total_seconds() if t.duration is not None else None,
         fold_scores=list(folds) if folds is not None else None,
@@ -220,10 +246,12 @@ def _report(study: Study, ostudy: optuna.Study, stop_reason: str, splits: Sequen
     trials = counted_trials(ostudy)  # without surplus trials and stale attempts replaced by a retry
     by_state = {s: sum(t.state == s for t in trials) for s in FINISHED}
     n_finished = sum(by_state.values())
+    k = selected_index(study)
+    chosen = study.objectives[k]
     report = Report(
         study_id=study.id,
         study_name=ostudy.study_name,
-        direction=study.direction,
+        direction=chosen.direction,
         n_trials=study.n_trials,
         n_finished=n_finished,
         n_complete=by_state[TrialState.COMPLETE],
@@ -232,18 +260,37 @@ def _report(study: Study, ostudy: optuna.Study, stop_reason: str, splits: Sequen
         partial=n_finished < study.n_trials,
         stop_reason=stop_reason,
         trials=[_record(study, t, len(splits)) for t in trials],
-        metric=study.metric,
+        metric=chosen.metric,
         approach=study.approach,
         eval_mode=study.eval_mode,
         splits=_split_summary(splits),
+        objectives=_objectives(study),
     )
     if report.n_complete:
-        best = ostudy.best_trial
+        if len(study.objectives) > 1:
+            front = sorted(ostudy.best_trials, key=lambda t: t.number)
+            report.pareto_front = [{"number": t.number, "values": list(t.values)} for t in front]
+            best = select_from_front(front, k, chosen.direction)
+        else:
+            best = ostudy.best_trial
         report.best_number = best.number
-        report.best_value = best.value
+        report.best_value = best.values[k]
+        report.best_values = list(best.values)
+        report.select = {"objective": chosen.metric, "direction": chosen.direction, "number": best.number}
         report.best_fold_scores = report.trials[[t.number for t in report.trials].index(best.number)].fold_scores
         report.best_model_params, report.best_train_params = nest(study, *flat_from_optuna(study, best.params))
     return report
+
+
+def _objectives(study: Study) -> list[dict[str, str]]:
+    return [{"metric": o.metric, "direction": o.direction} for o in study.objectives]
+
+
+def select_from_front(front: Sequence[optuna.trial.FrozenTrial], index: int, direction: str) -> optuna.trial.FrozenTrial:
+    """The refit rule: the front member best on objective `index` (min minimising, max maximising),
+    the lowest trial number among equals."""
+    sign = 1.0 if direction == "minimize" else -1.0
+    return min(front, key=lambda t: (sign * t.values[index], t.number))
 
 
 def _load_report(source: Any) -> dict[str, Any]:
@@ -330,6 +377,16 @@ def _fold_value(value: Any) -> float:
     return float(value)
 
 
+def _fold_values(value: Any, n: int) -> list[float]:
+    """A fold's scores on `n` objectives (a sequence of `n` numbers); TypeError / ValueError otherwise."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) and not isinstance(value, np.ndarray):
+        raise TypeError(f"the objective returned {type(value).__name__} {value!r}, not a list of {n} numbers (one per objective)")
+    values = [_fold_value(v) for v in value]
+    if len(values) != n:
+        raise ValueError(f"the objective returned {len(values)} value(s) for {n} objectives")
+    return values
+
+
 def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callable[[Sequence[float]], float],
               cache: FitCache | None = None, timings: Timings | None = None) -> Callable[[optuna.Trial], float]:
     """What one trial computes: the fold scores (failed-fold rule of the eval mode), the intermediate
@@ -344,18 +401,31 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
     inside its try block) and a report for a non-finite score. Adapters that train in steps
     (`reports_steps`) report per epoch themselves.
     """
-    metric = get_metric(study.metric)
+    metrics = [get_metric(o.metric) for o in study.objectives]
+    metric = task_metric(study)
+    n_obj = len(metrics)
     mode = EVAL_MODES[study.eval_mode]
     worst_rule = mode.failed_folds == "worst"
-    worst = worst_value(study.direction)
-    report_folds = study.approach == "grouped" and PRUNERS[study.pruner.kind].intermediate and not adapter.reports_steps
+    worst: Any = worst_value(study.objectives[0].direction) if n_obj == 1 else [worst_value(o.direction) for o in study.objectives]
+    aggs = [aggregate(study.eval_mode, o.direction, o.eval_quantile) for o in study.objectives]
+    # Intermediate values only for one objective: Optuna's Trial.report raises for several.
+    report_folds = study.approach == "grouped" and PRUNERS[study.pruner.kind].intermediate and not adapter.reports_steps and n_obj == 1
+    read = _fold_value if n_obj == 1 else (lambda value: _fold_values(value, n_obj))
 
-    def fold_scores(model: dict, train: dict, ctx: TrialContext, failed: list[dict[str, Any]]) -> list[float]:
-        scores: list[float] = []
+    def finite(value: Any) -> bool:
+        return math.isfinite(value) if n_obj == 1 else all(math.isfinite(v) for v in value)
+
+    def combine(scores: list[Any]) -> Any:
+        if n_obj == 1:
+            return agg(scores)
+        return [aggs[i]([s[i] for s in scores]) for i in range(n_obj)]
+
+    def fold_scores(model: dict, train: dict, ctx: TrialContext, failed: list[dict[str, Any]]) -> list[Any]:
+        scores: list[Any] = []
         for index, split in enumerate(splits):
             fold = split.index if isinstance(split, Split) else (index if len(splits) > 1 else None)
             try:
-                value = _fold_value(adapter.score_fold(model, train, split, ctx))
+                value = read(adapter.score_fold(model, train, split, ctx))
             except optuna.TrialPruned:
                 raise
             except Exception as exc:
@@ -364,7 +434,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
                 failed.append(_failure(exc, fold))
                 scores.append(worst)
                 continue  # not reported: nirs4all reports inside the try that the exception left
-            if not math.isfinite(value):
+            if not finite(value):
                 problem = ValueError(f"the fold scored {value}")
                 if not worst_rule:
                     raise FoldFailed(fold, problem)
@@ -375,8 +445,8 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
                 ctx.report(index, scores)
         return scores
 
-    def run_trial(trial: optuna.Trial) -> float:
-        ctx = TrialContext(metric, agg, trial, cache)
+    def run_trial(trial: optuna.Trial) -> Any:
+        ctx = TrialContext(metric, agg, trial, cache, metrics=metrics)
         failed: list[dict[str, Any]] = []
         sampled = began = time.perf_counter()
         try:
@@ -384,7 +454,8 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
             sampled = time.perf_counter()
             model, train = nest(study, flat_model, flat_train)
             if adapter.reports_steps:
-                scores = [_check_value(v) for v in adapter.scores(model, train, splits, ctx)]
+                scores = [_check_value(v) if n_obj == 1 else [_check_value(x) for x in _fold_values(v, n_obj)]
+                          for v in adapter.scores(model, train, splits, ctx)]
                 if len(scores) != len(splits):
                     raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
             else:
@@ -393,8 +464,10 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
                 trial.set_user_attr(FOLDS_ATTR, scores)
             if failed:
                 trial.set_user_attr(FAILED_FOLDS_ATTR, failed)
-            value = agg(scores)
-            return value if worst_rule else _check_value(value)
+            value = combine(scores)
+            if worst_rule:
+                return value
+            return _check_value(value) if n_obj == 1 else [_check_value(v) for v in value]
         except optuna.TrialPruned:
             if ctx.steps:
                 trial.set_user_attr(FOLDS_ATTR, ctx.steps[-1])
@@ -423,7 +496,8 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
     if engine.created_here(ostudy):
         for model, train in warm:
             ostudy.enqueue_trial(expand_forced(study, model, train), skip_if_exists=True)
-    agg = aggregate(study.eval_mode, study.direction, study.eval_quantile)
+    first = study.objectives[0]
+    agg = aggregate(study.eval_mode, first.direction, first.eval_quantile)
     timings = Timings()
     trial_fn = _trial_fn(study, adapter, splits, agg, cache, timings)
     if tracking is not None:  # ftspec.runtime.tracking: the parent run now, a child run per trial
@@ -478,11 +552,12 @@ def _combine(study: Study, name: str, folds: list[Report], n_folds: int) -> Repo
     if len(folds) < n_folds and not reasons:
         reasons = ["timeout"]  # the only way folds are left unstarted
     return Report(
-        study_id=study.id, study_name=name, direction=study.direction, n_trials=study.n_trials * n_folds,
+        study_id=study.id, study_name=name, direction=study.objectives[selected_index(study)].direction, n_trials=study.n_trials * n_folds,
         n_finished=sum(f.n_finished for f in folds), n_complete=sum(f.n_complete for f in folds),
         n_pruned=sum(f.n_pruned for f in folds), n_failed=sum(f.n_failed for f in folds),
         partial=len(folds) < n_folds or any(f.partial for f in folds), stop_reason=reasons[0] if reasons else "n_trials",
-        metric=study.metric, approach=study.approach, eval_mode=study.eval_mode,
+        metric=study.objectives[selected_index(study)].metric,
+        approach=study.approach, eval_mode=study.eval_mode, objectives=_objectives(study),
         splits=[s for f in folds for s in f.splits], dataset=folds[0].dataset if folds else None, folds=folds,
         timing=Timings.total([f.timing for f in folds if f.timing is not None]),
     )
@@ -523,7 +598,7 @@ def optimize(
     must be installed).
     """
     adapter = objective if isinstance(objective, Adapter) else CallableAdapter(objective)
-    metric = get_metric(study.metric)
+    metric = task_metric(study)
     dataset: Dataset | None = None
     if data is not None:
         dataset = as_dataset(data, metric.task)

@@ -98,8 +98,11 @@ class ProgressBar:
     """An Optuna callback drawing `<study>: n/N trials |bar| elapsed, c complete, p pruned, f failed, best <metric>=v (trial k)`."""
 
     def __init__(self, study_id: str, metric: str, n_trials: int, *, file: TextIO | None = None, initial: int = 0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, objective: int = 0) -> None:
         import sys
+
+        self.objective = objective
+        """Index of `metric` among the study's objectives: with several, the best is the Pareto front's best on it."""
 
         self.desc = study_id
         self.metric = metric
@@ -140,8 +143,14 @@ class ProgressBar:
             self._counts[study.study_name] = (len(finished), states.count(TrialState.COMPLETE), states.count(TrialState.PRUNED),
                                               states.count(TrialState.FAIL))
             if TrialState.COMPLETE in states:
-                best = study.best_trial
-                self._best = best_text(self.metric, best.value, best.number)
+                if len(study.directions) > 1:
+                    from ftspec.runtime.optimize import select_from_front
+
+                    k = self.objective
+                    best = select_from_front(study.best_trials, k, study.directions[k].name.lower())
+                else:
+                    best = study.best_trial
+                self._best = best_text(self.metric, best.values[self.objective], best.number)
             self._redraw()
 
     def _redraw(self) -> None:

@@ -252,7 +252,8 @@ class MlflowTracker:
         }
         run = self.client.create_run(self.experiment_id, run_name=run_name, tags={k: _text(v, 5000) for k, v in tags.items()})
         run_id = run.info.run_id
-        params = {"n_trials": study.n_trials, "metric": study.metric, "direction": study.direction, "approach": study.approach,
+        params = {"n_trials": study.n_trials, "metric": ",".join(o.metric for o in study.objectives),
+                  "direction": ",".join(o.direction for o in study.objectives), "approach": study.approach,
                   "eval_mode": study.eval_mode, "sampler": study.sampler.kind, "pruner": study.pruner.kind, "n_jobs": study.n_jobs,
                   "seed": study.seed}
         self.client.log_batch(run_id, params=[Param(k, _text(v, 6000)) for k, v in params.items()], tags=[RunTag("ftspec.mlflow_version", mlflow.__version__)])
@@ -296,7 +297,6 @@ class MlflowTracker:
     def _log_trial(self, run_id: str, trial: FrozenTrial) -> None:
         from mlflow.entities import Metric, Param, RunTag
 
-        from ftspec.runtime.engine import FAILED_FOLDS_ATTR, FAILURE_ATTR, FOLDS_ATTR
         from ftspec.runtime.space import flat_from_optuna
 
         study = self._study
@@ -306,28 +306,30 @@ class MlflowTracker:
         params = {_param_key(k): v for k, v in model.items()}
         params.update({_param_key(f"train.{k}"): v for k, v in train.items()})
         metrics: list[Metric] = []
+        names = [o.metric for o in study.objectives]
         if trial.state == TrialState.COMPLETE and trial.values:
-            for i, value in enumerate(trial.values):
-                metrics.append(Metric(study.metric if i == 0 else f"value_{i}", float(value), stamp, 0))
-        folds = trial.user_attrs.get(FOLDS_ATTR)
-        if folds is None and trial.state == TrialState.COMPLETE and trial.value is not None:
-            folds = [trial.value]  # one split: the fold score is the value
+            for i, value in enumerate(trial.values):  # every objective's value, under its metric's name
+                metrics.append(Metric(names[i] if i < len(names) else f"value_{i}", float(value), stamp, 0))
+        folds = trial.user_attrs.get(engine.FOLDS_ATTR)
+        if folds is None and trial.state == TrialState.COMPLETE and trial.values:
+            folds = [trial.values[0] if len(names) == 1 else list(trial.values)]  # one split: the fold score is the value
         for k, score in enumerate(folds or ()):
-            metrics.append(Metric(f"fold_{study.metric}", float(score), stamp, k))
+            for i, value in enumerate(score if isinstance(score, (list, tuple)) else [score]):
+                metrics.append(Metric(f"fold_{names[i] if i < len(names) else i}", float(value), stamp, k))
         for step, value in sorted(trial.intermediate_values.items()):
             metrics.append(Metric("intermediate_value", float(value), stamp, int(step)))
         if trial.duration is not None:
             metrics.append(Metric("duration_seconds", trial.duration.total_seconds(), stamp, 0))
         metrics = [m for m in metrics if not math.isnan(m.value)]
         tags = {"ftspec.state": trial.state.name, "ftspec.trial_number": str(trial.number)}
-        failure = trial.user_attrs.get(FAILURE_ATTR)
+        failure = trial.user_attrs.get(engine.FAILURE_ATTR)
         if failure is not None:
             tags.update({"ftspec.failure.type": failure.get("type"), "ftspec.failure.message": failure.get("message"),
                          "ftspec.failure.fold": failure.get("fold")})
         elif trial.state == TrialState.FAIL:
             tags.update({"ftspec.failure.type": "Unknown", "ftspec.failure.message": "the trial failed outside the objective"})
-        if trial.user_attrs.get(FAILED_FOLDS_ATTR):
-            tags["ftspec.failed_folds"] = trial.user_attrs[FAILED_FOLDS_ATTR]
+        if trial.user_attrs.get(engine.FAILED_FOLDS_ATTR):
+            tags["ftspec.failed_folds"] = trial.user_attrs[engine.FAILED_FOLDS_ATTR]
         if "failed_trial" in trial.system_attrs:
             tags["ftspec.retry_of"] = trial.system_attrs["failed_trial"]
         param_list = [Param(k, _text(v, 6000)) for k, v in params.items()]
@@ -349,12 +351,21 @@ class MlflowTracker:
             metrics = [Metric(k, float(getattr(report, k)), stamp, 0) for k in ("n_finished", "n_complete", "n_pruned", "n_failed")]
             if report.best_value is not None and math.isfinite(report.best_value):
                 metrics.append(Metric(f"best_{report.metric}", float(report.best_value), stamp, 0))
+            for objective, value in zip(report.objectives, report.best_values or ()):
+                # Several objectives: the refitted trial's value on each of them.
+                if objective["metric"] != report.metric and math.isfinite(value):
+                    metrics.append(Metric(f"best_{objective['metric']}", float(value), stamp, 0))
+            if report.pareto_front:
+                metrics.append(Metric("pareto_front_size", float(len(report.pareto_front)), stamp, 0))
             tags = [RunTag("ftspec.stop_reason", report.stop_reason), RunTag("ftspec.status", "failed" if error else "complete")]
             if report.best_number is not None:
                 tags.append(RunTag("ftspec.best_trial", str(report.best_number)))
             if error:
                 tags.append(RunTag("ftspec.error", _text(error, 5000)))
             self.client.log_batch(run_id, metrics=metrics, tags=tags)
+            if report.pareto_front:
+                self.client.log_dict(run_id, {"objectives": report.objectives, "pareto_front": report.pareto_front,
+                                              "select": report.select}, "pareto_front.json")
             if report.final_estimator is not None and data is not None and (self.created_parent or not self._has_model()):
                 self._log_model(report.final_estimator, data)
             self.client.set_terminated(run_id, "FAILED" if error else "FINISHED")

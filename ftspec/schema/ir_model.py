@@ -6,7 +6,8 @@ pydantic builds for `IRDocument`:
 
 - every field is required (the IR always writes every field; the dataclasses' defaults are only
   a convenience for Python constructors) and `ir_version` must equal `IR_VERSION` (another
-  version is refused with a message that names both versions: IR documents are not migrated);
+  version is refused with a message that names the versions read), except that `load_ir` reads
+  an IR version 2 document (ftspec 0.1's) by converting it first (`upgrade_v2`);
 - the space-entry union (`IntParam | FloatParam | CategoricalParam | SortedTupleParam`) becomes a
   union *tagged by `kind`*: the tag is read first and only that dataclass is tried, so a
   `FloatParam` object never validates as an `IntParam`;
@@ -21,13 +22,13 @@ import json
 from functools import lru_cache
 from typing import Any, Callable
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import CoreConfig, PydanticCustomError, SchemaValidator, core_schema
 
 from ftspec.ir import IR_VERSION, CategoricalParam, FloatParam, IntParam, IRDocument, SortedTupleParam
 
-__all__ = ["load_ir", "ir_json_schema", "ir_adapter", "IR_SCHEMA_ID"]
+__all__ = ["load_ir", "ir_json_schema", "ir_adapter", "upgrade_v2", "IR_SCHEMA_ID"]
 
 IR_SCHEMA_ID = f"https://ftspec.dev/schemas/ir.v{IR_VERSION}.schema.json"
 
@@ -61,7 +62,7 @@ def _version_number(value: Any) -> Any:
     if type(value) is int and value != IR_VERSION:
         raise PydanticCustomError(
             "ir_version",
-            "IR version {found} is not supported: this ftspec reads IR version {version} only; "
+            "IR version {found} is not supported: this ftspec reads IR version {version} (and converts version 2); "
             "recompile the source file with ftcompile",
             {"found": value, "version": IR_VERSION},
         )
@@ -140,14 +141,52 @@ def ir_adapter() -> _IRAdapter:
     return _IRAdapter()
 
 
+def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """An IR version 2 document (ftspec 0.1's) as version 3: each study's `metric`/`direction` become
+    one objective (its `eval_quantile` from the eval-mode registry for that direction), `select` is
+    that objective, eval modes are kept as written, and `tracking` is null (version 2 had none).
+    Anything else is left for validation to judge."""
+    from ftspec.schema.vocab import EVAL_MODES
+
+    studies = []
+    for study in doc.get("studies") or []:
+        if not isinstance(study, dict) or "metric" not in study or "direction" not in study:
+            studies.append(study)
+            continue
+        out: dict[str, Any] = {}
+        mode = EVAL_MODES.get(study.get("eval_mode"))  # type: ignore[arg-type]
+        for key, value in study.items():
+            if key == "metric":
+                quantile = mode.quantile_for(study["direction"]) if mode is not None else None
+                out["objectives"] = [{"metric": value, "direction": study["direction"], "eval_quantile": quantile}]
+                out["select"] = {"objective": value}
+            elif key != "direction":
+                out[key] = value
+        out.setdefault("tracking", None)
+        studies.append(out)
+    return {**doc, "ir_version": IR_VERSION, "studies": studies}
+
+
+def _is_v2(doc: Any) -> bool:
+    return isinstance(doc, dict) and type(doc.get("ir_version")) in (int, float) and doc["ir_version"] == 2 \
+        and not isinstance(doc["ir_version"], bool)
+
+
 def load_ir(source: str | bytes | dict[str, Any]) -> IRDocument:
     """Validate an IR document (JSON text or an already parsed dict) and build the dataclasses.
 
-    Raises `pydantic.ValidationError` on any deviation from the IR (unknown key, missing field,
-    wrong type, unknown `kind`).
+    An IR version 2 document is converted first (`upgrade_v2`). Raises `pydantic.ValidationError`
+    on any deviation from the IR (unknown key, missing field, wrong type, unknown `kind`).
     """
     if isinstance(source, (str, bytes, bytearray)):
-        return ir_adapter().validate_json(source)
+        try:
+            return ir_adapter().validate_json(source)
+        except ValidationError as exc:
+            if not any(e["type"] == "ir_version" and (e.get("ctx") or {}).get("found") == 2 for e in exc.errors()):
+                raise
+        return ir_adapter().validate_python(upgrade_v2(json.loads(source)))
+    if _is_v2(source):
+        source = upgrade_v2(source)
     return ir_adapter().validate_python(source)
 
 

@@ -3,6 +3,12 @@
 The compiler derives `direction` from here (a conflicting explicit direction is a finding, never a
 silent override); the runtime evaluates the metric from `scorer` on held-out predictions. Aliases
 are the spellings seen in nirs4all configs; they lower to the canonical name with a finding.
+
+Two metrics are not computed from predictions but measured: `fit_seconds` (wall time of the model's
+fit on the fold's training rows) and `predict_seconds` (wall time of its prediction on the fold's
+validation rows). Their task is `any` (they fit every model) and their `scorer` is `timing`; they
+are aggregated over folds like any other metric. They are meant as a second objective beside an
+error metric (`metric: [rmse, fit_seconds]`).
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from ftspec._record import Record
 class Metric(Record):
     name: str
     direction: str  # "minimize" | "maximize"
-    task: str  # "regression" | "classification"
-    scorer: str  # function name in sklearn.metrics, or "rmse" computed from mean_squared_error
+    task: str  # "regression" | "classification" | "any" (a measured time)
+    scorer: str  # function name in sklearn.metrics, or "timing" for a measured time
     needs_proba: bool
     description: str
 
@@ -41,8 +47,26 @@ METRICS: dict[str, Metric] = {
         Metric("recall", "maximize", "classification", "recall_score", False, "Recall (binary; macro for more classes)."),
         Metric("roc_auc", "maximize", "classification", "roc_auc_score", True, "Area under the ROC curve (one-vs-rest for more classes)."),
         Metric("log_loss", "minimize", "classification", "log_loss", True, "Cross-entropy of predicted probabilities."),
+        Metric("fit_seconds", "minimize", "any", "timing", False,
+               "Seconds the model's fit takes on the fold's training rows (measured, not scored; transforms not included)."),
+        Metric("predict_seconds", "minimize", "any", "timing", False,
+               "Seconds the model's prediction takes on the fold's validation rows (measured, not scored)."),
     )
 }
+
+TIMING_METRICS: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.scorer == "timing")
+"""The measured metrics (task `any`): their value is a wall time, not a score of the predictions."""
+
+
+def task_of(metrics: list[str]) -> str | None:
+    """The task a list of metrics scores (the first metric that has one), or None when all are timings
+    (or unknown); a mix of regression and classification metrics is the compiler's finding, not decided here."""
+    for name in metrics:
+        m = METRICS.get(name)
+        if m is not None and m.task != "any":
+            return m.task
+    return None
+
 
 # Spellings seen in the wild -> canonical name.
 METRIC_ALIASES: dict[str, str] = {

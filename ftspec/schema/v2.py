@@ -27,6 +27,7 @@ import math
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -90,6 +91,7 @@ __all__ = [
     "Phase",
     "Tracking",
     "MlflowTracking",
+    "Select",
     "json_equal",
 ]
 
@@ -811,6 +813,21 @@ class MlflowTracking(_Model):
     )
 
 
+def _unique_metrics(value: list[str]) -> list[str]:
+    """JSON Schema's `uniqueItems` on the metric list (two objectives on one metric would be one objective)."""
+    if len(set(value)) != len(value):
+        raise PydanticCustomError("unique_metrics", "the metrics of a list must be distinct")
+    return value
+
+
+class Select(_Model):
+    """The refit rule of a study of several objectives: the Pareto front's best trial on one objective."""
+
+    model_config = ConfigDict(title="select")
+
+    objective: MetricName = Field(description="A metric of `metric`: the front member best on it is refitted.")
+
+
 class Tracking(_Model):
     """Experiment tracking of every trial (null: none)."""
 
@@ -862,9 +879,21 @@ class FinetuneParamsV2(_AnnotatedModel):
     eval_mode: EvalModeName = Field(
         default=DEFAULTS["eval_mode"], description="Aggregation of fold scores (direction-aware)."
     )
-    metric: MetricName = Field(description="The score, from the metric registry; it fixes the direction.")
-    direction: DirectionName = _absent(
-        "Optimisation direction; omitted: from `metric` (must agree with it if given)."
+    metric: Union[MetricName, Annotated[list[MetricName], Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+                                        AfterValidator(_unique_metrics)]] = Field(
+        description=(
+            "The score, from the metric registry; it fixes the direction. A list of metrics makes a study of several "
+            "objectives (its result is a Pareto front)."
+        ),
+        examples=["rmse", ["rmse", "fit_seconds"]],
+    )
+    direction: Union[DirectionName, list[DirectionName]] = _absent(
+        "Optimisation direction; omitted: from `metric` (must agree with it if given). With a list of metrics, a list "
+        "of the same length (one direction per metric)."
+    )
+    select: Select = _absent(
+        "Which trial is refitted after a study of several objectives: the Pareto front's best on `objective`; "
+        "omitted: the first objective."
     )
     sampler: SamplerSpec = Field(
         default=DEFAULTS["sampler"],

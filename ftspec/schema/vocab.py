@@ -41,6 +41,7 @@ class KindSpec(Record):
     optuna_class: str
     options: dict[str, OptionSpec]
     single_objective_only: bool = False
+    """Samplers: the Optuna class raises for a study of several objectives (CmaEsSampler; FT428 reports it)."""
     requires: tuple[str, ...] = ()
     """Modules beyond optuna the Optuna class imports when it runs (checked before the first trial)."""
     extra: str | None = None
@@ -57,6 +58,15 @@ class KindSpec(Record):
         return f"pip install {' '.join(self.requires)}" if self.requires else None
 
 
+_NSGA_OPTIONS = {
+    "population_size": OptionSpec("int", 50, "Trials per generation (at least 2, the uniform crossover's parents).", minimum=2),
+    "mutation_prob": OptionSpec("float", None, "Probability of mutating each parameter of a child (null: Optuna's "
+                                "1 / number of parameters).", minimum=0, maximum=1, nullable=True),
+    "crossover_prob": OptionSpec("float", 0.9, "Probability that a child is a crossover of two parents.", minimum=0, maximum=1),
+    "swapping_prob": OptionSpec("float", 0.5, "Probability of taking each parameter from the other parent (uniform crossover).",
+                                minimum=0, maximum=1),
+}
+
 SAMPLERS: dict[str, KindSpec] = {
     "tpe": KindSpec(
         "Tree-structured Parzen Estimator (Optuna's default). The first n_startup_trials are random.",
@@ -64,7 +74,8 @@ SAMPLERS: dict[str, KindSpec] = {
         {
             "n_startup_trials": OptionSpec("int", 10, "Random trials before TPE starts modelling.", minimum=0),
             "n_ei_candidates": OptionSpec("int", 24, "Candidates drawn to maximise expected improvement.", minimum=1),
-            "multivariate": OptionSpec("bool", True, "Model parameters jointly (Optuna 5 default for one objective)."),
+            "multivariate": OptionSpec("bool", True, "Model parameters jointly (Optuna 5's default: true for one objective, "
+                                       "false for several unless group is true; the IR records the resolved value)."),
             "group": OptionSpec("bool", False, "Group parameters by conditional structure (needs multivariate)."),
             "constant_liar": OptionSpec("bool", True, "Avoid duplicate suggestions with parallel workers (Optuna 5 default)."),
         },
@@ -117,6 +128,33 @@ SAMPLERS: dict[str, KindSpec] = {
         "Every combination of a finite space, once.",
         "optuna.samplers.BruteForceSampler",
         {"avoid_premature_stop": OptionSpec("bool", False, "Keep going until every combination is evaluated.")},
+    ),
+    "nsgaii": KindSpec(
+        "NSGA-II genetic algorithm for several objectives (non-dominated sorting, crowding distance); "
+        "the first generation is random.",
+        "optuna.samplers.NSGAIISampler",
+        dict(_NSGA_OPTIONS),
+        single_objective_only=False,
+        requires=(),
+        extra=None,
+        intermediate=False,
+        legacy=None,  # nirs4all 1.4.10 has one objective and no genetic sampler
+    ),
+    "nsgaiii": KindSpec(
+        "NSGA-III genetic algorithm for several objectives (non-dominated sorting, reference points): better "
+        "spread than NSGA-II with three objectives or more. Reference points are Optuna's default: the "
+        "simplex lattice of `dividing_parameter` divisions over the number of objectives.",
+        "optuna.samplers.NSGAIIISampler",
+        {
+            **_NSGA_OPTIONS,
+            "dividing_parameter": OptionSpec("int", 3, "Divisions of each objective axis for the reference points "
+                                             "(Optuna generates them from the number of objectives).", minimum=1),
+        },
+        single_objective_only=False,
+        requires=(),
+        extra=None,
+        intermediate=False,
+        legacy=None,
     ),
 }
 

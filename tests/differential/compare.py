@@ -421,11 +421,13 @@ def setting_diffs(blk: Block, n4a: dict) -> list[dict]:
                             _key_ptrs(blk, node, base, "pruner"))
     # no metric: nirs4all minimizes the controller's default loss (mse, or -balanced_accuracy), the
     # same order as the IR's default metric taken in its own direction
-    same_order = n4a.get("metric") is None and n4a["direction"] == "minimize" and study.metric in METRICS \
-        and study.direction == METRICS[study.metric].direction
-    if n4a["direction"] != study.direction and not same_order:
+    # (a legacy block has one objective: the IR's objectives[0])
+    objective = study.objectives[0]
+    same_order = n4a.get("metric") is None and n4a["direction"] == "minimize" and objective.metric in METRICS \
+        and objective.direction == METRICS[objective.metric].direction
+    if n4a["direction"] != objective.direction and not same_order:
         out.append({"kind": "setting", "param": "direction", "pointers": _key_ptrs(blk, node, base, "direction", "metric"),
-                    "nirs4all": n4a["direction"], "ftspec": study.direction})
+                    "nirs4all": n4a["direction"], "ftspec": objective.direction})
     if not same_json(n4a["n_trials"], study.n_trials):
         out.append({"kind": "setting", "param": "n_trials", "pointers": _key_ptrs(blk, node, base, "n_trials", "phases"),
                     "nirs4all": n4a["n_trials"], "ftspec": study.n_trials})

@@ -45,8 +45,10 @@ from ftspec.ir import (
     FailurePolicy,
     Fixed,
     ForcedTrial,
+    Objective,
     Phase,
     PipelineContext,
+    Select,
     Study,
     StudySource,
     Validation,
@@ -163,7 +165,9 @@ def lower_legacy(
     _final_fit_notes(lo, space, flat, sampler.kind)
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
-        approach=approach, eval_mode=eval_mode, eval_quantile=None, metric=metric, direction=direction,  # type: ignore[arg-type]
+        approach=approach, eval_mode=eval_mode,  # type: ignore[arg-type]
+        objectives=[Objective(metric=metric, direction=direction, eval_quantile=EVAL_MODES[eval_mode].quantile_for(direction))],  # type: ignore[arg-type]
+        select=Select(objective=metric),
         sampler=sampler, pruner=pruner,
         validation=Validation(holdout_fraction=0.2, seed=42) if approach == "single" else None,
         storage=read_storage(lo, nonempty_name=False), failure_policy=FailurePolicy(None, None),

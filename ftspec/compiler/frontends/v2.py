@@ -37,13 +37,16 @@ from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
 from ftspec.compiler.rules.optuna import LOW_GREATER_THAN_HIGH
 from ftspec.ir import (
+    ComponentSpec,
     Condition,
     FailurePolicy,
     Fixed,
     ForcedTrial,
     MlflowTracking,
+    Objective,
     Phase,
     PipelineContext,
+    Select,
     Study,
     StudySource,
     Tracking,
@@ -56,7 +59,7 @@ V2_EVAL_MODES = {name: spec for name, spec in EVAL_MODES.items() if spec.v2}
 V2_KEYS = (
     "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
     "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
-    "phases", "tracking", "model_params", "train_params",
+    "phases", "tracking", "select", "model_params", "train_params",
 )
 SPEC_KEYS = {
     "int": ("type", "low", "high", "step", "log", "when", "when_not"),
@@ -92,10 +95,8 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
     eval_mode = _enum(lo, "eval_mode", V2_EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
 
-    metric_node = get("metric")
-    if metric_node is None:
-        lo.report(S.WRONG_TYPE, block, key="metric", expected="set (v2 requires a metric)", got="nothing")
-    metric, direction = resolve_metric(lo, metric_node, get("direction"), default_metric=None, allow_alias=False, normalize_direction=False)
+    objectives = _objectives(lo, eval_mode)
+    select = _select(lo, objectives)
 
     sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
     if get("sampler") is not None:
@@ -131,17 +132,99 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
             lo.report(T.N_TRIALS_WITH_PHASES, n_trials_node, n_trials=n_trials, total=total)
         n_trials = total
 
+    if len(objectives) > 1:
+        sampler = _tpe_several_objectives(sampler, get("sampler"))
+        phases = [Phase(n_trials=p.n_trials, sampler=_tpe_several_objectives(p.sampler, _phase_sampler_node(lo, i)))
+                  for i, p in enumerate(phases)]
+        if phases:
+            sampler = phases[0].sampler
     force_params = _force_params(lo, space)
     tracking = _tracking(lo, study_id)
 
     return Study(
         id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
-        approach=approach, eval_mode=eval_mode, eval_quantile=EVAL_MODES[eval_mode].quantile_for(direction),
-        metric=metric, direction=direction,  # type: ignore[arg-type]
+        approach=approach, eval_mode=eval_mode, objectives=objectives, select=select,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
         force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking,
     )
+
+
+def _objectives(lo: Lowering, eval_mode: str) -> list[Objective]:
+    """`metric` (one name or a list) and `direction` (one, or a list of the same length): one objective per metric.
+
+    Each direction comes from the metric registry; a written one that disagrees is FT303-style
+    `direction-conflict` (at the list item); a list of the wrong length is FT429 (a study check,
+    which reads the written list), and the registry's directions are used.
+    """
+    block = lo.block
+    metric_node, direction_node = block.get("metric"), block.get("direction")
+    if metric_node is None:
+        lo.report(S.WRONG_TYPE, block, key="metric", expected="set (v2 requires a metric)", got="nothing")
+    if not isinstance(metric_node, Sequence):
+        if isinstance(direction_node, Sequence):
+            lo.report(S.WRONG_TYPE, direction_node, key="direction", expected="minimize or maximize (one metric has one direction)",
+                      got="a list")
+            direction_node = None
+        metric, direction = resolve_metric(lo, metric_node, direction_node, default_metric=None, allow_alias=False, normalize_direction=False)
+        return [_objective(metric, direction, eval_mode)]
+    if not metric_node.items:
+        lo.report(S.WRONG_TYPE, metric_node, key="metric", expected="a metric or a non-empty list of metrics", got="an empty list")
+        return [_objective("rmse", "minimize", eval_mode)]
+    directions: list[Node | None] = [None] * len(metric_node.items)
+    if isinstance(direction_node, Sequence):
+        for i, item in enumerate(direction_node.items[: len(directions)]):
+            directions[i] = item
+    elif direction_node is not None:
+        lo.report(S.WRONG_TYPE, direction_node, key="direction", expected="a list of directions, one per metric", got=node_desc(direction_node))
+    objectives: list[Objective] = []
+    seen: set[str] = set()
+    for item, dir_node in zip(metric_node.items, directions):
+        metric, direction = resolve_metric(lo, item, dir_node, default_metric=None, allow_alias=False, normalize_direction=False)
+        if metric in seen:
+            lo.report(S.WRONG_TYPE, item, key="metric", expected="distinct metrics (each is one objective)", got=f"{metric!r} twice")
+            continue
+        seen.add(metric)
+        objectives.append(_objective(metric, direction, eval_mode))
+    return objectives
+
+
+def _objective(metric: str, direction: str, eval_mode: str) -> Objective:
+    return Objective(metric=metric, direction=direction, eval_quantile=EVAL_MODES[eval_mode].quantile_for(direction))  # type: ignore[arg-type]
+
+
+def _select(lo: Lowering, objectives: list[Objective]) -> Select:
+    """`select: {objective: METRIC}`; omitted: the first objective. A metric that is not an objective is FT431 (a study check)."""
+    default = Select(objective=objectives[0].metric)
+    node = _mapping(lo, "select", ("objective",))
+    if node is None:
+        return default
+    objective = node.get("objective")
+    if objective is None:
+        lo.report(S.WRONG_TYPE, node, key="select.objective", expected="set (the metric of an objective)", got="nothing")
+        return default
+    name = read_str(lo, objective, "select.objective")
+    if name is None or name not in {o.metric for o in objectives}:
+        return default  # reported by FT431 (select-unknown-objective) when it is a string
+    return Select(objective=name)
+
+
+def _phase_sampler_node(lo: Lowering, index: int) -> Node | None:
+    phases = lo.block.get("phases")
+    if isinstance(phases, Sequence) and index < len(phases.items) and isinstance(phases.items[index], Mapping):
+        return phases.items[index].get("sampler")  # type: ignore[union-attr]
+    return None
+
+
+def _tpe_several_objectives(spec: Any, node: Node | None) -> Any:
+    """Optuna 5's TPE default `multivariate=None` is false for several objectives (true when `group` is):
+    the IR records that resolved value unless the config wrote `multivariate`."""
+    if spec.kind != "tpe":
+        return spec
+    options = node.get("options") if isinstance(node, Mapping) else None
+    if isinstance(options, Mapping) and "multivariate" in options:
+        return spec
+    return ComponentSpec(spec.kind, {**spec.options, "multivariate": bool(spec.options.get("group"))})
 
 
 def _check_annotation(lo: Lowering, node: Mapping) -> None:

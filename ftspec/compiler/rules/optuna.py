@@ -55,7 +55,8 @@ from ftspec.ir import (
     SpaceEntry,
     Study,
 )
-from ftspec.schema.vocab import PRUNERS
+from ftspec.schema.metrics import METRICS
+from ftspec.schema.vocab import PRUNERS, SAMPLERS
 
 # ---------------------------------------------------------------------------------------------
 # Rules
@@ -323,6 +324,54 @@ FEWER_TRIALS_THAN_FORCED = define(
     "persistent storage they run first on the next resume).",
     now="Only the first n_trials forced trials are evaluated and no trial is sampled.",
     fix="Raise `n_trials` above the number of forced trials, or remove some of them.",
+)
+PRUNER_WITH_SEVERAL_OBJECTIVES = define(
+    "FT427", "pruner-with-several-objectives", "error",
+    "A pruner in a study of several objectives.",
+    "pruner {pruner!r} with {n} objectives ({metrics}): Optuna cannot prune a study of several objectives",
+    old="Optuna's `Trial.report` and `Trial.should_prune` raise NotImplementedError (\"not supported for "
+    "multi-objective optimization\") when the study has several directions, so every trial of a hand-written "
+    "study with a pruner fails at its first report.",
+    now="The study cannot run: ftspec refuses a pruner other than `none` with several objectives (and never reports "
+    "intermediate values for them).",
+    fix="Use `pruner: none`, or keep one objective (`metric: rmse`) to prune.",
+)
+SAMPLER_SINGLE_OBJECTIVE_ONLY = define(
+    "FT428", "sampler-single-objective-only", "error",
+    "A sampler that cannot handle several objectives.",
+    "{sampler} with {n} objectives ({metrics}): {cls} supports one objective only and raises ValueError",
+    old="CmaEsSampler calls `_raise_error_if_multi_objective` when it samples, so every trial of a study with several "
+    "directions fails. (TPE, GP, random, grid, QMC, brute force, NSGA-II and NSGA-III handle several objectives.)",
+    now="The study cannot run.",
+    fix="Use `nsgaii` (or `nsgaiii` for three objectives or more), `tpe` or `gp`, or keep one objective.",
+)
+DIRECTION_LIST_LENGTH = define(
+    "FT429", "direction-list-length", "error",
+    "A list of directions whose length differs from the list of metrics.",
+    "{n_directions} direction(s) for {n_metrics} metric(s) ({metrics}): each metric needs exactly one direction",
+    old="Optuna's `create_study(directions=...)` takes one direction per value the objective returns; a list of "
+    "another length makes `study.tell` fail every trial (\"The number of the values ... did not match the number "
+    "of the objectives\").",
+    now="The directions of the metric registry are used (each objective's metric gives its direction).",
+    fix="Write one direction per metric, in the same order, or drop `direction` (each metric's direction is known).",
+)
+OBJECTIVES_MIXED_TASKS = define(
+    "FT430", "objectives-mixed-tasks", "error",
+    "Objectives that score different tasks (a regression metric beside a classification one).",
+    "objectives {metrics}: {regression} score(s) regression and {classification} classification; no model is both",
+    old="A hand-written objective would score one model with both kinds of metric and fail on one of them (a "
+    "regressor has no class labels, a classifier's labels give a meaningless rmse).",
+    now="The study cannot run.",
+    fix="Keep the metrics of one task (`fit_seconds` and `predict_seconds` go with either).",
+)
+SELECT_UNKNOWN_OBJECTIVE = define(
+    "FT431", "select-unknown-objective", "error",
+    "`select.objective` names a metric that is not one of the study's objectives.",
+    "select.objective {value!r} is not an objective of the study ({metrics}); the first objective, {first!r}, is used",
+    old="(new in v2) The refit after a study of several objectives takes the Pareto front's best trial on "
+    "`select.objective`; there is no such trial for a metric the study did not optimise.",
+    now="The IR selects on the first objective.",
+    fix="Name one of the metrics of `metric`, or drop `select` (the first objective).",
 )
 
 # Grids above this many combinations are reported by FT414.
@@ -887,6 +936,8 @@ def _may_train_in_steps(study: Study) -> bool:
 
 @study_check
 def check_pruner_cannot_prune(study: Study, ctx: CheckContext) -> None:
+    if len(study.objectives) > 1:
+        return  # FT427 pruner-with-several-objectives says more
     if not PRUNERS[study.pruner.kind].intermediate or _may_train_in_steps(study):
         return
     reason = _one_step_reason(study)
@@ -1009,3 +1060,59 @@ def check_duplicate_choices(study: Study, ctx: CheckContext) -> None:
                     ctx.report(DUPLICATE_CHOICE, _choice_node(ctx, entry, j), param=_param(entry), first_index=i,
                                second_index=j, first=_show(first), second=_show(second))
                     break
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: several objectives
+# ---------------------------------------------------------------------------------------------
+
+
+def _metrics_text(study: Study) -> str:
+    return ", ".join(o.metric for o in study.objectives)
+
+
+@study_check
+def check_pruner_several_objectives(study: Study, ctx: CheckContext) -> None:
+    if len(study.objectives) > 1 and study.pruner.kind != "none":
+        ctx.report(PRUNER_WITH_SEVERAL_OBJECTIVES, ctx.at("pruner"), pruner=study.pruner.kind, n=len(study.objectives),
+                   metrics=_metrics_text(study))
+
+
+@study_check
+def check_sampler_single_objective(study: Study, ctx: CheckContext) -> None:
+    if len(study.objectives) < 2:
+        return
+    for run in _runs(study):
+        spec = SAMPLERS.get(run.sampler.kind)
+        if spec is not None and spec.single_objective_only:
+            ctx.report(SAMPLER_SINGLE_OBJECTIVE_ONLY, _sampler_node(ctx, run), sampler=run.label, n=len(study.objectives),
+                       metrics=_metrics_text(study), cls=spec.optuna_class.rsplit(".", 1)[-1])
+
+
+@study_check
+def check_direction_list_length(study: Study, ctx: CheckContext) -> None:
+    node, metrics = ctx.fields.get("direction"), ctx.fields.get("metric")
+    if not isinstance(node, Sequence) or not isinstance(metrics, Sequence) or len(node.items) == len(metrics.items):
+        return
+    ctx.report(DIRECTION_LIST_LENGTH, node, n_directions=len(node.items), n_metrics=len(metrics.items),
+               metrics=_metrics_text(study))
+
+
+@study_check
+def check_objectives_mixed_tasks(study: Study, ctx: CheckContext) -> None:
+    tasks: dict[str, list[str]] = {}
+    for o in study.objectives:
+        task = METRICS[o.metric].task if o.metric in METRICS else "any"
+        tasks.setdefault(task, []).append(o.metric)
+    if "regression" in tasks and "classification" in tasks:
+        ctx.report(OBJECTIVES_MIXED_TASKS, ctx.at("metric"), metrics=_metrics_text(study),
+                   regression=", ".join(tasks["regression"]), classification=", ".join(tasks["classification"]))
+
+
+@study_check
+def check_select_objective(study: Study, ctx: CheckContext) -> None:
+    node = ctx.fields.get("select")
+    value = node.get("objective") if isinstance(node, Mapping) else None
+    if isinstance(value, Scalar) and isinstance(value.value, str) and value.value not in {o.metric for o in study.objectives}:
+        ctx.report(SELECT_UNKNOWN_OBJECTIVE, value, value=value.value, metrics=_metrics_text(study),
+                   first=study.objectives[0].metric)
