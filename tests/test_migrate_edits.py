@@ -329,7 +329,7 @@ def test_apply_edits_back_to_front_and_rejects_overlaps() -> None:
 )
 def test_yaml_rendering_reads_back_the_same_in_yaml_1_1_and_1_2(value: object, yaml: str) -> None:
     assert render.yaml_scalar(value) == yaml
-    pyyaml = pytest.importorskip("yaml")  # PyYAML reads YAML 1.1, as nirs4all did
+    import yaml as pyyaml  # PyYAML (a dependency of pre-commit, a test dependency) reads YAML 1.1, as nirs4all did
 
     assert render.strict_equal(pyyaml.safe_load("v: " + yaml)["v"], value)
     doc = load_text("v: " + yaml, "t.yaml", Collector("t.yaml"))

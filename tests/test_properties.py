@@ -12,9 +12,8 @@
 - IR -> JSON -> IR is the identity through `ftspec.schema.ir_model.load_ir`.
 
 Inputs that once made the compiler raise, hang or emit an invalid IR are kept as `REGRESSIONS`
-(each with the finding it must now produce). A bug found open is pinned by a strict
-xfail test with one minimal example, and the "never raises" properties skip its exception
-signature (`KNOWN_SIGNATURES`) until it is fixed.
+(each with the finding it must now produce). The "never raises" properties tolerate no
+exception: a bug they find fails the suite until it is fixed.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import tempfile
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ftspec.compiler.compile import CompileResult, compile_path, compile_text
@@ -44,11 +43,6 @@ SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_c
 # --------------------------------------------------------------------------- checking one input
 
 
-KNOWN_SIGNATURES: list[tuple[type[BaseException], str]] = []
-
-
-def _is_known(exc: BaseException) -> bool:
-    return any(isinstance(exc, kind) and text in str(exc) for kind, text in KNOWN_SIGNATURES)
 
 
 
@@ -131,13 +125,8 @@ def compile_and_check(text: str, fmt: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def checked(text: str, fmt: str) -> tuple[str, list[dict[str, Any]]]:
-    """compile_and_check, rejecting (not failing) an input that hits an open known bug."""
-    try:
-        return compile_and_check(text, fmt)
-    except Exception as exc:  # noqa: BLE001 - classified just below
-        if _is_known(exc):
-            reject()
-        raise
+    """compile_and_check: any exception fails the property (no open bug is tolerated)."""
+    return compile_and_check(text, fmt)
 
 
 def never_raises(text: str, fmt: str) -> None:
@@ -180,14 +169,9 @@ def test_arbitrary_bytes_never_raise(data: bytes, suffix: str) -> None:
             handle.write(data)
         outputs = []
         for _ in range(2):
-            try:
-                with time_limit(20):
-                    result = compile_path(path)
-                    outputs.append((check_result(result), [d.to_dict() for d in result.diagnostics]))
-            except Exception as exc:  # noqa: BLE001
-                if _is_known(exc):
-                    reject()
-                raise
+            with time_limit(20):
+                result = compile_path(path)
+                outputs.append((check_result(result), [d.to_dict() for d in result.diagnostics]))
         assert outputs[0] == outputs[1], "compilation is not deterministic"
         if result.unreadable:
             assert result.ir.studies == []

@@ -347,7 +347,7 @@ STEP_CASES = [
 
 @pytest.mark.parametrize(("low", "high", "step", "integral"), STEP_CASES)
 def test_step_shrink_matches_optuna(low: Any, high: Any, step: Any, integral: bool) -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dist = (optuna.distributions.IntDistribution(low, high, step=step) if integral
@@ -420,7 +420,7 @@ def test_low_greater_than_high_no_op(entry: Any) -> None:
     ({"low": 1.0, "high": 0.5}, False),
 ])
 def test_invalid_ranges_really_raise_in_optuna(kwargs: dict[str, Any], integral: bool) -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     cls = optuna.distributions.IntDistribution if integral else optuna.distributions.FloatDistribution
     with pytest.raises(ValueError):
         cls(**kwargs)
@@ -532,7 +532,7 @@ def test_tpe_conditional_no_op(study: Study) -> None:
 
 
 def test_tpe_conditional_really_leaves_the_joint_model_in_optuna() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
     def joint_spaces(group: bool) -> list[list[str]]:
@@ -564,7 +564,7 @@ def test_tpe_group_without_multivariate() -> None:
 
 
 def test_tpe_group_without_multivariate_really_raises() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     with pytest.raises(ValueError):
         optuna.samplers.TPESampler(group=True, multivariate=False)
 
@@ -577,7 +577,7 @@ def test_tpe_group_without_multivariate_really_raises() -> None:
 def test_cmaes_incompatible_options(options: dict[str, bool], shown: str) -> None:
     (d,) = only(make_study([int_p(), float_p()], sampler=sampler("cmaes", **options), n_trials=100), "FT409")
     assert d.message == f"sampler 'cmaes' sets {shown}: CmaEsSampler raises ValueError"
-    optuna = pytest.importorskip("optuna")
+    import optuna
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError):
@@ -617,7 +617,7 @@ def test_exhaustive_continuous_no_op(study: Study) -> None:
 
 
 def test_bruteforce_continuous_really_raises() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -690,7 +690,7 @@ def test_grid_size_no_op(study: Study) -> None:
 
 
 def test_grid_smaller_really_stops_early_in_optuna() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(sampler=optuna.samplers.GridSampler({"c": ["a", "b", "c"]}))
     study.optimize(lambda t: len(t.suggest_categorical("c", ["a", "b", "c"])), n_trials=10)
@@ -742,7 +742,7 @@ def test_grid_forced_trial_no_op() -> None:
 
 
 def test_grid_forced_trial_really_raises_in_optuna() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(sampler=optuna.samplers.GridSampler({"c": ["a", "b"], "n": [1, 2]}))
     study.enqueue_trial({"c": "a"})
@@ -903,7 +903,7 @@ def test_hyperband_without_study_name_no_op(study: Study) -> None:
 
 
 def test_hyperband_bracket_depends_on_study_name() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     import inspect
 
     src = inspect.getsource(optuna.pruners.HyperbandPruner)
@@ -939,7 +939,7 @@ def test_storage_scheme_no_op(url: str) -> None:
 
 
 def test_storage_dialects_exist_in_sqlalchemy() -> None:
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
     from sqlalchemy.engine import make_url
 
     for dialect in R.RDB_DIALECTS:
@@ -977,7 +977,7 @@ def test_non_primitive_choice_no_op() -> None:
 
 
 def test_non_primitive_choice_really_warns_in_optuna() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     with pytest.warns(UserWarning, match="should be a tuple of None, bool, int, float and str"):
         optuna.distributions.CategoricalDistribution(["a", [1, 2]])
 
@@ -1007,7 +1007,7 @@ def test_duplicate_choice_no_op(choices: list[Any]) -> None:
 
 
 def test_duplicate_choice_really_collapses_in_optuna() -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     seen: list[Any] = []
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))

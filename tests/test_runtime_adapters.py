@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-optuna = pytest.importorskip("optuna")
-pytest.importorskip("sklearn")
+import optuna
+import sklearn  # noqa: F401
 
 from runtime_ir import entry, make_study, step  # noqa: E402
 from sklearn.compose import TransformedTargetRegressor  # noqa: E402

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-optuna = pytest.importorskip("optuna")
+import optuna
 
 from ftspec.ir import ComponentSpec  # noqa: E402
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler, grid_search_space  # noqa: E402

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-optuna = pytest.importorskip("optuna")
-pytest.importorskip("sklearn")
+import optuna
+import sklearn  # noqa: F401
 
 from runtime_ir import entry, make_study, step  # noqa: E402
 from sklearn.metrics import root_mean_squared_error  # noqa: E402

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-optuna = pytest.importorskip("optuna")
-pytest.importorskip("sklearn")
+import optuna
+import sklearn  # noqa: F401
 
 import sklearn.metrics as skm  # noqa: E402
 from runtime_ir import entry, make_study, step  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-optuna = pytest.importorskip("optuna")
+import optuna
 
 import ftspec.runtime  # noqa: E402
 from ftspec.runtime import optimize as optimize_fn  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-optuna = pytest.importorskip("optuna")
+import optuna
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

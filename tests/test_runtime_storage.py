@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-optuna = pytest.importorskip("optuna")
+import optuna
 
 from ftspec.runtime.engine import HeartbeatJournalStorage, SURPLUS_ATTR, counted_trials, storage_from_url, tally  # noqa: E402
 
@@ -164,7 +164,7 @@ def postgres():
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package postgresql (.ci/run does)")
-    pytest.importorskip("psycopg2", reason="psycopg2 is not installed (pip install -e '.[test]')")
+    import psycopg2  # noqa: F401  (a test dependency: the PostgreSQL storage needs it)
     as_user: list[str] = []
     root = tempfile.mkdtemp(prefix="ftspec-pg-")
     if os.geteuid() == 0:  # postgres refuses to run as root: run it as an unprivileged user
