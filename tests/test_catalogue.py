@@ -15,7 +15,7 @@ def test_every_rule_is_documented_and_well_named() -> None:
     names = [r.name for r in rules.values()]
     assert len(set(names)) == len(names)
     for code, rule in rules.items():
-        assert re.fullmatch(r"FT[0-5]\d\d", code) and rule.code == code
+        assert re.fullmatch(r"FT[0-6]\d\d", code) and rule.code == code
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.name
         assert rule.family in FAMILIES
         assert rule.severity in ("error", "warning", "info")

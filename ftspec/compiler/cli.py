@@ -17,7 +17,22 @@ from ftspec.ir import IR_VERSION, IRDocument, dump_ir
 from ftspec.lint.reporters import render_text, summarize
 
 
+def _dump(result: CompileResult) -> str:
+    if result.campaign is not None:  # a campaign file: the campaign IR document (ftspec.campaign.model)
+        from ftspec.campaign.model import dump_campaign
+
+        return dump_campaign(result.campaign)
+    return dump_ir(result.ir)
+
+
 def write_outputs(results: list[tuple[str, CompileResult]], output: str | None) -> None:
+    if len(results) == 1 and results[0][1].campaign is not None and (output is None or not (os.path.isdir(output) or output.endswith(os.sep))):
+        text = _dump(results[0][1])
+        if output is None:
+            write_stdout(lambda: sys.stdout.write(text))
+        else:
+            Path(output).write_text(text, encoding="utf-8")
+        return
     if output is None:
         merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
         write_stdout(lambda: sys.stdout.write(dump_ir(merged)))
@@ -29,7 +44,7 @@ def write_outputs(results: list[tuple[str, CompileResult]], output: str | None) 
         for path, result in readable:
             target = Path(output) / (os.path.relpath(os.path.abspath(path), base) + IR_SUFFIX)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(dump_ir(result.ir), encoding="utf-8")
+            target.write_text(_dump(result), encoding="utf-8")
         return
     merged = IRDocument(ir_version=IR_VERSION, studies=[s for _, r in results for s in r.ir.studies])
     Path(output).write_text(dump_ir(merged), encoding="utf-8")
@@ -69,6 +84,11 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
     else:
         for diag in diagnostics:
             click.echo(render_text(diag), err=True)
+        for _, result in results:  # the work each campaign declares, before anything runs
+            if result.campaign is not None:
+                from ftspec.campaign.report import render_work
+
+                click.echo(render_work(result.campaign.campaign), err=True)
         click.echo(summarize(diagnostics, len(inputs), studies), err=True)
     if problems or any(r.unreadable for _, r in results):
         sys.exit(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ftspec._record import Fields
 from ftspec.compiler.checks import CheckContext, run_study_checks
@@ -32,6 +33,8 @@ class CompileResult(Fields):
     ir: IRDocument
     diagnostics: list[Diagnostic]
     """Every finding of the file, sorted by position."""
+    campaign: Any = None
+    """A campaign file's `ftspec.campaign.model.CampaignDocument` (`ir` then holds its concrete studies); else None."""
 
     @property
     def unreadable(self) -> bool:
@@ -43,8 +46,15 @@ class CompileResult(Fields):
         return any(d.severity == "error" for d in self.diagnostics)
 
 
-def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
+def compile_document(doc: SourceDocument, collector: Collector, campaigns: list[Any] | None = None) -> IRDocument:
     all_rules()  # imports every rule module: their study checks are registered
+    if isinstance(doc.root, Mapping) and "campaign" in doc.root:  # a campaign file: ftspec.campaign lowers it
+        from ftspec.campaign.compile import lower_campaign  # only for campaign files: the linter's start-up stays as it was
+
+        campaign = lower_campaign(doc, collector, compile_path)
+        if campaigns is not None and campaign is not None:
+            campaigns.append(campaign)
+        return IRDocument(ir_version=IR_VERSION, studies=campaign.studies if campaign is not None else [])
     studies: list[Study] = []
     for block in find_blocks(doc.root):
         node = block.node
@@ -74,12 +84,14 @@ def compile_document(doc: SourceDocument, collector: Collector) -> IRDocument:
 def compile_path(path: str) -> CompileResult:
     collector = Collector(path)
     doc = load_path(path, collector)
-    ir = compile_document(doc, collector) if doc is not None else IRDocument(ir_version=IR_VERSION, studies=[])
-    return CompileResult(path, doc, ir, collector.sorted())
+    campaigns: list[Any] = []
+    ir = compile_document(doc, collector, campaigns) if doc is not None else IRDocument(ir_version=IR_VERSION, studies=[])
+    return CompileResult(path, doc, ir, collector.sorted(), campaigns[0] if campaigns else None)
 
 
 def compile_text(text: str, path: str = "<string>", format: str | None = None) -> CompileResult:
     collector = Collector(path)
     doc = load_text(text, path, collector, format)
-    ir = compile_document(doc, collector)
-    return CompileResult(path, doc, ir, collector.sorted())
+    campaigns: list[Any] = []
+    ir = compile_document(doc, collector, campaigns)
+    return CompileResult(path, doc, ir, collector.sorted(), campaigns[0] if campaigns else None)

@@ -28,6 +28,7 @@ FAMILIES: dict[str, str] = {
     "FT3": "study: sampler, pruner, approach, evaluation, metric and budget",
     "FT4": "optuna: behaviours of Optuna that silently change a config",
     "FT5": "lint: suppressions, v2 style and schema-only checks (ftlint only)",
+    "FT6": "campaign: multi-stage, multi-seed campaign files",
 }
 
 

@@ -7,6 +7,8 @@ Writes, next to this module (package data):
 - `pipeline.v2.schema.json`: a loose editor schema of whole pipeline files in which every
   `finetune_params` that has a `version` key is checked against the v2 schema (self-contained:
   the v2 definitions are embedded, so it works offline and from a local path);
+- `campaign.v2.schema.json`: the editor schema of campaign files (draft-07), from
+  `ftspec.schema.campaign.CampaignFileV2`;
 - `ir.v<IR_VERSION>.schema.json` (today `ir.v2.schema.json`): the IR's schema (2020-12), from
   `ftspec.schema.ir_model`; a stale schema of an older IR version is removed.
 
@@ -34,6 +36,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent
 BASE_URL = "https://ftspec.dev/schemas/"
 V2_FILE = "finetune_params.v2.schema.json"
 PIPELINE_FILE = "pipeline.v2.schema.json"
+CAMPAIGN_FILE = "campaign.v2.schema.json"
 IR_FILE = f"ir.v{IR_VERSION}.schema.json"
 REGENERATE = "python -m ftspec.schema.generate"
 OUT_OF_DATE = f"JSON schema is out of date: run `{REGENERATE}`"
@@ -219,6 +222,14 @@ def pipeline_schema(v2: dict[str, Any] | None = None) -> dict[str, Any]:
     return _top({"$schema": DRAFT07, "$id": BASE_URL + PIPELINE_FILE, **body})
 
 
+def campaign_schema() -> dict[str, Any]:
+    """The draft-07 editor schema of campaign files (ftspec.schema.campaign)."""
+    from ftspec.schema.campaign import CampaignFileV2
+
+    body = to_draft07(CampaignFileV2.model_json_schema(mode="validation", schema_generator=_UnsortedGenerator))
+    return _top({"$schema": DRAFT07, "$id": BASE_URL + CAMPAIGN_FILE, **body})
+
+
 def ir_schema() -> dict[str, Any]:
     """The IR's JSON Schema (2020-12)."""
     from ftspec.schema.ir_model import ir_json_schema
@@ -233,7 +244,8 @@ def render(schema: dict[str, Any]) -> str:
 def build_all() -> dict[str, str]:
     """File name -> text of every generated schema."""
     v2 = v2_schema()
-    return {V2_FILE: render(v2), PIPELINE_FILE: render(pipeline_schema(v2)), IR_FILE: render(ir_schema())}
+    return {V2_FILE: render(v2), PIPELINE_FILE: render(pipeline_schema(v2)), CAMPAIGN_FILE: render(campaign_schema()),
+            IR_FILE: render(ir_schema())}
 
 
 def old_ir_files(directory: Path = SCHEMA_DIR) -> list[str]:

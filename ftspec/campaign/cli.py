@@ -1,0 +1,110 @@
+"""`ftrun CAMPAIGN.yaml`: the campaign side of ftrun (ftspec.runtime.cli hands campaign files here).
+
+ftrun's own planning (`plan`: every refusal before the first trial) and running (`run`: progress,
+failure lines) are passed in, so a campaign study runs exactly as a pipeline study does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ftspec.campaign.model import CampaignDocument
+from ftspec.campaign.run import CampaignError, CampaignRun
+
+EXIT_INTERRUPTED = 130
+
+
+def decision_path(doc: CampaignDocument, args: dict[str, Any]) -> str:
+    """`--report FILE`, else `<campaign name>.campaign.json` in the current directory."""
+    return args["report_path"] or f"{doc.campaign.name}.campaign.json"
+
+
+def open_storage(doc: CampaignDocument, args: dict[str, Any]) -> Any:
+    from optuna.storages import InMemoryStorage
+
+    from ftspec.runtime.engine import GRACE_PERIOD, storage_from_url
+
+    url = args["storage"] or doc.campaign.storage
+    if url is None:
+        return InMemoryStorage()
+    try:
+        return storage_from_url(url, grace_period=args.get("grace_seconds") or GRACE_PERIOD)
+    except Exception as exc:  # a bad URL or an unreachable server, as ftrun reports it
+        raise click.UsageError(f"cannot open storage {url!r}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}") from None
+
+
+def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[Any, dict[str, Any]], Any],
+                 run: Callable[[Any], tuple[dict[str, Any], list[Any]]]) -> int:
+    if args["html_path"] is not None:
+        raise click.UsageError("--html is not available for campaign files yet; --report writes the decision")
+    if args["study_ids"] or args["study_name"]:
+        raise click.UsageError("--study and --study-name are for pipeline files; a campaign names its studies <campaign>:<stage>:seed<k>")
+    import optuna
+
+    from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    args["allow_modules"] = tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + args["allow_modules"]))
+    if args["stage"] is not None and args["stage"] not in {s.name for s in doc.campaign.stages}:
+        raise click.UsageError(f"no stage {args['stage']!r} in campaign {doc.campaign.name!r} "
+                               f"(stages: {', '.join(s.name for s in doc.campaign.stages)})")
+    plans: dict[str, Any] = {}
+    refusals: list[str] = []
+    cache: dict[str, Any] = {}
+    for study in doc.studies:  # every study is checked before any trial, as for a pipeline file
+        try:
+            plans[study.id] = plan(replace(study, storage=None), cache)
+        except Exception as exc:
+            if getattr(exc, "exit_code", None) is None:
+                raise
+            refusals.append(f"ftrun: {exc}")
+    for line in refusals:
+        click.echo(line, err=True)
+    if refusals:
+        return 1
+    if args["check"]:
+        for sid, p in plans.items():
+            click.echo(f"{sid}: ok: {p.checked}; no trial run")
+        return 0
+    storage = open_storage(doc, args)
+    state: dict[str, Any] = {}
+
+    def run_study(study: Any, storage: Any) -> None:
+        state["study"] = study.id
+        entry, _ = run(replace(plans[study.id], study=study, storage=storage))
+        if entry["status"] == "interrupted":
+            raise KeyboardInterrupt
+        if entry["status"] == "failed":
+            raise CampaignError(f"study {study.id} failed: {entry['error']}")
+
+    runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True))
+    try:
+        decision = runner.run(args["stage"])
+    except CampaignError as exc:
+        click.echo(f"ftrun: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        where = state.get("study", "before the first study")
+        after = "rerun the same command to resume" if (args["storage"] or doc.campaign.storage) else "the campaign was in memory, nothing to resume"
+        click.echo(f"ftrun: campaign {doc.campaign.name} interrupted in {where}; {after}", err=True)
+        return EXIT_INTERRUPTED
+    if decision is None:
+        click.echo(f"ftrun: campaign {doc.campaign.name}: stage {args['stage']} done; later stages are not complete, no decision yet", err=True)
+        return 0
+    path = decision_path(doc, args)
+    try:
+        Path(path).write_text(json.dumps(decision, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"ftrun: cannot write {path}: {exc.strerror or exc}", err=True)
+        return 2
+    for reason in decision["reasons"]:
+        click.echo(f"ftrun: decide: {reason}", err=True)
+    d = decision["decision"]
+    click.echo(f"ftrun: campaign {doc.campaign.name}: winner {d['stage']}, best {decision['metric']}={d['best_value']:.6g} "
+               f"with {json.dumps(d['best_params'])}; decision written to {path}", err=True)
+    return 0

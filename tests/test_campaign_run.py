@@ -1,0 +1,168 @@
+"""Running campaigns (ftspec.campaign.run, `ftrun CAMPAIGN`): exact trial counts, warm starts read from
+the storage, narrowing, `--stage`, resume after kill -9, and the decision."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from ftspec.campaign.decide import StudyResult, decide
+from ftspec.campaign.run import NARROWED_ATTR, WARM_ATTR, narrowed_bounds
+from ftspec.compiler.compile import compile_path
+from ftspec.ir import FloatParam, IntParam, Location
+from ftspec.runtime.cli import main as ftrun
+from ftspec.runtime.engine import counted_trials
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "fixtures" / "campaign" / "ridge_refine.yaml"
+
+
+def _campaign(tmp_path: Path, full_trials: int = 5) -> Path:
+    (tmp_path / "ridge.yaml").write_text((ROOT / "fixtures/campaign/ridge.yaml").read_text())
+    text = FIXTURE.read_text().replace("n_trials: 5", f"n_trials: {full_trials}").replace("max_fits: 200", "max_fits: 2000")
+    path = tmp_path / "refine.yaml"
+    path.write_text(text)
+    return path
+
+
+def _storage(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'c.db'}"
+
+
+def _counts(url: str) -> dict[str, int]:
+    return {s.study_name: len(counted_trials(optuna.load_study(study_name=s.study_name, storage=url)))
+            for s in optuna.get_all_study_summaries(url)}
+
+
+def _expected_warm(url: str, low: float, high: float) -> list[dict]:
+    """The top 2 complete trials of each core seed, held fit_intercept filled in, alpha clipped to full's range, deduplicated."""
+    out = []
+    for seed in (60, 61):
+        ostudy = optuna.load_study(study_name=f"ridge-refine:core:seed{seed}", storage=url)
+        done = sorted((t for t in counted_trials(ostudy) if t.value is not None), key=lambda t: t.value)[:2]
+        for t in done:
+            pair = {"alpha": min(max(t.params["alpha"], low), high), "fit_intercept": True}
+            if pair not in out:
+                out.append(pair)
+    return out
+
+
+def test_ftrun_runs_the_stages_with_exact_counts_warm_start_and_narrowing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = _storage(tmp_path)
+    assert ftrun([str(_campaign(tmp_path)), "--data", "demo:diabetes", "--storage", url, "-q"]) == 0
+    assert _counts(url) == {"ridge-refine:core:seed60": 6, "ridge-refine:core:seed61": 6,
+                            "ridge-refine:full:seed70": 5, "ridge-refine:full:seed71": 5}
+    full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=url)
+    low, high = full.user_attrs[NARROWED_ATTR]["alpha"]
+    warm = _expected_warm(url, low, high)
+    assert full.user_attrs[WARM_ATTR] == warm
+    assert [t.params for t in counted_trials(full)[: len(warm)]] == warm  # the enqueued trials ran first, in order
+    assert all(low <= t.params["alpha"] <= high for t in counted_trials(full))
+    decision = json.loads((tmp_path / "ridge-refine.campaign.json").read_text())
+    assert decision["decision"]["stage"] in ("core", "full")
+    assert [s["name"] for s in decision["stages"]] == ["core", "full"]
+    assert capsys.readouterr().err.count("ftrun: decide: ") == len(decision["reasons"])
+    # A second run reads the complete stages and runs nothing more.
+    assert ftrun([str(_campaign(tmp_path)), "--data", "demo:diabetes", "--storage", url, "-q"]) == 0
+    assert sum(_counts(url).values()) == 22
+
+
+def test_stage_option_reruns_one_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = _storage(tmp_path)
+    path = str(_campaign(tmp_path))
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--stage", "full"]) == 1
+    assert "stage 'full' reads stage 'core', which is not complete in the storage" in capsys.readouterr().err
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--stage", "core"]) == 0
+    assert set(_counts(url)) == {"ridge-refine:core:seed60", "ridge-refine:core:seed61"}
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--stage", "full"]) == 0
+    first = [t.params for t in counted_trials(optuna.load_study(study_name="ridge-refine:full:seed71", storage=url))]
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--stage", "full"]) == 0
+    assert "rerunning stage full" in capsys.readouterr().err
+    again = [t.params for t in counted_trials(optuna.load_study(study_name="ridge-refine:full:seed71", storage=url))]
+    assert len(again) == 5 and again[:2] == first[:2]  # same warm start, read again from core
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "--stage", "nope"]) == 2
+
+
+def test_resume_after_kill_9_in_stage_two(tmp_path: Path) -> None:
+    url = _storage(tmp_path)
+    path = _campaign(tmp_path, full_trials=30)
+    command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
+               "--grace-seconds", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=url)
+                if len(counted_trials(full)) >= 4:
+                    break
+            except KeyError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail("stage full never started")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert _counts(url)["ridge-refine:full:seed70"] < 30
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _counts(url) == {"ridge-refine:core:seed60": 6, "ridge-refine:core:seed61": 6,
+                            "ridge-refine:full:seed70": 30, "ridge-refine:full:seed71": 30}
+    for seed in (70, 71):
+        full = optuna.load_study(study_name=f"ridge-refine:full:seed{seed}", storage=url)
+        expected = _expected_warm(url, *full.user_attrs[NARROWED_ATTR]["alpha"])
+        enqueued = [t for t in full.get_trials(deepcopy=False) if "fixed_params" in t.system_attrs and "failed_trial" not in t.system_attrs]
+        assert [t.system_attrs["fixed_params"] for t in enqueued] == expected  # each warm-start trial enqueued exactly once
+    assert (tmp_path / "ridge-refine.campaign.json").exists()
+
+
+def _entry(name: str, low: float, high: float, log: bool = False) -> FloatParam:
+    return FloatParam(name=name, target="model", low=low, high=high, step=None, log=log, path=[name], condition=None,
+                      source=Location("/", 1, 1))
+
+
+def test_narrowed_bounds_follow_the_formulas() -> None:
+    assert narrowed_bounds(_entry("a", 0.0, 10.0), 9.0, 0.5) == (6.5, 10.0)  # clipped to the declared high
+    assert narrowed_bounds(_entry("a", 1e-3, 1e3, log=True), 1.0, 0.5) == pytest.approx((10**-1.5, 10**1.5))
+    n = IntParam(name="n", target="model", low=1, high=20, step=1, log=False, path=["n"], condition=None, source=Location("/", 1, 1))
+    assert narrowed_bounds(n, 10, 0.5) == (5, 15)  # 10 -+ 4.75, rounded outwards
+    s = IntParam(name="m", target="model", low=100, high=1000, step=100, log=False, path=["m"], condition=None, source=Location("/", 1, 1))
+    assert narrowed_bounds(s, 500, 0.25) == (300, 700)  # 500 -+ 112.5 on the step grid
+
+
+def test_decide_reasons_and_figures() -> None:
+    doc = compile_path(str(FIXTURE)).campaign
+    studies = {"core": doc.studies[0], "full": doc.studies[2]}
+
+    def result(seed: int, value: float, alpha: float) -> StudyResult:
+        return StudyResult(seed, f"s{seed}", 6, value, {"alpha": alpha, "fit_intercept": True, "max_iter": 100})
+
+    small = decide(doc.campaign, {"core": [result(60, 100.0, 1.0), result(61, 101.0, 1.0)],
+                                  "full": [result(70, 99.7, 1.0), result(71, 99.8, 1.0)]}, studies)
+    assert small["decision"]["stage"] == "core"
+    assert small["reasons"] == ["core: first stage, best rmse=100 (seed 60)", "full beat core by 0.3% < min_gain 1%: keep core"]
+    assert small["stages"][1]["gain"] == {"over": "core", "value": pytest.approx(0.003)}
+    # alpha's range is 6 decades: 1e-3 vs 1e+0 is a spread of 3/6 = 0.5 > 0.25
+    spread = decide(doc.campaign, {"core": [result(60, 100.0, 1.0), result(61, 101.0, 1.0)],
+                                   "full": [result(70, 90.0, 1e-3), result(71, 91.0, 1.0)]}, studies)
+    assert spread["reasons"] == ["core: first stage, best rmse=100 (seed 60)", "full: seeds disagree on alpha: spread 0.50 > 0.25",
+                                 "full beat core by 10% >= min_gain 1%, but its seeds disagree: keep core"]
+    assert spread["stages"][1]["spread"] == {"alpha": 0.5, "fit_intercept": None} or spread["stages"][1]["spread"] == {"alpha": 0.5}
+    wins = decide(doc.campaign, {"core": [result(60, 100.0, 1.0), result(61, 101.0, 1.0)],
+                                 "full": [result(70, 90.0, 1.0), result(71, 91.0, 1.1)]}, studies)
+    assert wins["decision"] == {"stage": "full", "best_value": 90.0, "best_params": {"alpha": 1.0, "fit_intercept": True, "max_iter": 100},
+                                "seeds_agree": True}
+    assert wins["reasons"][-1] == "full beat core by 10% >= min_gain 1%: full wins"
