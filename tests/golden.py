@@ -21,9 +21,6 @@ Regenerate everything after a deliberate change of the compiler, then review the
 
     python -m tests.golden --update            # from the project root
     python -m tests.golden --check             # exit 1 and list what is out of date
-
-Fixtures listed in `KNOWN_FAILURES` make the compiler raise; their goldens are written by hand
-(the correct expected output) and are never overwritten by `--update`; their tests are xfail.
 """
 
 from __future__ import annotations
@@ -34,7 +31,6 @@ import json
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -53,18 +49,6 @@ IR_SUFFIX = ".ir.json"
 FINDINGS_SUFFIX = ".findings.txt"
 CORPUS_COUNTS = ROOT / "tests" / "data" / "corpus_rule_counts.json"
 REGENERATE = "python -m tests.golden --update"
-
-@dataclass(frozen=True)
-class KnownFailure:
-    """A fixture on which the compiler (or dump_ir) currently raises; its goldens are hand-written."""
-
-    raises: type[Exception]
-    reason: str
-
-
-KNOWN_FAILURES: dict[str, KnownFailure] = {
-}
-"""Fixture (relative path) -> the exception it raises today and why; its goldens are hand-written."""
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -240,9 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale: list[str] = []
     for fixture in fixture_paths():
         rel = relative(fixture)
-        if rel in KNOWN_FAILURES:
-            print(f"skipped {rel}: {KNOWN_FAILURES[rel].reason} (hand-written goldens kept)", file=sys.stderr)
-            continue
         try:
             ir_text, findings_text = render(fixture)
         except Exception as exc:  # a new crash: report it, keep the old goldens

@@ -42,14 +42,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _fixtures(sub: str, *, readable_only: bool = True) -> list:
-    params = []
-    for fixture in golden.fixture_paths():
-        rel = golden.relative(fixture)
-        if fixture.parent.name != sub or (readable_only and rel in golden.KNOWN_FAILURES):
-            continue
-        params.append(pytest.param(rel, id=fixture.name))
-    return params
+def _fixtures(sub: str) -> list:
+    return [pytest.param(golden.relative(fixture), id=fixture.name) for fixture in golden.fixture_paths() if fixture.parent.name == sub]
 
 
 def _golden_ir(rel: str) -> str:
@@ -159,16 +153,7 @@ FORMERLY_CRASHING = ["fixtures/invalid/block_is_list.yaml", "fixtures/invalid/na
 """Fixtures on which ftcompile once printed a traceback (AttributeError, ValueError from dump_ir)."""
 
 
-def _crash_params() -> list:
-    params = []
-    for rel in sorted(set(FORMERLY_CRASHING) | set(golden.KNOWN_FAILURES)):
-        known = golden.KNOWN_FAILURES.get(rel)
-        marks = [pytest.mark.xfail(raises=known.raises, strict=True, reason=known.reason)] if known else []
-        params.append(pytest.param(rel, id=Path(rel).name, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("rel", _crash_params())
+@pytest.mark.parametrize("rel", [pytest.param(rel, id=Path(rel).name) for rel in FORMERLY_CRASHING])
 def test_bad_block_gives_findings_not_a_traceback(capsys: pytest.CaptureFixture[str], rel: str) -> None:
     code = main([rel])
     out, err = capsys.readouterr()

@@ -12,10 +12,6 @@ After a deliberate change of the compiler, regenerate the goldens (and the pinne
 counts of tests/test_corpus.py) from the project root, then review the diff:
 
     python -m tests.golden --update
-
-Fixtures in `tests.golden.KNOWN_FAILURES` make the compiler raise today; their goldens are written
-by hand with the correct expected output, `--update` leaves them alone, and their tests are xfail
-with `raises=` the current exception (so a fix shows up as XPASS, or as a golden mismatch).
 """
 
 from __future__ import annotations
@@ -36,15 +32,7 @@ FIXTURES = golden.fixture_paths()
 
 
 def _params() -> list:
-    params = []
-    for fixture in FIXTURES:
-        rel = golden.relative(fixture)
-        marks = []
-        known = golden.KNOWN_FAILURES.get(rel)
-        if known is not None:
-            marks.append(pytest.mark.xfail(raises=known.raises, strict=True, reason=known.reason))
-        params.append(pytest.param(fixture, id=rel.removeprefix("fixtures/"), marks=marks))
-    return params
+    return [pytest.param(fixture, id=golden.relative(fixture).removeprefix("fixtures/")) for fixture in FIXTURES]
 
 
 def _read(path: Path) -> str:
@@ -129,29 +117,13 @@ def test_invalid_fixtures_have_an_error_or_source_finding(fixture: Path) -> None
 
 # --------------------------------------------------------------------------- IR -> JSON -> IR
 
-ROUNDTRIP_VALUE_BUGS: dict[str, str] = {}
-ROUNDTRIP_TEXT_BUGS: dict[str, str] = {}
-"""Fixture -> why dump_ir(load_ir(golden)) differs from the golden today (strict xfail)."""
-
-
-def _roundtrip_params(bugs: dict[str, str]) -> list:
-    params = []
-    for fixture in FIXTURES:
-        rel = golden.relative(fixture)
-        if rel in golden.KNOWN_FAILURES:
-            continue
-        marks = [pytest.mark.xfail(raises=AssertionError, strict=True, reason=bugs[rel])] if rel in bugs else []
-        params.append(pytest.param(fixture, id=rel.removeprefix("fixtures/"), marks=marks))
-    return params
-
-
 def _ir_model():
     import ftspec.schema.ir_model
 
     return ftspec.schema.ir_model
 
 
-@pytest.mark.parametrize("fixture", _roundtrip_params(ROUNDTRIP_VALUE_BUGS))
+@pytest.mark.parametrize("fixture", _params())
 def test_golden_loads_back_to_the_compiled_ir(fixture: Path) -> None:
     """load_ir(dump_ir(ir)) == ir, on every fixture's IR."""
     ir_model = _ir_model()
@@ -159,7 +131,7 @@ def test_golden_loads_back_to_the_compiled_ir(fixture: Path) -> None:
     assert ir_model.load_ir(text) == golden.compile_fixture(fixture).ir
 
 
-@pytest.mark.parametrize("fixture", _roundtrip_params(ROUNDTRIP_TEXT_BUGS))
+@pytest.mark.parametrize("fixture", _params())
 def test_golden_reserializes_byte_identical(fixture: Path) -> None:
     """dump_ir(load_ir(text)) == text: loading an IR and writing it again changes nothing."""
     ir_model = _ir_model()
