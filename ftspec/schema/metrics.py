@@ -54,20 +54,6 @@ METRICS: dict[str, Metric] = {
     )
 }
 
-TIMING_METRICS: tuple[str, ...] = tuple(name for name, m in METRICS.items() if m.scorer == "timing")
-"""The measured metrics (task `any`): their value is a wall time, not a score of the predictions."""
-
-
-def task_of(metrics: list[str]) -> str | None:
-    """The task a list of metrics scores (the first metric that has one), or None when all are timings
-    (or unknown); a mix of regression and classification metrics is the compiler's finding, not decided here."""
-    for name in metrics:
-        m = METRICS.get(name)
-        if m is not None and m.task != "any":
-            return m.task
-    return None
-
-
 # Spellings seen in the wild -> canonical name.
 METRIC_ALIASES: dict[str, str] = {
     "rmsep": "rmse",

@@ -323,8 +323,6 @@ RANGE_TAGS: dict[str, tuple[str, bool]] = {
 """v2 tagged lists `[tag, low, high]`: tag -> (type, log) of the mapping form they stand for. Exactly
 these lowercase spellings; the legacy dialect's other aliases (`log_int`, `builtins.int`) are not v2."""
 
-TARGETS: tuple[str, ...] = ("model", "train")
-
 SEED_MAX = 2**32 - 1
 """Largest seed: every Optuna sampler seeds numpy (`RandomState`), and sklearn's `random_state` too,
 which take 0..2**32 - 1 and raise ValueError ("Seed must be between 0 and 2**32 - 1") above."""

@@ -477,10 +477,6 @@ class SpaceBuilder:
         return None
 
 
-def plain(node: Node) -> Any:
-    return to_python(node)
-
-
 # --------------------------------------------------------------------------- keys both dialects read alike
 
 
