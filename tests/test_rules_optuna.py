@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ftspec.compiler import checks
-from ftspec.compiler.checks import CheckContext, run_study_checks
+from ftspec.compiler.checks import Lowering, run_study_checks
 from ftspec.compiler.diagnostics import Collector, Diagnostic, FixOp
 from ftspec.compiler.distributions import adjusted_high
 from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, Span, child_pointer
@@ -92,14 +92,14 @@ def build(value: Any, pointer: str = BASE) -> tuple[Node, dict[str, Node]]:
     return root, nodes
 
 
-def make_ctx(block: dict[str, Any] | None = None) -> CheckContext:
+def make_ctx(block: dict[str, Any] | None = None) -> Lowering:
     root, nodes = build(block if block is not None else {"version": 2})
     assert isinstance(root, Mapping)
     fields = {key: value for key, value in root.items()}
-    return CheckContext(collector=Collector("pipeline.yaml"), block=root, fields=fields, nodes_by_pointer=nodes)
+    return Lowering(Collector("pipeline.yaml"), root, fields, _index=nodes)
 
 
-def loc(ctx: CheckContext, pointer: str) -> Location:
+def loc(ctx: Lowering, pointer: str) -> Location:
     node = ctx.nodes_by_pointer[pointer]
     return Location(pointer=pointer, line=node.span.line, column=node.span.column)
 
@@ -177,18 +177,18 @@ def make_study(space: list[Any] | None = None, *, sampler: ComponentSpec | None 
 OPTUNA_CHECKS = [c for c in checks.STUDY_CHECKS if c.__module__ == R.__name__]
 
 
-def run(study: Study, ctx: CheckContext | None = None) -> list[Diagnostic]:
+def run(study: Study, ctx: Lowering | None = None) -> list[Diagnostic]:
     ctx = ctx or make_ctx()
     for check in OPTUNA_CHECKS:
         check(study, ctx)
     return ctx.collector.sorted()
 
 
-def codes(study: Study, ctx: CheckContext | None = None) -> list[str]:
+def codes(study: Study, ctx: Lowering | None = None) -> list[str]:
     return [d.code for d in run(study, ctx)]
 
 
-def only(study: Study, code: str, ctx: CheckContext | None = None) -> list[Diagnostic]:
+def only(study: Study, code: str, ctx: Lowering | None = None) -> list[Diagnostic]:
     return [d for d in run(study, ctx) if d.code == code]
 
 
@@ -269,7 +269,7 @@ def test_clean_default_study_has_no_findings() -> None:
 # FT401 step-does-not-divide-range
 # ---------------------------------------------------------------------------------------------
 
-def _step_block(spec: dict[str, Any], key: str = "n") -> CheckContext:
+def _step_block(spec: dict[str, Any], key: str = "n") -> Lowering:
     return make_ctx({"version": 2, "model_params": {key: spec}})
 
 
@@ -485,7 +485,7 @@ def test_conditional_independent_no_op(study: Study) -> None:
 # FT407 tpe-multivariate-conditional-space, FT408, FT409
 # ---------------------------------------------------------------------------------------------
 
-def _tpe_ctx(sampler_value: Any) -> CheckContext:
+def _tpe_ctx(sampler_value: Any) -> Lowering:
     return make_ctx({"version": 2, "sampler": sampler_value, "model_params": {}})
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftspec._record import Fields
-from ftspec.compiler.checks import CheckContext, run_study_checks
+from ftspec.compiler.checks import run_study_checks
 from ftspec.compiler.diagnostics import Collector, Diagnostic
 from ftspec.compiler.frontends.common import Lowering, node_desc
 from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
@@ -76,7 +76,7 @@ def compile_document(doc: SourceDocument, collector: Collector, campaigns: list[
         else:
             ctx = BlockContext(kind=block.kind, model_class=block.model_class, has_folds=block.has_folds)
             study = lower_legacy(lo, block.study_id, source, ctx, pipeline)
-        run_study_checks(study, CheckContext(collector, node, dict(lo.fields), lo.nodes_by_pointer))
+        run_study_checks(study, lo)
         studies.append(study)
     return IRDocument(ir_version=IR_VERSION, studies=studies)
 

@@ -9,13 +9,13 @@ and reports every finding in one pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Iterator
 from typing import Any
 
-from ftspec.compiler.diagnostics import Collector, Fix, FixOp, Rule
+from ftspec.compiler.checks import Lowering
+from ftspec.compiler.diagnostics import Fix, FixOp
 from ftspec.compiler.distributions import adjusted_high, as_float
-from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, index_nodes, to_python
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import structure as S
 from ftspec.compiler.rules import study as T
 from ftspec.ir import (
@@ -32,29 +32,6 @@ from ftspec.ir import (
 )
 from ftspec.schema.metrics import METRICS, METRIC_ALIASES
 from ftspec.schema.vocab import PRUNERS, RANGE_TAGS, SAMPLERS, KindSpec, OptionSpec, default_options
-
-
-@dataclass
-class Lowering:
-    """State of one block's lowering: where to report, and which node each IR field came from."""
-
-    collector: Collector
-    block: Mapping
-    fields: dict[str, Node] = field(default_factory=dict)
-    _index: dict[str, Node] | None = None
-
-    @property
-    def nodes_by_pointer(self) -> dict[str, Node]:
-        """Every node of the block by pointer (built on first use)."""
-        if self._index is None:
-            self._index = index_nodes(self.block)
-        return self._index
-
-    def node_at(self, pointer: str) -> Node:
-        return self.nodes_by_pointer.get(pointer, self.block)
-
-    def report(self, rule: Rule, at: Node | None, fix: Fix | None = None, **args: Any) -> None:
-        self.collector.report(rule, at if at is not None else self.block, fix, **args)
 
 
 ANNOTATION_KEY = "_comment"
@@ -307,10 +284,10 @@ def resolve_metric(
                 metric = raw
             elif allow_alias and raw.strip().lower() in METRICS:
                 metric = raw.strip().lower()
-                lo.report(T.NON_CANONICAL_SPELLING, metric_node, _replace(metric_node, metric), key="metric", value=raw, canonical=metric)
+                lo.report(T.NON_CANONICAL_SPELLING, metric_node, replace_fix(metric_node, metric), key="metric", value=raw, canonical=metric)
             elif allow_alias and raw.strip().lower() in METRIC_ALIASES:
                 metric = METRIC_ALIASES[raw.strip().lower()]
-                lo.report(T.METRIC_ALIAS, metric_node, _replace(metric_node, metric), value=raw, canonical=metric)
+                lo.report(T.METRIC_ALIAS, metric_node, replace_fix(metric_node, metric), value=raw, canonical=metric)
             else:
                 lo.report(T.UNKNOWN_METRIC, metric_node, value=raw, hint=did_you_mean(raw, list(METRICS) + list(METRIC_ALIASES)))
     expected = METRICS[metric].direction
@@ -330,12 +307,8 @@ def resolve_metric(
                 else:
                     lo.report(T.DIRECTION_CONFLICT, direction_node, direction=direction, metric=metric, expected=expected)
             elif raw != direction:
-                lo.report(T.NON_CANONICAL_SPELLING, direction_node, _replace(direction_node, direction), key="direction", value=raw, canonical=direction)
+                lo.report(T.NON_CANONICAL_SPELLING, direction_node, replace_fix(direction_node, direction), key="direction", value=raw, canonical=direction)
     return metric, expected
-
-
-def _replace(node: Node, value: Any) -> Fix:
-    return Fix("safe", f"write {value!r}", (FixOp("replace_value", node.pointer, value=value),))
 
 
 def replace_fix(node: Node, value: Any, applicability: str = "safe", description: str | None = None) -> Fix:

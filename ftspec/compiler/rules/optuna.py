@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ftspec.compiler.distributions import adjusted_high
-from ftspec.compiler.checks import CheckContext, study_check
+from ftspec.compiler.checks import Lowering, study_check
 from ftspec.compiler.diagnostics import Fix, FixOp, define
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence
 from ftspec.ir import (
@@ -421,7 +421,7 @@ def _runs(study: Study) -> list[_Run]:
     return runs
 
 
-def _sampler_node(ctx: CheckContext, run: _Run) -> Node:
+def _sampler_node(ctx: Lowering, run: _Run) -> Node:
     if run.phase is not None and "phases" in ctx.fields:
         base = f"{ctx.fields['phases'].pointer}/{run.phase}"
         for pointer in (f"{base}/sampler", f"{base}/sample", base):
@@ -589,7 +589,7 @@ def _span(low: Any, high: Any, integral: bool) -> str:
 
 
 @study_check
-def check_step_divides_range(study: Study, ctx: CheckContext) -> None:
+def check_step_divides_range(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         written_node = ctx.nodes_by_pointer.get(entry.source.pointer)
         for what, suffix, low, high, step, log, integral in _ranges(entry):
@@ -613,34 +613,34 @@ def check_step_divides_range(study: Study, ctx: CheckContext) -> None:
             fix = None
             if high_node is not None:
                 fix = Fix("safe", f"write high {_num(adjusted)}", (FixOp("replace_value", high_node.pointer, value=adjusted),))
-            ctx.report(STEP_DOES_NOT_DIVIDE_RANGE, ctx.at_pointer(entry.source.pointer), fix, what=what, low=_num(low),
+            ctx.report(STEP_DOES_NOT_DIVIDE_RANGE, ctx.node_at(entry.source.pointer), fix, what=what, low=_num(low),
                        high=_num(high), step=_num(step), span=_span(low, high, integral), adjusted=_num(adjusted))
 
 
 @study_check
-def check_log_low(study: Study, ctx: CheckContext) -> None:
+def check_log_low(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         for what, _suffix, low, _high, _step, log, integral in _ranges(entry):
             if log and (low < 1 if integral else low <= 0):
-                ctx.report(LOG_WITH_NON_POSITIVE_LOW, ctx.at_pointer(entry.source.pointer), what=what, low=_num(low),
+                ctx.report(LOG_WITH_NON_POSITIVE_LOW, ctx.node_at(entry.source.pointer), what=what, low=_num(low),
                            requirement="low >= 1 for a log int" if integral else "low > 0 for a log float")
 
 
 @study_check
-def check_log_step(study: Study, ctx: CheckContext) -> None:
+def check_log_step(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         for what, _suffix, _low, _high, step, log, integral in _ranges(entry):
             if log and (step != 1 if integral else step is not None):
-                ctx.report(LOG_WITH_STEP, ctx.at_pointer(entry.source.pointer), what=what, step=_num(step),
+                ctx.report(LOG_WITH_STEP, ctx.node_at(entry.source.pointer), what=what, step=_num(step),
                            requirement="accepts only step 1 for a log int" if integral else "accepts no step for a log float")
 
 
 @study_check
-def check_low_high(study: Study, ctx: CheckContext) -> None:
+def check_low_high(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         for what, _suffix, low, high, _step, _log, _integral in _ranges(entry):
             if low > high:
-                ctx.report(LOW_GREATER_THAN_HIGH, ctx.at_pointer(entry.source.pointer), what=what, low=_num(low), high=_num(high))
+                ctx.report(LOW_GREATER_THAN_HIGH, ctx.node_at(entry.source.pointer), what=what, low=_num(low), high=_num(high))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,13 +649,13 @@ def check_low_high(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_cmaes_categorical(study: Study, ctx: CheckContext) -> None:
+def check_cmaes_categorical(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         if run.sampler.kind != "cmaes":
             continue
         for entry in study.space:
             if isinstance(entry, CategoricalParam) and not _is_single(entry):
-                ctx.report(CMAES_CATEGORICAL, ctx.at_pointer(entry.source.pointer), sampler=run.label, param=_param(entry))
+                ctx.report(CMAES_CATEGORICAL, ctx.node_at(entry.source.pointer), sampler=run.label, param=_param(entry))
 
 
 _DYNAMIC_EFFECT = {
@@ -667,13 +667,13 @@ _DYNAMIC_EFFECT = {
 
 
 @study_check
-def check_conditional_independent(study: Study, ctx: CheckContext) -> None:
+def check_conditional_independent(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         if run.sampler.kind not in _DYNAMIC_EFFECT:
             continue
         for entry in study.space:
             if _is_dynamic(entry) and not _is_single(entry):
-                ctx.report(CONDITIONAL_SPACE_INDEPENDENT_SAMPLING, ctx.at_pointer(entry.source.pointer),
+                ctx.report(CONDITIONAL_SPACE_INDEPENDENT_SAMPLING, ctx.node_at(entry.source.pointer),
                            sampler=run.label, param=_param(entry), why=_why_dynamic(entry),
                            effect=_DYNAMIC_EFFECT[run.sampler.kind])
 
@@ -697,7 +697,7 @@ def _group_fix(node: Node) -> Fix | None:
 
 
 @study_check
-def check_tpe_multivariate_conditional(study: Study, ctx: CheckContext) -> None:
+def check_tpe_multivariate_conditional(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         spec = run.sampler
         if spec.kind != "tpe" or not _option(spec, "multivariate", True) or _option(spec, "group", False):
@@ -713,7 +713,7 @@ def check_tpe_multivariate_conditional(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_tpe_group_without_multivariate(study: Study, ctx: CheckContext) -> None:
+def check_tpe_group_without_multivariate(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         spec = run.sampler
         if spec.kind == "tpe" and _option(spec, "group", False) and spec.options.get("multivariate") is False:
@@ -721,7 +721,7 @@ def check_tpe_group_without_multivariate(study: Study, ctx: CheckContext) -> Non
 
 
 @study_check
-def check_cmaes_options(study: Study, ctx: CheckContext) -> None:
+def check_cmaes_options(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         spec = run.sampler
         if spec.kind != "cmaes":
@@ -769,24 +769,24 @@ def _forced_in_run(study: Study, run: _Run) -> int:
 
 
 @study_check
-def check_exhaustive_continuous(study: Study, ctx: CheckContext) -> None:
+def check_exhaustive_continuous(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         if run.sampler.kind not in _EXHAUSTIVE:
             continue
         for entry in study.space:
             why = _continuous_why(entry)
             if why is not None:
-                ctx.report(EXHAUSTIVE_CONTINUOUS_PARAMETER, ctx.at_pointer(entry.source.pointer), sampler=run.label,
+                ctx.report(EXHAUSTIVE_CONTINUOUS_PARAMETER, ctx.node_at(entry.source.pointer), sampler=run.label,
                            param=_param(entry), why=why)
 
 
 @study_check
-def check_grid_conditional(study: Study, ctx: CheckContext) -> None:
+def check_grid_conditional(study: Study, ctx: Lowering) -> None:
     if not any(run.sampler.kind == "grid" for run in _runs(study)):
         return
     for entry in study.space:
         if _is_dynamic(entry) and not _is_single(entry):
-            ctx.report(GRID_CONDITIONAL_SPACE, ctx.at_pointer(entry.source.pointer), param=_param(entry), why=_why_dynamic(entry))
+            ctx.report(GRID_CONDITIONAL_SPACE, ctx.node_at(entry.source.pointer), param=_param(entry), why=_why_dynamic(entry))
 
 
 def _exhaustive_runs(study: Study) -> Iterator[tuple[_Run, int, int]]:
@@ -806,7 +806,7 @@ def _exhaustive_runs(study: Study) -> Iterator[tuple[_Run, int, int]]:
 
 
 @study_check
-def check_exhaustive_smaller(study: Study, ctx: CheckContext) -> None:
+def check_exhaustive_smaller(study: Study, ctx: Lowering) -> None:
     for run, size, sampled in _exhaustive_runs(study):
         if size < sampled:
             ctx.report(EXHAUSTIVE_SPACE_SMALLER, _sampler_node(ctx, run), sampler=run.label, size=size, trials=sampled,
@@ -814,21 +814,21 @@ def check_exhaustive_smaller(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_exhaustive_larger(study: Study, ctx: CheckContext) -> None:
+def check_exhaustive_larger(study: Study, ctx: Lowering) -> None:
     for run, size, sampled in _exhaustive_runs(study):
         if size > sampled:
             ctx.report(EXHAUSTIVE_SPACE_LARGER, _sampler_node(ctx, run), sampler=run.label, size=size, trials=sampled)
 
 
 @study_check
-def check_grid_too_large(study: Study, ctx: CheckContext) -> None:
+def check_grid_too_large(study: Study, ctx: Lowering) -> None:
     for run, size, _sampled in _exhaustive_runs(study):
         if run.sampler.kind == "grid" and size > GRID_ENUMERATION_LIMIT:
             ctx.report(GRID_TOO_LARGE, _sampler_node(ctx, run), size=f"{size:,}")
 
 
 @study_check
-def check_grid_parallel(study: Study, ctx: CheckContext) -> None:
+def check_grid_parallel(study: Study, ctx: Lowering) -> None:
     runs = [run for run in _runs(study) if run.sampler.kind == "grid"]
     if not runs:
         return
@@ -841,7 +841,7 @@ def check_grid_parallel(study: Study, ctx: CheckContext) -> None:
         ctx.report(GRID_PARALLEL_DUPLICATES, _sampler_node(ctx, runs[0]), reason=" and ".join(reasons))
 
 
-def _forced_node(ctx: CheckContext, index: int) -> Node:
+def _forced_node(ctx: Lowering, index: int) -> Node:
     if "force_params" in ctx.fields:
         base = ctx.fields["force_params"]
         return ctx.nodes_by_pointer.get(f"{base.pointer}/{index}", base)
@@ -849,7 +849,7 @@ def _forced_node(ctx: CheckContext, index: int) -> Node:
 
 
 @study_check
-def check_grid_forced_trials(study: Study, ctx: CheckContext) -> None:
+def check_grid_forced_trials(study: Study, ctx: Lowering) -> None:
     grid_runs = [run for run in _runs(study) if run.sampler.kind == "grid" and _forced_in_run(study, run) > 0]
     if not grid_runs:
         return
@@ -872,7 +872,7 @@ _STARTUP_DEFAULTS = {"tpe": 10, "gp": 10, "cmaes": 1}
 
 
 @study_check
-def check_startup_covers_all(study: Study, ctx: CheckContext) -> None:
+def check_startup_covers_all(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         kind = run.sampler.kind
         if kind not in _MODEL_OF:
@@ -884,7 +884,7 @@ def check_startup_covers_all(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_cmaes_generation(study: Study, ctx: CheckContext) -> None:
+def check_cmaes_generation(study: Study, ctx: Lowering) -> None:
     for run in _runs(study):
         if run.sampler.kind != "cmaes":
             continue
@@ -901,7 +901,7 @@ def check_cmaes_generation(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_fewer_trials_than_forced(study: Study, ctx: CheckContext) -> None:
+def check_fewer_trials_than_forced(study: Study, ctx: Lowering) -> None:
     if len(study.force_params) > study.n_trials:
         ctx.report(FEWER_TRIALS_THAN_FORCED, ctx.at("force_params", "n_trials"), forced=len(study.force_params),
                    n_trials=study.n_trials)
@@ -935,7 +935,7 @@ def _may_train_in_steps(study: Study) -> bool:
 
 
 @study_check
-def check_pruner_cannot_prune(study: Study, ctx: CheckContext) -> None:
+def check_pruner_cannot_prune(study: Study, ctx: Lowering) -> None:
     if len(study.objectives) > 1:
         return  # FT427 pruner-with-several-objectives says more
     if not PRUNERS[study.pruner.kind].intermediate or _may_train_in_steps(study):
@@ -946,7 +946,7 @@ def check_pruner_cannot_prune(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_seed_with_parallel_jobs(study: Study, ctx: CheckContext) -> None:
+def check_seed_with_parallel_jobs(study: Study, ctx: Lowering) -> None:
     if study.seed is not None and study.n_jobs != 1:
         ctx.report(SEED_WITH_PARALLEL_JOBS, ctx.at("seed", "n_jobs"), seed=study.seed, n_jobs=study.n_jobs)
 
@@ -961,7 +961,7 @@ def _uses_hyperband(pruner: ComponentSpec) -> bool:
 
 
 @study_check
-def check_hyperband_study_name(study: Study, ctx: CheckContext) -> None:
+def check_hyperband_study_name(study: Study, ctx: Lowering) -> None:
     if study.seed is None or not _uses_hyperband(study.pruner):
         return
     if study.storage is None or study.storage.study_name is None:
@@ -975,13 +975,13 @@ def _scheme(url: str) -> str | None:
 
 
 @study_check
-def check_sqlite_parallel(study: Study, ctx: CheckContext) -> None:
+def check_sqlite_parallel(study: Study, ctx: Lowering) -> None:
     if study.storage is not None and study.n_jobs != 1 and _scheme(study.storage.url) == "sqlite":
         ctx.report(SQLITE_WITH_PARALLEL_JOBS, ctx.at("storage"), n_jobs=study.n_jobs)
 
 
 @study_check
-def check_storage_scheme(study: Study, ctx: CheckContext) -> None:
+def check_storage_scheme(study: Study, ctx: Lowering) -> None:
     if study.storage is None:
         return
     url = study.storage.url
@@ -1005,9 +1005,9 @@ def check_storage_scheme(study: Study, ctx: CheckContext) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _choice_node(ctx: CheckContext, entry: CategoricalParam, index: int) -> Node:
+def _choice_node(ctx: Lowering, entry: CategoricalParam, index: int) -> Node:
     """The node of choice `index` when it can be found, else the entry's node."""
-    node = ctx.at_pointer(entry.source.pointer)
+    node = ctx.node_at(entry.source.pointer)
     candidates: list[Node | None] = [node]
     if isinstance(node, Mapping):
         candidates = [node.get("choices"), node.get("values")]
@@ -1022,7 +1022,7 @@ def _type_name(value: Any) -> str:
 
 
 @study_check
-def check_non_primitive_choices(study: Study, ctx: CheckContext) -> None:
+def check_non_primitive_choices(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         if not isinstance(entry, CategoricalParam):
             continue
@@ -1044,7 +1044,7 @@ def _show(value: Any) -> str:
 
 
 @study_check
-def check_duplicate_choices(study: Study, ctx: CheckContext) -> None:
+def check_duplicate_choices(study: Study, ctx: Lowering) -> None:
     for entry in study.space:
         if not isinstance(entry, CategoricalParam):
             continue
@@ -1072,14 +1072,14 @@ def _metrics_text(study: Study) -> str:
 
 
 @study_check
-def check_pruner_several_objectives(study: Study, ctx: CheckContext) -> None:
+def check_pruner_several_objectives(study: Study, ctx: Lowering) -> None:
     if len(study.objectives) > 1 and study.pruner.kind != "none":
         ctx.report(PRUNER_WITH_SEVERAL_OBJECTIVES, ctx.at("pruner"), pruner=study.pruner.kind, n=len(study.objectives),
                    metrics=_metrics_text(study))
 
 
 @study_check
-def check_sampler_single_objective(study: Study, ctx: CheckContext) -> None:
+def check_sampler_single_objective(study: Study, ctx: Lowering) -> None:
     if len(study.objectives) < 2:
         return
     for run in _runs(study):
@@ -1090,7 +1090,7 @@ def check_sampler_single_objective(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_direction_list_length(study: Study, ctx: CheckContext) -> None:
+def check_direction_list_length(study: Study, ctx: Lowering) -> None:
     node, metrics = ctx.fields.get("direction"), ctx.fields.get("metric")
     if not isinstance(node, Sequence) or not isinstance(metrics, Sequence) or len(node.items) == len(metrics.items):
         return
@@ -1099,7 +1099,7 @@ def check_direction_list_length(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_objectives_mixed_tasks(study: Study, ctx: CheckContext) -> None:
+def check_objectives_mixed_tasks(study: Study, ctx: Lowering) -> None:
     tasks: dict[str, list[str]] = {}
     for o in study.objectives:
         task = METRICS[o.metric].task if o.metric in METRICS else "any"
@@ -1110,7 +1110,7 @@ def check_objectives_mixed_tasks(study: Study, ctx: CheckContext) -> None:
 
 
 @study_check
-def check_select_objective(study: Study, ctx: CheckContext) -> None:
+def check_select_objective(study: Study, ctx: Lowering) -> None:
     node = ctx.fields.get("select")
     value = node.get("objective") if isinstance(node, Mapping) else None
     if isinstance(value, Scalar) and isinstance(value.value, str) and value.value not in {o.metric for o in study.objectives}:

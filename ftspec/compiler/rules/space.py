@@ -6,7 +6,7 @@ the lowered IR space (one check for both front-ends).
 
 from __future__ import annotations
 
-from ftspec.compiler.checks import CheckContext, study_check
+from ftspec.compiler.checks import Lowering, study_check
 from ftspec.compiler.diagnostics import define
 from ftspec.ir import SortedTupleParam, SpaceEntry, Study, optuna_names
 
@@ -295,7 +295,7 @@ def _optuna_names(entry: SpaceEntry) -> list[tuple[str, str]]:
 
 
 @study_check
-def check_optuna_name_collision(study: Study, ctx: CheckContext) -> None:
+def check_optuna_name_collision(study: Study, ctx: Lowering) -> None:
     """Every Optuna name belongs to one parameter; the later one of a colliding pair is reported, once."""
     seen: dict[str, str] = {}
     for entry in study.space:
@@ -303,6 +303,6 @@ def check_optuna_name_collision(study: Study, ctx: CheckContext) -> None:
         clash = next(((optuna, what) for optuna, what in names if optuna in seen), None)
         if clash is not None:
             optuna, what = clash
-            ctx.report(OPTUNA_NAME_COLLISION, ctx.at_pointer(entry.source.pointer), what=what, optuna=optuna, other=seen[optuna])
+            ctx.report(OPTUNA_NAME_COLLISION, ctx.node_at(entry.source.pointer), what=what, optuna=optuna, other=seen[optuna])
         for optuna, what in names:
             seen.setdefault(optuna, what)
