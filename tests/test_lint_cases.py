@@ -132,6 +132,15 @@ def test_whitespace_variants(tmp_path: Path, comment: str) -> None:
     assert lint(tmp_path, yaml(a=comment)) == ([B], 1)
 
 
+def test_a_directive_inside_a_quoted_string_is_text_not_a_comment(tmp_path: Path) -> None:
+    # `#` inside a quoted scalar starts no comment: no suppression there (and so no FT501 for it),
+    # while the real comment after the string on the same line still suppresses.
+    text = yaml(a="  # ftlint: ignore[FT201]").replace('    b: [3, 4]', '    b: ["x # ftlint: ignore[FT201]", 4]')
+    assert lint(tmp_path, text) == ([("FT205", 5, 8)], 1)  # no FT501 at 5:12 for the string's text
+    text = yaml(b=' # note: "# ftlint: ignore[FT201]" inside a comment is a comment')
+    assert lint(tmp_path, text) == ([A], 1)
+
+
 def test_not_a_directive(tmp_path: Path) -> None:
     """`ftlint ignore` (no colon) and `ftlint: ignored` are not directives; nothing is suppressed or reported."""
     assert lint(tmp_path, yaml(a="  # ftlint ignore[FT201]", b="  # ftlint: ignored[FT201]")) == ([A, B], 0)

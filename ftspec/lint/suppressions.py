@@ -14,6 +14,7 @@ A suppression (or one of its codes) that suppresses nothing is reported as FT501
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from ftspec.compiler.source import SourceDocument
 # Compiled on first use (re caches them): most files have no suppression, and ftlint's start-up
 # counts on every commit.
 _DIRECTIVE = r"ftlint:\s*(?P<kind>ignore-file|ignore)\b\s*(?:\[(?P<codes>[^\]]*)\])?"
-_COMMENT = r"(?:^|\s)#(?P<body>.*)$"
+_COMMENT_START = r"(?:^|\s)#"
 _CODE = r"FT\d{3}"
 _UNSUPPRESSIBLE = {UNUSED_SUPPRESSION.code, INVALID_SUPPRESSION.code}
 
@@ -90,23 +91,51 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+def _string_spans(root: Node) -> list[tuple[int, int]]:
+    """(start, end) offsets of the string scalars, sorted: a `#` inside a quoted or block scalar is text, not a comment."""
+    spans: list[tuple[int, int]] = []
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for entry in node.entries:
+                stack += [entry.key, entry.value]
+        elif isinstance(node, Sequence):
+            stack += node.items
+        elif isinstance(node, Scalar) and isinstance(node.value, str) and node.span.end > node.span.start:
+            spans.append((node.span.start, node.span.end))
+    return sorted(spans)
+
+
+def _comment_column(line: str, line_start: int, strings: list[tuple[int, int]]) -> int | None:
+    """0-based column just after the `#` that starts the line's comment (outside every string scalar), or None."""
+    for match in re.finditer(_COMMENT_START, line):
+        hash_at = line_start + match.end() - 1
+        index = bisect.bisect_right(strings, (hash_at, float("inf"))) - 1
+        if index >= 0 and strings[index][0] <= hash_at < strings[index][1]:
+            continue  # inside a string: text
+        return match.end()
+    return None
+
+
 def _yaml_comments(doc: SourceDocument, collector: Collector, known: set[str]) -> list[Suppression]:
     found: list[Suppression] = []
     if "ftlint:" not in doc.text:
         return found
     lines = doc.text.splitlines()
     starts = _line_starts(doc.text)
+    strings = _string_spans(doc.root) if doc.root is not None else []
     pending: list[tuple[str, list[str] | None, Span]] = []
     for index, line in enumerate(lines, start=1):
         stripped = line.strip()
-        comment = re.search(_COMMENT, line) if "#" in line else None
+        body_col = _comment_column(line, starts[index - 1], strings) if "#" in line else None
         parsed = None
         span = None
-        if comment is not None and "ftlint:" in comment.group("body"):
-            col = comment.start("body")  # character after '#'
+        if body_col is not None and "ftlint:" in line[body_col:]:
+            col = body_col  # character after '#'
             offset = starts[index - 1] + col - 1
             span = Span(offset, starts[index - 1] + len(line), index, col, index, len(line) + 1)
-            parsed = _parse(comment.group("body"), span, "", collector, known)
+            parsed = _parse(line[body_col:], span, "", collector, known)
         if parsed is not None and span is not None:
             kind, codes = parsed
             if kind == "ignore-file":
