@@ -4,6 +4,8 @@ the full run (the pilot's trials included)."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from pathlib import Path
 
@@ -122,3 +124,31 @@ def test_estimate_in_memory_says_the_pilot_is_discarded(tmp_path: Path, monkeypa
 def test_estimate_is_for_campaign_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ftrun([str(ROOT / "fixtures/campaign/ridge.yaml"), "--data", "demo:diabetes", "--estimate"]) == 2
     assert "--estimate is for campaign files" in capsys.readouterr().err
+
+
+def test_html_report_of_a_campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from ftspec.campaign.html import convergence
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    path = str(_campaign(tmp_path))
+    page_path = tmp_path / "c.html"
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--stage", "core", "--html", str(page_path)]) == 0
+    assert "ftrun: no HTML report: it shows the decision, made once every stage is complete" in capsys.readouterr().err
+    assert not page_path.exists()
+    assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "-q", "--html", str(page_path)]) == 0
+    page = page_path.read_text(encoding="utf-8")
+    decision = json.loads((tmp_path / "ridge-refine.campaign.json").read_text())
+    assert page.count("<script") >= 3 and 'id="campaign-convergence"' in page and 'id="campaign-spread"' in page
+    for stage, seeds in (("core", (60, 61)), ("full", (70, 71))):
+        for seed in seeds:
+            assert f"ridge-refine:{stage}:seed{seed}" in page  # its row
+            assert f'"name":"{stage} seed {seed}"' in page  # its convergence curve
+    assert f"<th>winner</th><td>{decision['decision']['stage']}</td>" in page
+    for reason in decision["reasons"]:
+        assert f"<li>{html.escape(reason)}</li>" in page
+    # The curves: the best value so far, never worse, ending at the seed's best.
+    core60 = optuna.load_study(study_name="ridge-refine:core:seed60", storage=url)
+    numbers, best = convergence(core60, "minimize")
+    assert len(numbers) == 6 and all(b <= a for a, b in zip(best, best[1:]))
+    assert best[-1] == decision["stages"][0]["seeds"][0]["best_value"]

@@ -42,8 +42,6 @@ def open_storage(doc: CampaignDocument, args: dict[str, Any]) -> Any:
 
 def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[Any, dict[str, Any]], Any],
                  run: Callable[[Any, dict[str, Any]], tuple[dict[str, Any], list[Any]]]) -> int:
-    if args["html_path"] is not None:
-        raise click.UsageError("--html is not available for campaign files yet; --report writes the decision")
     if args["study_ids"] or args["study_name"]:
         raise click.UsageError("--study and --study-name are for pipeline files; a campaign names its studies <campaign>:<stage>:seed<k>")
     import optuna
@@ -104,6 +102,8 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
         return EXIT_INTERRUPTED
     if decision is None:
         click.echo(f"ftrun: campaign {doc.campaign.name}: stage {args['stage']} done; later stages are not complete, no decision yet", err=True)
+        if args["html_path"] is not None:
+            click.echo("ftrun: no HTML report: it shows the decision, made once every stage is complete", err=True)
         return 0
     path = decision_path(doc, args)
     try:
@@ -111,6 +111,16 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
     except OSError as exc:
         click.echo(f"ftrun: cannot write {path}: {exc.strerror or exc}", err=True)
         return 2
+    if args["html_path"] is not None:
+        from ftspec.campaign.html import render_campaign_html
+
+        studies = {sid: runner._load(sid) for stage in doc.campaign.stages for sid in stage.studies}
+        page = render_campaign_html(decision, studies, header=[("campaign file", args["pipeline"]), ("data", args["data"])])
+        try:
+            Path(args["html_path"]).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"ftrun: cannot write {args['html_path']}: {exc.strerror or exc}", err=True)
+            return 2
     for reason in decision["reasons"]:
         click.echo(f"ftrun: decide: {reason}", err=True)
     d = decision["decision"]
