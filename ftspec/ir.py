@@ -456,6 +456,8 @@ class Study(Record):
     """The pipeline around the block's model (null for a bare finetune_params file, which has no pipeline)."""
     tracking: Tracking | None = None
     """Experiment tracking of the trials (`{mlflow: {tracking_uri, experiment}}`); null: none (legacy blocks never have it)."""
+    trial_timeout_seconds: float | None = None
+    """A trial still running after this many seconds fails (`TrialTimeout`), checked after each fold; null: no limit."""
 
 
 @dataclass(eq=False, repr=False)

@@ -44,6 +44,7 @@ def make_study(**overrides: Any) -> Study:
         "phases": [],
         "pipeline": None,
         "tracking": None,
+        "trial_timeout_seconds": None,
     }
     # `metric`, `direction` (one objective) or `metrics` (several, directions from the registry) and
     # `eval_quantile` are shorthands for `objectives`; `select` defaults to the first objective.

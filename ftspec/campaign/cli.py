@@ -7,12 +7,14 @@ failure lines) are passed in, so a campaign study runs exactly as a pipeline stu
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from ftspec.campaign.estimate import budget_line, estimate_stages, over_budget, render_estimate, run_pilot
 from ftspec.campaign.model import CampaignDocument
 from ftspec.campaign.run import CampaignError, CampaignRun
 
@@ -39,9 +41,7 @@ def open_storage(doc: CampaignDocument, args: dict[str, Any]) -> Any:
 
 
 def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[Any, dict[str, Any]], Any],
-                 run: Callable[[Any], tuple[dict[str, Any], list[Any]]]) -> int:
-    if args["html_path"] is not None:
-        raise click.UsageError("--html is not available for campaign files yet; --report writes the decision")
+                 run: Callable[[Any, dict[str, Any]], tuple[dict[str, Any], list[Any]]]) -> int:
     if args["study_ids"] or args["study_name"]:
         raise click.UsageError("--study and --study-name are for pipeline files; a campaign names its studies <campaign>:<stage>:seed<k>")
     import optuna
@@ -74,16 +74,23 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
     storage = open_storage(doc, args)
     state: dict[str, Any] = {}
 
-    def run_study(study: Any, storage: Any) -> None:
+    def run_study(study: Any, storage: Any, pilot: bool = False) -> None:
         state["study"] = study.id
-        entry, _ = run(replace(plans[study.id], study=study, storage=storage))
+        # A pilot runs one worker: its trials are claimed under its own small n_trials, never beyond it.
+        entry, _ = run(replace(plans[study.id], study=replace(study, n_jobs=1) if pilot else study, storage=storage),
+                       {"n_jobs": 1} if pilot else {})
         if entry["status"] == "interrupted":
             raise KeyboardInterrupt
         if entry["status"] == "failed":
             raise CampaignError(f"study {study.id} failed: {entry['error']}")
 
     runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True))
+    budget = doc.campaign.budget
     try:
+        if args.get("estimate") or (budget is not None and budget.max_hours is not None):
+            code = _estimate(doc, args, runner)
+            if code is not None:
+                return code
         decision = runner.run(args["stage"])
     except CampaignError as exc:
         click.echo(f"ftrun: {exc}", err=True)
@@ -95,6 +102,8 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
         return EXIT_INTERRUPTED
     if decision is None:
         click.echo(f"ftrun: campaign {doc.campaign.name}: stage {args['stage']} done; later stages are not complete, no decision yet", err=True)
+        if args["html_path"] is not None:
+            click.echo("ftrun: no HTML report: it shows the decision, made once every stage is complete", err=True)
         return 0
     path = decision_path(doc, args)
     try:
@@ -102,9 +111,39 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
     except OSError as exc:
         click.echo(f"ftrun: cannot write {path}: {exc.strerror or exc}", err=True)
         return 2
+    if args["html_path"] is not None:
+        from ftspec.campaign.html import render_campaign_html
+
+        studies = {sid: runner._load(sid) for stage in doc.campaign.stages for sid in stage.studies}
+        page = render_campaign_html(decision, studies, header=[("campaign file", args["pipeline"]), ("data", args["data"])])
+        try:
+            Path(args["html_path"]).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"ftrun: cannot write {args['html_path']}: {exc.strerror or exc}", err=True)
+            return 2
     for reason in decision["reasons"]:
         click.echo(f"ftrun: decide: {reason}", err=True)
     d = decision["decision"]
     click.echo(f"ftrun: campaign {doc.campaign.name}: winner {d['stage']}, best {decision['metric']}={d['best_value']:.6g} "
                f"with {json.dumps(d['best_params'])}; decision written to {path}", err=True)
     return 0
+
+
+def _estimate(doc: CampaignDocument, args: dict[str, Any], runner: CampaignRun) -> int | None:
+    """The pilot and the wall-time estimate (ftspec.campaign.estimate): the exit code when ftrun stops
+    here (`--estimate`, or an estimate over `budget.max_hours`), else None (the run goes on)."""
+    in_memory = (args["storage"] or doc.campaign.storage) is None
+    timings, where = run_pilot(runner, in_memory)
+    estimates = estimate_stages(doc.campaign, timings)
+    workers = sorted({1, args["n_jobs"] or os.cpu_count() or 1})
+    run_workers = args["n_jobs"] or max(s.n_jobs for s in doc.studies)
+    for line in where + render_estimate(doc.campaign, estimates, workers):
+        click.echo(f"ftrun: estimate: {line}", err=True)
+    error = over_budget(doc.campaign, estimates, run_workers)
+    if error is not None:
+        click.echo(f"ftrun: {error}", err=True)
+        return 1
+    line = budget_line(doc.campaign, estimates, run_workers)
+    if line is not None:
+        click.echo(f"ftrun: estimate: {line}", err=True)
+    return 0 if args.get("estimate") else None

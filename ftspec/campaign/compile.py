@@ -37,7 +37,7 @@ from ftspec.ir import CategoricalParam, FloatParam, ForcedTrial, IntParam, Sorte
 from ftspec.schema.vocab import SEED_MAX
 
 CAMPAIGN_KEYS = ("version", "name", "pipeline", "storage", "budget", "stages", "decide")
-STAGE_KEYS = ("name", "n_trials", "seeds", "search", "hold", "warm_start", "narrow", "pipeline")
+STAGE_KEYS = ("name", "n_trials", "seeds", "search", "hold", "warm_start", "narrow", "pipeline", "trial_timeout_seconds")
 BUDGET_KEYS = ("max_hours", "max_fits")
 DECIDE_KEYS = ("min_gain", "max_seed_spread")
 WARM_KEYS = ("from", "top")
@@ -353,6 +353,12 @@ def _stage(reader: _Reader, item: Node, campaign: str, base: Study | None, base_
         reader.invalid(block, f"stage {name!r}", "`n_trials` is missing")
     else:
         n_trials = read_int(lo, block.get("n_trials"), "n_trials", minimum=1)  # type: ignore[arg-type]
+    trial_timeout = None
+    if block.get("trial_timeout_seconds") is not None:
+        trial_timeout = read_number(lo, block.get("trial_timeout_seconds"), "trial_timeout_seconds",  # type: ignore[arg-type]
+                                    exclusive_minimum=0, nullable=True)
+    if study is not None and trial_timeout is not None:  # the stage's limit replaces its study's
+        study = replace(study, trial_timeout_seconds=float(trial_timeout))
     seeds = _seeds(reader, block, name)
     for seed, node in seeds:
         if seed in seen_seeds and name is not None:

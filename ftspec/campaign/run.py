@@ -68,8 +68,8 @@ class CampaignRun:
     doc: CampaignDocument
     storage: Any
     """An Optuna storage object (every study of the campaign is in it)."""
-    run_study: Callable[[Study, Any], Any]
-    """(concrete study, storage) -> the `Report` of `ftspec.runtime.optimize` (ftrun's call, with its adapter and data)."""
+    run_study: Callable[..., Any]
+    """(concrete study, storage, pilot=False) -> the `Report` of `ftspec.runtime.optimize` (ftrun's call, with its adapter and data; `pilot`: one worker)."""
     echo: Callable[[str], None] = print
     studies: dict[str, Study] = field(default_factory=dict)
 

@@ -276,6 +276,33 @@ def storage_from_url(
         return _rdb_storage(url, options)
 
 
+class HeartbeatRDBStorage(RDBStorage):
+    """Optuna's RDBStorage, whose stale trials also include a RUNNING trial that never beat: one whose
+    worker was killed between `ask` and the first heartbeat (Optuna 5 skips a trial without a
+    heartbeat row, so it would stay RUNNING and hold its budget slot forever). Such a trial is stale
+    when it started more than `grace_period` ago (its start is the worker's clock, as the journal's)."""
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        import datetime
+
+        stale = super()._get_stale_trial_ids(study_id)
+        grace = self.grace_period if self.grace_period is not None else 2 * (self.heartbeat_interval or 0)
+        deadline = datetime.datetime.now() - datetime.timedelta(seconds=grace)
+        for t in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
+            if t._trial_id in stale or t.datetime_start is None or t.datetime_start >= deadline:
+                continue
+            if self._never_beat(t._trial_id):
+                stale.append(t._trial_id)
+        return stale
+
+    def _never_beat(self, trial_id: int) -> bool:
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+
+        with _create_scoped_session(self.scoped_session) as session:
+            return session.query(models.TrialHeartbeatModel).filter(models.TrialHeartbeatModel.trial_id == trial_id).first() is None
+
+
 def _rdb_storage(url: str, options: dict[str, Any], attempts: int = 5) -> RDBStorage:
     """An RDBStorage, retried when workers starting together race to create its schema.
 
@@ -287,7 +314,7 @@ def _rdb_storage(url: str, options: dict[str, Any], attempts: int = 5) -> RDBSto
 
     for attempt in range(attempts):
         try:
-            return RDBStorage(url, **options)
+            return HeartbeatRDBStorage(url, **options) if options else RDBStorage(url)
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.OperationalError):
             if attempt == attempts - 1:
                 raise

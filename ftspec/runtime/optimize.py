@@ -70,7 +70,7 @@ from ftspec.runtime.metrics import aggregate, get_metric, task_metric, worst_val
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS
 from ftspec.runtime.space import expand_forced, flat_from_optuna, nest, suggest_flat
 
-__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "StudyInterrupted", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR",
+__all__ = ["optimize", "Report", "TrialRecord", "StudyFailed", "StudyInterrupted", "TrialTimeout", "FAILURE_ATTR", "FOLDS_ATTR", "FAILED_FOLDS_ATTR",
            "INTERRUPTED_ATTR", "warm_start_params", "versions", "select_from_front"]
 
 FAILURE_ATTR = engine.FAILURE_ATTR
@@ -362,6 +362,26 @@ class FoldFailed(Exception):
         self.cause = exc
 
 
+class TrialTimeout(Exception):
+    """A trial ran past the study's `trial_timeout_seconds`: it fails (FAIL, failure type `TrialTimeout`,
+    the fold that ended past the limit) and the study goes on.
+
+    The limit is checked after each fold, in the trial's own thread: the fold that crosses it finishes
+    first (a fold is never interrupted: the objective runs in an Optuna worker thread, and a thread
+    cannot be stopped safely from outside in-process). An adapter that scores every fold in one call
+    (`reports_steps`) is checked after that call."""
+
+
+def _past_deadline(study: Study, began: float, fold: int | None, index: int, n_folds: int) -> None:
+    limit = study.trial_timeout_seconds
+    if limit is None:
+        return
+    spent = time.perf_counter() - began
+    if spent > limit:
+        raise FoldFailed(fold, TrialTimeout(f"the trial ran {spent:.3g} s, past trial_timeout_seconds={limit:g}, "
+                                            f"after fold {index + 1} of {n_folds}"))
+
+
 def _one_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0]
 
@@ -420,7 +440,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
             return agg(scores)
         return [aggs[i]([s[i] for s in scores]) for i in range(n_obj)]
 
-    def fold_scores(model: dict, train: dict, ctx: TrialContext, failed: list[dict[str, Any]]) -> list[Any]:
+    def fold_scores(model: dict, train: dict, ctx: TrialContext, failed: list[dict[str, Any]], began: float) -> list[Any]:
         scores: list[Any] = []
         for index, split in enumerate(splits):
             fold = split.index if isinstance(split, Split) else (index if len(splits) > 1 else None)
@@ -433,6 +453,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
                     raise FoldFailed(fold, exc) from exc
                 failed.append(_failure(exc, fold))
                 scores.append(worst)
+                _past_deadline(study, began, fold, index, len(splits))
                 continue  # not reported: nirs4all reports inside the try that the exception left
             if not finite(value):
                 problem = ValueError(f"the fold scored {value}")
@@ -443,6 +464,7 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
             scores.append(value)
             if report_folds:
                 ctx.report(index, scores)
+            _past_deadline(study, began, fold, index, len(splits))  # after the pruner's look: a pruned trial stays pruned
         return scores
 
     def run_trial(trial: optuna.Trial) -> Any:
@@ -458,8 +480,9 @@ def _trial_fn(study: Study, adapter: Adapter, splits: Sequence[Any], agg: Callab
                           for v in adapter.scores(model, train, splits, ctx)]
                 if len(scores) != len(splits):
                     raise ValueError(f"the adapter returned {len(scores)} scores for {len(splits)} splits")
+                _past_deadline(study, began, None, len(splits) - 1, len(splits))
             else:
-                scores = fold_scores(model, train, ctx, failed)
+                scores = fold_scores(model, train, ctx, failed, began)
             if len(scores) > 1:  # one split: the fold score is the value (one storage write less per trial)
                 trial.set_user_attr(FOLDS_ATTR, scores)
             if failed:

@@ -52,6 +52,8 @@ class StageV2(_Model):
     warm_start: Optional[WarmStartV2] = None
     narrow: Optional[NarrowV2] = None
     pipeline: Optional[StrictStr] = Field(None, description="This stage's pipeline (`file` or `file#study id`), default the campaign's.")
+    trial_timeout_seconds: Optional[Annotated[Number, Field(gt=0)]] = Field(
+        None, description="Each trial's time limit in this stage's studies (default: the study's own trial_timeout_seconds).")
 
 
 class DecideV2(_Model):

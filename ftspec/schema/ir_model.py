@@ -144,7 +144,8 @@ def ir_adapter() -> _IRAdapter:
 def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
     """An IR version 2 document (ftspec 0.1's) as version 3: each study's `metric`/`direction` become
     one objective (its `eval_quantile` from the eval-mode registry for that direction), `select` is
-    that objective, eval modes are kept as written, and `tracking` is null (version 2 had none).
+    that objective, eval modes are kept as written, and `tracking` and `trial_timeout_seconds` are null
+    (version 2 had neither).
     Anything else is left for validation to judge."""
     from ftspec.schema.vocab import EVAL_MODES
 
@@ -163,6 +164,7 @@ def upgrade_v2(doc: dict[str, Any]) -> dict[str, Any]:
             elif key != "direction":
                 out[key] = value
         out.setdefault("tracking", None)
+        out.setdefault("trial_timeout_seconds", None)
         studies.append(out)
     return {**doc, "ir_version": IR_VERSION, "studies": studies}
 

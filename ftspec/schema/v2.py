@@ -869,6 +869,11 @@ class FinetuneParamsV2(_AnnotatedModel):
     timeout_seconds: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
         default=DEFAULTS["timeout_seconds"], description="Stop starting trials after this many seconds (null: no limit)."
     )
+    trial_timeout_seconds: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
+        default=DEFAULTS["trial_timeout_seconds"],
+        description="A trial still running after this many seconds fails (TrialTimeout), checked after each fold: "
+                    "a fold already running is not interrupted (null: no limit).",
+    )
     n_jobs: PositiveInt = Field(default=DEFAULTS["n_jobs"], description="Parallel trials in one process.")
     seed: Optional[Seed] = Field(
         default=DEFAULTS["seed"], description="Sampler seed (null: not reproducible)."

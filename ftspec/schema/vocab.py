@@ -331,6 +331,7 @@ which take 0..2**32 - 1 and raise ValueError ("Seed must be between 0 and 2**32 
 DEFAULTS: dict[str, Any] = {
     "n_trials": 50,
     "timeout_seconds": None,
+    "trial_timeout_seconds": None,
     "n_jobs": 1,
     "seed": None,
     "approach": "grouped",

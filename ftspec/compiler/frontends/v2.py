@@ -57,7 +57,7 @@ from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPL
 V2_EVAL_MODES = {name: spec for name, spec in EVAL_MODES.items() if spec.v2}
 
 V2_KEYS = (
-    "version", "n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
+    "version", "n_trials", "timeout_seconds", "trial_timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
     "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
     "phases", "tracking", "select", "model_params", "train_params",
 )
@@ -89,6 +89,9 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     n_trials = read_n_trials(lo, n_trials_node, DEFAULTS["n_trials"])
     timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
     timeout = None if timeout is None else float(timeout)
+    trial_timeout = _opt(lo, "trial_timeout_seconds",
+                         lambda n: read_number(lo, n, "trial_timeout_seconds", exclusive_minimum=0, nullable=True))
+    trial_timeout = None if trial_timeout is None else float(trial_timeout)
     n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
     seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, maximum=SEED_MAX, nullable=True))
 
@@ -146,7 +149,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         approach=approach, eval_mode=eval_mode, objectives=objectives, select=select,  # type: ignore[arg-type]
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
-        force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking,
+        force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking, trial_timeout_seconds=trial_timeout,
     )
 
 
