@@ -15,11 +15,10 @@ from typing import Any, Mapping
 
 import optuna
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from ftspec.runtime import engine
-from ftspec.runtime.html import STYLE, _date, _grid, _table
+from ftspec.runtime.html import _date, _grid, _table, page_head
 
 __all__ = ["render_campaign_html", "convergence"]
 
@@ -96,13 +95,7 @@ def render_campaign_html(decision: Mapping[str, Any], studies: Mapping[str, optu
     spread_rows = [[s["name"], s["best_value"], s["best_seed"], s.get("spread") or {}, s["seeds_agree"],
                     (s.get("gain") or {}).get("value")] for s in decision["stages"]]
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
-        f"<style>{STYLE}</style>",
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
-        "</head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        *page_head(title),
         _table(head, "summary header"),
         "<h2>Reasons</h2>",
         "<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in decision["reasons"]) + "</ul>",

@@ -453,23 +453,27 @@ def _date(run_at: datetime | None) -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def page_head(title: str) -> list[str]:
+    """The page's opening up to its `<h1>`: the style and plotly.js inline, once, so that the page
+    works offline and from file:// (the study page and the campaign page alike)."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        f'<script type="text/javascript">{get_plotlyjs()}</script>',
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+
+
 def render_html(views: Sequence[StudyView], *, title: str, header: Sequence[tuple[str, Any]] = (),
                 findings: Sequence[Any] = (), run_at: datetime | None = None) -> str:
     """The whole page: `header` rows (file, data, versions...) and the run's date (`run_at`, default now; UTC),
     then each study with its summary, its file's compile `findings` (`Diagnostic`s or their dicts), its plots and trials."""
     head_rows = list(header)
     head_rows.insert(min(1, len(head_rows)), ("run (UTC)", _date(run_at)))
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
-        f"<style>{STYLE}</style>",
-        # plotly.js inline, once: the page works offline and from file://.
-        f'<script type="text/javascript">{get_plotlyjs()}</script>',
-        "</head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        _table(head_rows, "summary header"),
-    ]
+    parts = [*page_head(title), _table(head_rows, "summary header")]
     steps = [step for step in (_source(v.report)[1] for v in views) if step is not None]
     for index, view in enumerate(views):
         report = view.report
