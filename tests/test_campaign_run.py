@@ -19,7 +19,7 @@ from ftspec.campaign.run import NARROWED_ATTR, WARM_ATTR, narrowed_bounds
 from ftspec.compiler.compile import compile_path
 from ftspec.ir import FloatParam, IntParam, Location
 from ftspec.runtime.cli import main as ftrun
-from ftspec.runtime.engine import counted_trials
+from ftspec.runtime.engine import counted_trials, storage_from_url
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "fixtures" / "campaign" / "ridge_refine.yaml"
@@ -166,3 +166,22 @@ def test_decide_reasons_and_figures() -> None:
     assert wins["decision"] == {"stage": "full", "best_value": 90.0, "best_params": {"alpha": 1.0, "fit_intercept": True, "max_iter": 100},
                                 "seeds_agree": True}
     assert wins["reasons"][-1] == "full beat core by 10% >= min_gain 1%: full wins"
+
+
+def test_two_worker_processes_share_the_campaign_with_exact_counts(tmp_path: Path) -> None:
+    # Workers are processes started with the same command on one storage: they share each study's
+    # trials (the engine's claims), stage after stage, and both write the same decision.
+    url = f"journal:///{tmp_path / 'c.log'}"
+    path = _campaign(tmp_path)
+    procs = [subprocess.Popen([sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
+                               "--report", str(tmp_path / f"decision{k}.json")], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for k in (1, 2)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    assert all("Traceback" not in e for e in errors)
+    storage = storage_from_url(url)
+    assert {s.study_name: len(counted_trials(optuna.load_study(study_name=s.study_name, storage=storage)))
+            for s in optuna.get_all_study_summaries(storage)} == {
+        "ridge-refine:core:seed60": 6, "ridge-refine:core:seed61": 6, "ridge-refine:full:seed70": 5, "ridge-refine:full:seed71": 5}
+    decisions = [json.loads((tmp_path / f"decision{k}.json").read_text()) for k in (1, 2)]
+    assert decisions[0]["decision"] == decisions[1]["decision"] and decisions[0]["reasons"] == decisions[1]["reasons"]
