@@ -185,3 +185,13 @@ def test_ftrun_with_groups_and_a_kfold_says_so_once(tmp_path: Path, capsys: pyte
     assert lines[1] == "ftrun: note: KFold ignores --groups; use GroupKFold to keep groups whole"
     assert lines[2].startswith(f"tiny on {tmp_path / 'd.csv'} (12 rows x 2 features, target 'y', grouped): "
                                "2/2 trials finished (2 complete, 0 pruned, 0 failed), best rmse=") and len(lines) == 3
+
+
+def test_the_fast_column_parse_gives_floats_own_doubles_and_defers_every_doubt() -> None:
+    from ftspec.runtime.data import _fast_column
+
+    cells = ["1_000", ".5", "+3", "1e-310", "0.1", "2.5e+300", "-0.0", "१२", "0.30000000000000004"]
+    column = _fast_column(cells)
+    assert column is not None and [v.hex() for v in column.tolist()] == [float(c).hex() for c in cells]
+    for bad in ("", "nan", "inf", "-Infinity", "none", "?", "1,5", "x"):  # the careful path words these errors
+        assert _fast_column(["1", bad]) is None

@@ -376,6 +376,8 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
         # progress.py's line, with the data named after the study id.
         click.echo(study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, selected_metric(study), time.monotonic() - started),
                    err=True)
+    for note in (report.cache or {}).get("notes") or ():  # e.g. a transform refitted every trial (random_state None)
+        click.echo(f"{PROG}: note: study {study.id!r}: {note}", err=True)
     if error is not None:
         click.echo(f"{PROG}: {error}", err=True)
     entry = {"status": status, "error": error, **report.to_dict()}
