@@ -299,3 +299,11 @@ def test_incremental_adapter_needs_partial_fit_and_epochs():
         optimize(make_study(), IncrementalAdapter("sklearn.linear_model.SGDRegressor"))
     with pytest.raises(RuntimeSpecError, match=r"train param\(s\) 'scale' are not arguments of sklearn.linear_model.SGDRegressor.partial_fit"):
         optimize(make_study(fixed={"model": {}, "train": {"epochs": 2, "scale": 1}}), IncrementalAdapter("sklearn.linear_model.SGDRegressor"))
+
+
+def test_a_sampled_model_param_the_class_does_not_take_is_refused_before_any_trial() -> None:
+    study = make_study(space=[entry("float", "alpha", low=0.1, high=1.0, step=None, log=False),
+                              entry("int", "depth", low=1, high=3, step=1, log=False)])
+    with pytest.raises(RuntimeSpecError) as info:
+        optimize(study, SklearnAdapter("sklearn.linear_model.Ridge"), embedded_dataset("diabetes"))
+    assert str(info.value) == "model param(s) 'depth' are not arguments of sklearn.linear_model.Ridge (every trial would fail)"

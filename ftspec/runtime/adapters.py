@@ -385,8 +385,16 @@ class SklearnAdapter(Adapter):
                 raise RuntimeSpecError(f"metric {m.name!r} needs predict_proba, which {self.class_path} does not have")
         return metric
 
+    def _check_model_params(self, study: Study) -> None:
+        # _check_task builds the model with the fixed params only: a sampled one the class does not take
+        # would fail every trial with a TypeError.
+        bad = _accepts(self.model_cls, dict.fromkeys(e.path[0] for e in study.space if e.target == "model"))
+        if bad:
+            raise RuntimeSpecError(f"model param(s) {', '.join(map(repr, bad))} are not arguments of {self.class_path} (every trial would fail)")
+
     def check(self, study: Study, data: Dataset | None) -> None:
         self._check_task(study)
+        self._check_model_params(study)
         bad = _accepts(self.model_cls.fit, _train_names(study))
         if bad:
             raise RuntimeSpecError(
@@ -562,6 +570,7 @@ class IncrementalAdapter(SklearnAdapter):
 
     def check(self, study: Study, data: Dataset | None) -> None:
         self._check_task(study)
+        self._check_model_params(study)
         names = _train_names(study)
         if "epochs" not in names:
             raise RuntimeSpecError("the incremental adapter trains `epochs` partial_fit passes: set train_params.epochs")

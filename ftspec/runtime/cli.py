@@ -163,25 +163,6 @@ def _build_components(study: Study) -> list[str]:
     return [f"sampler{'s' if len(samplers) > 1 else ''} {', '.join(samplers)}", f"pruner {study.pruner.kind}"]
 
 
-def _check_model_params(study: Study, adapter: Any) -> None:
-    """Sampled model params the model class does not take would fail every trial with a TypeError:
-    refuse them now (the adapter's check builds the model with the fixed params only)."""
-    import inspect
-
-    from ftspec.runtime.build import RuntimeSpecError
-
-    cls = getattr(adapter, "model_cls", None)
-    if cls is None:
-        return
-    params = inspect.signature(cls).parameters.values()
-    if any(p.kind == p.VAR_KEYWORD for p in params):
-        return
-    accepted = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    bad = list(dict.fromkeys(e.path[0] for e in study.space if e.target == "model" and e.path[0] not in accepted))
-    if bad:
-        raise RuntimeSpecError(f"model param(s) {', '.join(map(repr, bad))} are not arguments of {adapter.class_path} (every trial would fail)")
-
-
 def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, Any]) -> Plan:
     """Everything about `study` that can be refused, refused now (nothing outside the allowlist is imported)."""
     from ftspec.runtime.adapters import adapter_from_study, build_splitter
@@ -219,7 +200,6 @@ def _plan(study: Study, args: dict[str, Any], several: bool, cache: dict[str, An
             n_studies = len(folds) if study.approach == "individual" else 1
             splits = f"{len(folds)} folds of {pipeline.splitter.class_path}"
         adapter.check(study, data)
-        _check_model_params(study, adapter)
     except (RuntimeSpecError, DataError, ImportError) as exc:
         raise Refused(f"{where}: {exc}") from None
     study, storage = _storage_of(study, args["storage"], args["study_name"], several)
