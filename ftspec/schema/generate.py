@@ -9,7 +9,7 @@ Writes, next to this module (package data):
   the v2 definitions are embedded, so it works offline and from a local path);
 - `campaign.v2.schema.json`: the editor schema of campaign files (draft-07), from
   `ftspec.schema.campaign.CampaignFileV2`;
-- `ir.v<IR_VERSION>.schema.json` (today `ir.v2.schema.json`): the IR's schema (2020-12), from
+- `ir.v<IR_VERSION>.schema.json` (today `ir.v3.schema.json`): the IR's schema (2020-12), from
   `ftspec.schema.ir_model`; a stale schema of an older IR version is removed.
 
 `--check` writes nothing and exits 1 when a checked-in file differs from the generated one.
