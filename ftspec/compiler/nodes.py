@@ -71,8 +71,18 @@ class Mapping(Shown):
         found = self.entry(key)
         return found.value if found is not None else None
 
+    def require(self, key: str) -> Entry:
+        """The entry for `key`, which the caller has checked is present: a missing key is a bug in
+        the caller, raised as KeyError (use `entry`/`get` where absence is a case to handle)."""
+        found = self.entry(key)
+        if found is None:
+            raise KeyError(f"{self.pointer or '/'} has no key {key!r}")
+        return found
+
     def __contains__(self, key: object) -> bool:
-        return self.entry(key) is not None  # type: ignore[arg-type]
+        if self._index is None:
+            self._index = {e.key.value: e for e in self.entries}
+        return key in self._index
 
     def keys(self) -> list[Any]:
         """Distinct keys in order of first appearance."""
@@ -84,7 +94,7 @@ class Mapping(Shown):
     def items(self) -> Iterator[tuple[Any, Node]]:
         """Distinct (key, value) pairs, first-appearance order, last value wins."""
         for key in self.keys():
-            yield key, self.get(key)  # type: ignore[misc]
+            yield key, self.require(key).value
 
 
 @dataclass(eq=False, repr=False, slots=True)
