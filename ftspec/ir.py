@@ -294,6 +294,25 @@ class Fixed(Record):
     """Fixed train parameters (nested as written)."""
 
 
+def place_at_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
+    """Put `value` at `path` in a nested dict such as `Fixed.model`, creating the groups on the way.
+
+    A missing or null group becomes a new dict and a value already at the end of `path` is
+    replaced. A non-dict value in the way raises ValueError: the front-ends refuse a name that is
+    both a value and a group before they place anything (FT222 name-conflict), so only a
+    hand-written IR can get there, and a silent overwrite would drop one of the two values.
+    """
+    node = tree
+    for segment in path[:-1]:
+        child = node.get(segment)
+        if not isinstance(child, dict):
+            if child is not None:
+                raise ValueError(f"cannot place a value at {'/'.join(path)}: {segment!r} is a fixed non-dict value")
+            child = node[segment] = {}
+        node = child
+    node[path[-1]] = value
+
+
 @dataclass(eq=False, repr=False)
 class ForcedTrial(Record):
     """A trial enqueued before sampling starts (warm start)."""

@@ -33,7 +33,7 @@ from ftspec.compiler.diagnostics import Collector
 from ftspec.compiler.frontends.common import ANNOTATION_KEY, Lowering, did_you_mean, read_int, read_number, read_str
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules import campaign as C
-from ftspec.ir import CategoricalParam, FloatParam, ForcedTrial, IntParam, SortedTupleParam, SpaceEntry, Storage, Study, StudySource, optuna_name
+from ftspec.ir import CategoricalParam, FloatParam, ForcedTrial, IntParam, SortedTupleParam, SpaceEntry, Storage, Study, StudySource, optuna_name, place_at_path
 from ftspec.schema.vocab import SEED_MAX
 
 CAMPAIGN_KEYS = ("version", "name", "pipeline", "storage", "budget", "stages", "decide")
@@ -163,15 +163,6 @@ def default_hold(entry: SpaceEntry) -> Any:
     if isinstance(entry, SortedTupleParam):
         return sorted([entry.element.low] * entry.length_low)
     return entry.low
-
-
-def _place(tree: dict[str, Any], path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        child = tree.get(part)
-        if not isinstance(child, dict):
-            child = tree[part] = {}
-        tree = child
-    tree[path[-1]] = value
 
 
 def _fmt(value: float) -> str:
@@ -549,7 +540,7 @@ def _concrete(study: Study, campaign: str, stage: str, seed: int, n_trials: int,
     fixed_model, fixed_train = copy.deepcopy(study.fixed.model), copy.deepcopy(study.fixed.train)
     for name, value in hold.items():
         entry = names[name]
-        _place(fixed_model if entry.target == "model" else fixed_train, list(entry.path), value)
+        place_at_path(fixed_model if entry.target == "model" else fixed_train, list(entry.path), value)
     space = [e for e in study.space if optuna_name(e) in search]
     kept = {e.name for e in space if e.target == "model"}, {e.name for e in space if e.target == "train"}
     forced = []

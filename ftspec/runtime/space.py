@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping
 
-from ftspec.ir import CategoricalParam, FloatParam, IntParam, SortedTupleParam, SpaceEntry, Study, element_name, length_name, optuna_name
+from ftspec.ir import CategoricalParam, FloatParam, IntParam, SortedTupleParam, SpaceEntry, Study, element_name, length_name, optuna_name, place_at_path
 
 __all__ = ["suggest", "suggest_flat", "flat_from_optuna", "nest", "condition_holds", "expand_forced"]
 
@@ -121,18 +121,6 @@ def flat_from_optuna(study: Study, params: Mapping[str, Any]) -> tuple[dict[str,
     return out["model"], out["train"]
 
 
-def _place(root: dict[str, Any], path: list[str], value: Any) -> None:
-    node = root
-    for segment in path[:-1]:
-        child = node.get(segment)
-        if not isinstance(child, dict):
-            if child is not None:
-                raise ValueError(f"cannot place a value at {'/'.join(path)}: {segment!r} is a fixed non-dict value")
-            child = node[segment] = {}
-        node = child
-    node[path[-1]] = value
-
-
 def nest(study: Study, flat_model: Mapping[str, Any], flat_train: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The nested model and train dicts: a deep copy of `fixed`, with every sampled value at its path."""
     # Empty fixed dicts are the common case and deepcopy is most of this function's per-trial cost.
@@ -141,7 +129,7 @@ def nest(study: Study, flat_model: Mapping[str, Any], flat_train: Mapping[str, A
     for entry in study.space:
         flat, root = (flat_model, model) if entry.target == "model" else (flat_train, train)
         if entry.name in flat:
-            _place(root, list(entry.path), flat[entry.name])
+            place_at_path(root, list(entry.path), flat[entry.name])
     return model, train
 
 

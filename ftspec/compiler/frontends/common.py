@@ -29,6 +29,7 @@ from ftspec.ir import (
     SortedTupleParam,
     SpaceEntry,
     Storage,
+    place_at_path,
 )
 from ftspec.schema.metrics import METRICS, METRIC_ALIASES
 from ftspec.schema.vocab import PRUNERS, RANGE_TAGS, SAMPLERS, KindSpec, OptionSpec, default_options
@@ -373,22 +374,6 @@ def finite_value(value: Any) -> bool:
     return True
 
 
-def set_path(tree: dict[str, Any], path: list[str], value: Any) -> str | None:
-    """Put `value` at `path` in a nested dict; returns a problem description on a structure conflict."""
-    current = tree
-    for part in path[:-1]:
-        existing = current.get(part)
-        if existing is None:
-            existing = current[part] = {}
-        if not isinstance(existing, dict):
-            return f"is both a value and a group ({part!r})"
-        current = existing
-    if path[-1] in current:
-        return "is defined twice"
-    current[path[-1]] = value
-    return None
-
-
 class SpaceBuilder:
     """Collects space entries and fixed values of one block, refusing two values at one place."""
 
@@ -436,7 +421,7 @@ class SpaceBuilder:
         if not finite_value(value):
             self._not_finite(name, node)
         elif self._claim(target, name, path, node):
-            set_path(self.fixed[target], path, value)
+            place_at_path(self.fixed[target], path, value)  # _claim has refused every conflict
 
     def _not_finite(self, name: str, node: Node) -> None:
         from ftspec.compiler.rules import space as P
