@@ -15,17 +15,18 @@ more still). `Fields` is for the mutable ones.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Shown:
     """The repr alone, for values compared by identity (the located tree's nodes)."""
 
     __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # set by @dataclass on every subclass
 
     def __repr__(self) -> str:
         fields = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name, f in self.__dataclass_fields__.items() if f.repr  # type: ignore[attr-defined]
+            f"{name}={getattr(self, name)!r}" for name, f in self.__dataclass_fields__.items() if f.repr
         )
         return f"{type(self).__name__}({fields})"
 
@@ -36,7 +37,7 @@ class Fields(Shown):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self.__dataclass_fields__)  # type: ignore[attr-defined]
+        return all(getattr(self, f) == getattr(other, f) for f in self.__dataclass_fields__)
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking values are not hashed, as with eq dataclasses
 

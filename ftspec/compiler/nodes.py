@@ -29,11 +29,14 @@ class Span:
     """1-based column just after the last character (exclusive, as SARIF and LSP)."""
 
 
+ScalarValue = Union[str, int, float, bool, None]
+
+
 @dataclass(eq=False, repr=False, slots=True)
 class Scalar(Shown):
     """A string, number, boolean or null."""
 
-    value: str | int | float | bool | None
+    value: ScalarValue
     span: Span
     pointer: str
     style: str = ""
@@ -116,7 +119,9 @@ def escape_pointer_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def child_pointer(parent: str, token: str | int) -> str:
+def child_pointer(parent: str, token: ScalarValue) -> str:
+    """The pointer of a child: an index, or a mapping key of any scalar type (YAML keys may be
+    numbers, booleans or null), written as its `str`."""
     return f"{parent}/{escape_pointer_token(str(token))}"
 
 

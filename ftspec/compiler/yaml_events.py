@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from ftspec.compiler.diagnostics import Collector
 from ftspec.compiler.located import MAX_DEPTH, Stop, spanner
@@ -403,18 +403,18 @@ class YamlBuilder:
 
     def _copy(self, node: Node, pointer: str, span: Span) -> Node:
         self.copied += 1
-        if type(node) is Scalar:
+        if isinstance(node, Scalar):
             return Scalar(node.value, span, pointer, node.style, node.tag)
-        if type(node) is Sequence:
+        if isinstance(node, Sequence):
             items = [self._copy(item, f"{pointer}/{i}", span) for i, item in enumerate(node.items)]
             return Sequence(items, span, pointer, node.style)
         entries = []
-        for entry in node.entries:  # type: ignore[union-attr]
+        for entry in node.entries:
             key = entry.key
-            sub = child_pointer(pointer, key.value)  # type: ignore[arg-type]
+            sub = child_pointer(pointer, key.value)
             self.copied += 1
             entries.append(Entry(Scalar(key.value, span, sub, key.style, key.tag), self._copy(entry.value, sub, span)))
-        return Mapping(entries, span, pointer, node.style)  # type: ignore[union-attr]
+        return Mapping(entries, span, pointer, node.style)
 
     def _merge(self, frame: _Frame) -> list[Entry]:
         """Apply `<<` merge keys: entries of the merged mappings whose keys the mapping lacks."""
@@ -424,7 +424,7 @@ class YamlBuilder:
             if type(value) is Mapping:
                 sources = [value]
             elif type(value) is Sequence and all(type(item) is Mapping for item in value.items):
-                sources = value.items
+                sources = cast("list[Mapping]", value.items)  # every item checked just above
             else:
                 self.failed = True
                 self.collector.report(
@@ -433,15 +433,15 @@ class YamlBuilder:
                 continue
             added: list[Entry] = []
             for source in sources:
-                for name in source.keys():  # type: ignore[union-attr]
+                for name in source.keys():
                     if name in taken:
                         continue
                     taken.add(name)
-                    entry = source.entry(name)  # type: ignore[union-attr]
+                    entry = source.require(name)
                     sub = child_pointer(frame.pointer, name)
-                    _repoint(entry.key, sub)  # type: ignore[union-attr]
-                    _repoint(entry.value, sub)  # type: ignore[union-attr]
-                    added.append(entry)  # type: ignore[arg-type]
+                    _repoint(entry.key, sub)
+                    _repoint(entry.value, sub)
+                    added.append(entry)
             inserts.append((position, added))
         result: list[Entry] = []
         it = iter(inserts)
@@ -465,6 +465,6 @@ def _repoint(node: Node, pointer: str) -> None:
             _repoint(item, f"{pointer}/{i}")
     elif type(node) is Mapping:
         for entry in node.entries:
-            sub = child_pointer(pointer, entry.key.value)  # type: ignore[arg-type]
+            sub = child_pointer(pointer, entry.key.value)
             entry.key.pointer = sub
             _repoint(entry.value, sub)

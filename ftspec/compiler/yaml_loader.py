@@ -173,10 +173,11 @@ def _report_yaml_error(builder: YamlBuilder, exc: Exception) -> None:
     text = builder.text
     problem = getattr(exc, "problem", None)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    position = getattr(exc, "position", None)  # ReaderError
     if mark is not None and isinstance(getattr(mark, "index", None), int):
         pos = mark.index
-    elif isinstance(getattr(exc, "position", None), int):  # ReaderError
-        pos = exc.position  # type: ignore[attr-defined]
+    elif isinstance(position, int):
+        pos = position
     else:
         pos = len(text)
     pos = max(0, min(pos, len(text)))

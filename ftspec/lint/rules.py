@@ -56,7 +56,7 @@ SCHEMA_VIOLATION = define(
 )
 
 # Spec keys whose value equals the default (type -> key -> default).
-_SPEC_DEFAULTS = {
+_SPEC_DEFAULTS: dict[str, dict[str, object]] = {
     "int": {"step": 1, "log": False},
     "float": {"step": None, "log": False},
 }
@@ -76,7 +76,7 @@ def check_v2_style(block: Mapping, collector: Collector) -> None:
     for key, default in _STUDY_DEFAULTS.items():
         node = block.get(key)
         if node is not None and _same(node, default):
-            collector.report(REDUNDANT_DEFAULT, block.entry(key).key, _remove(node, key), key=key, value=_show(default))  # type: ignore[union-attr]
+            collector.report(REDUNDANT_DEFAULT, block.require(key).key, _remove(node, key), key=key, value=_show(default))
     for key in ("sampler", "pruner"):
         node = block.get(key)
         if isinstance(node, Mapping) and set(node.keys()) <= {"kind", "options"}:
@@ -101,12 +101,17 @@ def _style_params(params: Mapping, collector: Collector) -> None:
         if kind is None and "fixed" not in spec:
             _style_params(spec, collector)
             continue
-        defaults = _SPEC_DEFAULTS.get(kind.value if isinstance(kind, Scalar) else None, {})  # type: ignore[arg-type]
+        defaults = _SPEC_DEFAULTS.get(kind.value, {}) if isinstance(kind, Scalar) and isinstance(kind.value, str) else {}
         for key, default in defaults.items():
             node = spec.get(key)
             if node is not None and _same(node, default):
-                collector.report(REDUNDANT_DEFAULT, spec.entry(key).key, _remove(node, key), key=key, value=_show(default))  # type: ignore[union-attr]
+                collector.report(REDUNDANT_DEFAULT, spec.require(key).key, _remove(node, key), key=key, value=_show(default))
 
 
 def _show(value: object) -> str:
-    return {None: "null", True: "true", False: "false"}.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)  # type: ignore[call-overload]
+    """A default as YAML writes it (the defaults are ints, booleans and null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -41,7 +41,7 @@ def cli(paths: tuple[str, ...], diff: bool, check: bool, unsafe_fixes: bool, qui
         sys.exit(0)
     report = fix_paths(
         inputs, unsafe=unsafe_fixes, out=sys.stderr, select=MIGRATE_SELECT,
-        write=not (diff or check), diff=StdoutWhileRead() if diff else None,  # type: ignore[arg-type]
+        write=not (diff or check), diff=StdoutWhileRead() if diff else None,
         quiet=quiet, tool="ftmigrate",
     )
     if problems or report.errors:

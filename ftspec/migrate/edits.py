@@ -36,7 +36,7 @@ the file's style, through `edit_context` and `text_layout`), and `expected` (the
 
 from __future__ import annotations
 
-from typing import Sequence as Seq
+from typing import Sequence as Seq, cast
 
 from ftspec.compiler.diagnostics import Fix, FixOp
 from ftspec.compiler.nodes import Mapping
@@ -54,9 +54,7 @@ __all__ = ["TextEdit", "Plan", "Unsupported", "plan_edits", "apply_edits", "expe
 
 
 def plan_edits(doc: SourceDocument, fixes: Seq[Fix]) -> Plan:
-    """Plan the text edits of `fixes` (in order of priority) on `doc`."""
-    if doc.root is None:
-        raise ValueError("document has no tree")
+    """Plan the text edits of `fixes` (in order of priority) on `doc` (ValueError if it has no tree)."""
     return EditPlanner(doc).plan(fixes)
 
 
@@ -118,22 +116,23 @@ class EditPlanner:
         return mp
 
     def _collect(self, fix: int, op: FixOp, edits: list[TextEdit]) -> None:
+        """One op of a selected fix: a text edit, or its part of a mapping's plan. FixSelector.claims
+        has checked the op (its key is a str where the op needs one, its targets are mappings)."""
         ix = self.ix
         if op.op == "rename_key":
             where = ix.where(op.pointer)
             key = where.mapping.entries[where.index].key
             if key.value != op.key:
-                edits.append(TextEdit(key.span.start, key.span.end, self.ctx.key_text(op.key, key.style), self.ctx.next_seq()))  # type: ignore[arg-type]
+                edits.append(TextEdit(key.span.start, key.span.end, self.ctx.key_text(cast(str, op.key), key.style), self.ctx.next_seq()))
         elif op.op == "replace_value":
             edits.extend(self.replacer.replace(op.pointer, op.value))
         elif op.op == "remove_key":
             where = ix.where(op.pointer)
             self._mp(where.mapping).removed[where.index] = (fix, False)
         elif op.op == "insert_key":
-            node = ix.node(op.pointer)
-            mp = self._mp(node)  # type: ignore[arg-type]
-            slot = 0 if op.first else len(node.entries)  # type: ignore[union-attr]
-            mp.add(slot, NewEntry(fix, op.key, op.value, op.first, self.ctx.next_seq()))  # type: ignore[arg-type]
+            node = ix.mapping(op.pointer)
+            slot = 0 if op.first else len(node.entries)
+            self._mp(node).add(slot, NewEntry(fix, cast(str, op.key), op.value, op.first, self.ctx.next_seq()))
         elif op.op == "move_key":
             where = ix.where(op.pointer)
             source_map = where.mapping
@@ -150,8 +149,8 @@ class EditPlanner:
                 created.children.append(moved)
                 return
             tokens = split_pointer(dest)
-            parent = ix.nodes[join_pointer(tokens[:-1])]
+            parent = ix.mapping(join_pointer(tokens[:-1]))
             created = CreatedMapping(fix, tokens[-1], [moved], self.ctx.next_seq())
             self._created[dest] = created
-            slot = where.index if parent is source_map else len(parent.entries)  # type: ignore[union-attr]
-            self._mp(parent).add(slot, created)  # type: ignore[arg-type]
+            slot = where.index if parent is source_map else len(parent.entries)
+            self._mp(parent).add(slot, created)

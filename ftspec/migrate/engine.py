@@ -31,7 +31,7 @@ import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable, Literal, Sequence
+from typing import IO, Any, Iterable, Literal, Protocol, Sequence, cast
 
 from ftspec.compiler.compile import UNREADABLE_CODES, compile_document
 from ftspec.compiler.diagnostics import RULES, Collector, Diagnostic, Fix, FixOp
@@ -67,6 +67,12 @@ _GAP_FIELDS = ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eva
 _RESPELLED_FIELDS = ("eval_mode",)
 # IR fields that follow from gap fields (each objective's quantile from eval_mode): checked with the whole candidate.
 _DERIVED_FIELDS = ("objectives",)
+
+
+class TextSink(Protocol):
+    """Where diffs go: a text stream, or anything with its `write` (ftmigrate's StdoutWhileRead)."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -260,7 +266,8 @@ class _Migration:
             new_state = self.analyze(new_text)
         except _Unreadable as exc:
             return None, accepted, f"the edited text no longer compiles ({exc})"
-        expected = expected_value(to_python(state.doc.root), [c.fix for c in accepted])  # type: ignore[arg-type]
+        # plan_edits refused a document without a tree, so this one has a root
+        expected = expected_value(to_python(cast(Node, state.doc.root)), [c.fix for c in accepted])
         if new_state.doc.root is None or not strict_equal(to_python(new_state.doc.root), expected):
             return None, accepted, "the edited text does not read back as the intended tree"
         if verify_ir and not _same_ir(state.ir, new_state.ir):
@@ -625,7 +632,7 @@ def unified_diff(report: FileReport) -> str:
 
 def fix_paths(
     paths: Iterable[str], unsafe: bool = False, out: IO[str] | None = None, *, select: Iterable[str] = LINT_SELECT,
-    write: bool = True, diff: IO[str] | None = None, quiet: bool = False, tool: str = "ftlint --fix",
+    write: bool = True, diff: TextSink | None = None, quiet: bool = False, tool: str = "ftlint --fix",
 ) -> RunReport:
     """Migrate files (in place unless `write` is false); unified diffs to `diff`; summary to `out`."""
     select = tuple(select)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Sequence as Seq
+from typing import Any, Sequence as Seq, cast
 
 from ftspec.compiler.diagnostics import Fix
 from ftspec.migrate.text_edit import join_pointer, split_pointer
@@ -34,8 +34,9 @@ def expected_value(value: Any, fixes: Seq[Fix]) -> Any:
                 parent[_token(parent, tokens[-1])] = copy.deepcopy(op.value)
             elif op.op == "rename_key":
                 parent = _at(root, tokens[:-1])
-                _replace_items(parent, [(op.key if k == tokens[-1] else k, v) for k, v in parent.items()])
-                moves.append((op.pointer, join_pointer(tokens[:-1] + [op.key])))  # type: ignore[list-item]
+                new_key = cast(str, op.key)  # the planner refuses a rename_key without a key
+                _replace_items(parent, [(new_key if k == tokens[-1] else k, v) for k, v in parent.items()])
+                moves.append((op.pointer, join_pointer(tokens[:-1] + [new_key])))
             elif op.op == "remove_key":
                 parent = _at(root, tokens[:-1])
                 del parent[tokens[-1]]

@@ -86,9 +86,7 @@ class FixSelector:
             ix.check_editable(op.pointer)
             return [("sub", tokens)]
         if op.op == "insert_key":
-            node = ix.node(op.pointer)
-            if not isinstance(node, Mapping):
-                raise Unsupported(f"{op.pointer or '/'} is not a mapping")
+            node = ix.mapping(op.pointer)
             if not isinstance(op.key, str):
                 raise Unsupported("insert_key without a key")
             ix.check_mapping(node)

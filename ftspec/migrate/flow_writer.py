@@ -77,8 +77,8 @@ class FlowMappingWriter:
                 where = self.ix.entries.get(node.pointer)
                 if not self.yaml or where is None or where.mapping.style != "":
                     raise
-                inner = where.mapping.entries[where.index].key.span.column - 1 + self.ctx.block_step(where.mapping)
-                body = "".join(self.block.entry_lines(it, inner, self.ctx.block_step(where.mapping)) for it in items)
+                inner_col = where.mapping.entries[where.index].key.span.column - 1 + self.ctx.block_step(where.mapping)
+                body = "".join(self.block.entry_lines(it, inner_col, self.ctx.block_step(where.mapping)) for it in items)
                 pos = line_end(text, node.span.end)
                 if text[pos - 1:pos] != "\n":
                     body = "\n" + body[:-1]

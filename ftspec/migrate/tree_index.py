@@ -31,7 +31,9 @@ class TreeIndex:
         self.parents: dict[str, Node] = {}
         self.duplicates: set[str] = set()
         spans: list[tuple[int, int]] = []
-        stack: list[Node] = [doc.root]  # type: ignore[list-item]
+        if doc.root is None:
+            raise ValueError("document has no tree")
+        stack: list[Node] = [doc.root]
         while stack:
             node = stack.pop()
             self.nodes.setdefault(node.pointer, node)
@@ -87,6 +89,12 @@ class TreeIndex:
         node = self.nodes.get(pointer)
         if node is None:
             raise Unsupported(f"nothing at {pointer or '/'}")
+        return node
+
+    def mapping(self, pointer: str) -> Mapping:
+        node = self.node(pointer)
+        if not isinstance(node, Mapping):
+            raise Unsupported(f"{pointer or '/'} is not a mapping")
         return node
 
     def where(self, pointer: str) -> EntryAt:

@@ -504,7 +504,7 @@ class SklearnAdapter(Adapter):
             predict = (lambda proba: estimator.predict_proba(X_valid) if proba else estimator.predict(X_valid))
             values = ctx.fold_value(split.y_valid, predict, self._classes(estimator, ctx.metric), fitted - began)
             ctx.t_score += time.perf_counter() - fitted
-            return values  # type: ignore[no-any-return]
+            return values
         prediction = self._predict(estimator, X_valid, ctx.metric)
         value = score(ctx.metric, split.y_valid, prediction, classes=self._classes(estimator, ctx.metric))
         ctx.t_score += time.perf_counter() - fitted

@@ -123,7 +123,7 @@ def build_sampler(spec: ComponentSpec | Mapping[str, Any], space: Sequence[Space
     args = (grid_search_space(space),) if kind == "grid" else ()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return cls(*args, seed=seed, **options)  # type: ignore[no-any-return]
+        return cls(*args, seed=seed, **options)
 
 
 def build_pruner(spec: ComponentSpec | Mapping[str, Any]) -> optuna.pruners.BasePruner:
@@ -137,7 +137,7 @@ def build_pruner(spec: ComponentSpec | Mapping[str, Any]) -> optuna.pruners.Base
         args = (None if wrapped is None else build_pruner(wrapped),)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return cls(*args, **options)  # type: ignore[no-any-return]
+        return cls(*args, **options)
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ class Report:
         out = asdict(plain)
         del out["final_estimator"]
         out["folds"] = [f.to_dict() for f in self.folds]
-        return jsonable(out)  # type: ignore[no-any-return]
+        return jsonable(out)
 
 
 class StudyFailed(RuntimeError):
@@ -658,7 +658,7 @@ def optimize(
                     break
                 fold_study = replace(study, timeout_seconds=left)
             try:
-                done.append(_tracked_study(fold_study, adapter, [s], dataset, study_name=name, **runs))  # type: ignore[arg-type]
+                done.append(_tracked_study(fold_study, adapter, [s], dataset, study_name=name, **runs))
             except StudyFailed as exc:
                 report = _combine(study, base or study.id, [*done, exc.report], len(splits))
                 report.versions, report.ir, report.cache = versions(), ir, cache.summary() if cache is not None else None
@@ -670,7 +670,7 @@ def optimize(
         report = _combine(study, base or study.id, done, len(splits))
     else:
         try:
-            report = _tracked_study(study, adapter, splits, dataset, study_name=study_name, **runs)  # type: ignore[arg-type]
+            report = _tracked_study(study, adapter, splits, dataset, study_name=study_name, **runs)
         except (StudyFailed, StudyInterrupted) as exc:
             exc.report.versions, exc.report.ir, exc.report.cache = versions(), ir, cache.summary() if cache is not None else None
             raise

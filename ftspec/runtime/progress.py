@@ -156,7 +156,7 @@ class ProgressBar:
     def _redraw(self) -> None:
         width = terminal_width(self.file)
         line = self.line(width) if width is not None else None
-        if line is None:
+        if width is None or line is None:
             return  # width unknown or too narrow: `close` prints the final line once
         # Spaces erase the rest of a longer previous line, but never past the terminal's width.
         pad = max(0, min(self._drawn, width - 1) - disp_len(line))
@@ -171,12 +171,12 @@ class ProgressBar:
             self._closed = True
             width = terminal_width(self.file)
             line = self.line(width) if width is not None else None
-            if line is None:
+            if width is None or line is None:
                 # Nothing is redrawn in place: start a fresh line, print the whole final line once
                 # (its "\r", at the start of a line, moves nothing: every line of the bar starts with one).
                 self.file.write(("\n" if self._drawn else "") + "\r" + self.line(None) + "\n")  # type: ignore[operator]
             else:
-                pad = max(0, min(self._drawn, width - 1) - disp_len(line))  # type: ignore[operator]
+                pad = max(0, min(self._drawn, width - 1) - disp_len(line))
                 self.file.write("\r" + line + " " * pad + "\n")
             self.file.flush()
             self._drawn = 0

@@ -116,10 +116,10 @@ class _IRAdapter:
         self.validator = SchemaValidator(self.core_schema, CoreConfig(title="IRDocument"))
 
     def validate_python(self, data: Any) -> IRDocument:
-        return self.validator.validate_python(data)  # type: ignore[no-any-return]
+        return self.validator.validate_python(data)
 
     def validate_json(self, text: str | bytes) -> IRDocument:
-        return self.validator.validate_json(text)  # type: ignore[no-any-return]
+        return self.validator.validate_json(text)
 
     def json_schema(self) -> dict[str, Any]:
         schema = GenerateJsonSchema(by_alias=True).generate(self.core_schema, mode="validation")
