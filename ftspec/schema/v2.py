@@ -17,7 +17,9 @@ Strictness mirrors JSON Schema's type system rather than pydantic's coercions:
 - an integer is a number (converted to ``float`` where the field is a float).
 
 Every closed vocabulary comes from `ftspec.schema.vocab` and `ftspec.schema.metrics`; the option
-models of samplers and pruners are generated from their `OptionSpec` tables.
+models of samplers and pruners are generated from their `OptionSpec` tables, and the fields of
+`FinetuneParamsV2` from the study keys' `V2Field` table (`ftspec.schema.v2_fields`): a key with a scalar
+shape is typed from its entry alone, a structured key by its entry in `_STRUCTURES` below.
 """
 
 from __future__ import annotations
