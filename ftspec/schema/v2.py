@@ -51,7 +51,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from ftspec.schema.metrics import METRICS
-from ftspec.schema.v2_fields import ABSENT, HOLDOUT_FRACTION_DEFAULT, REQUIRED, V2_FIELDS, V2Field
+from ftspec.schema.v2_fields import ABSENT, FAILURE_POLICY_FIELDS, REQUIRED, V2_FIELDS, VALIDATION_FIELDS, V2Field
 from ftspec.schema.vocab import (
     DIRECTIONS,
     OPTUNA_DEFAULTS_VERSION,
@@ -745,30 +745,54 @@ for _model in (_AnnotatedMap, ParamMap, ParamGroup):
 # --------------------------------------------------------------------------------------------
 
 
-class Validation(_Model):
-    """Holdout split of the `single` approach."""
+def _scalar_annotation(field: V2Field) -> Any:
+    """The pydantic type of a v2 key with a scalar shape (its bounds become JSON Schema keywords)."""
+    constraints: dict[str, Any] = {}
+    for bound, keyword in (("minimum", "ge"), ("maximum", "le"), ("exclusive_minimum", "gt"), ("exclusive_maximum", "lt")):
+        if getattr(field, bound) is not None:
+            constraints[keyword] = getattr(field, bound)
+    if field.nonempty:
+        constraints["min_length"] = 1
+    if field.pattern is not None:
+        constraints["pattern"] = field.pattern
+    if field.shape == "int":
+        ann: Any = json_int(**constraints)
+    elif field.shape == "enum":
+        ann = _documented_enum(field.choices or {})
+    else:
+        base = {"number": JsonNumber, "bool": StrictBool, "str": StrictStr}[field.shape]
+        ann = Annotated[base, Field(**constraints)] if constraints else base
+    return Optional[ann] if field.nullable else ann
 
-    model_config = ConfigDict(title="validation")
 
-    holdout_fraction: Annotated[JsonNumber, Field(gt=0, lt=1)] = Field(
-        default=HOLDOUT_FRACTION_DEFAULT, description="Fraction of the training data held out for scoring, in (0, 1)."
+def _field_info(field: V2Field, **kwargs: Any) -> Any:
+    """The `Field` of a key: its description, examples and default (required, absent or a value)."""
+    if field.examples:
+        kwargs["examples"] = list(field.examples)
+    if "default_factory" in kwargs or field.default is REQUIRED:
+        return Field(description=field.description, **kwargs)
+    if field.default is ABSENT:
+        return _absent(field.description, **kwargs)
+    return Field(default=field.default, description=field.description, **kwargs)
+
+
+def _scalar_field(field: V2Field) -> tuple[Any, Any]:
+    return _scalar_annotation(field), _field_info(field)
+
+
+def _scalars_model(name: str, title: str, doc: str, fields: tuple[V2Field, ...]) -> type[BaseModel]:
+    """A closed mapping of scalar keys, one field per `V2Field`."""
+    model = create_model(  # type: ignore[call-overload]
+        name, __base__=_Model, __module__=__name__, __doc__=doc, **{f.name: _scalar_field(f) for f in fields},
     )
-    seed: Optional[Seed] = _absent(
-        "Seed of the split; omitted: the study's `seed`; null: a fresh random split."
-    )
+    model.model_config = ConfigDict(**{**_Model.model_config, "title": title})
+    return model
 
 
-class FailurePolicy(_Model):
-    """When failing trials stop the study (null: never)."""
-
-    model_config = ConfigDict(title="failure policy")
-
-    max_consecutive_failures: Optional[PositiveInt] = Field(
-        default=None, description="Stop after this many failed trials in a row (null: never)."
-    )
-    max_failure_ratio: Optional[Annotated[JsonNumber, Field(gt=0, le=1)]] = Field(
-        default=None, description="Stop when failed / finished trials exceeds this ratio, in (0, 1] (null: never)."
-    )
+Validation = _scalars_model("Validation", "validation", "Holdout split of the `single` approach.", VALIDATION_FIELDS)
+FailurePolicy = _scalars_model(
+    "FailurePolicy", "failure policy", "When failing trials stop the study (null: never).", FAILURE_POLICY_FIELDS
+)
 
 
 class ForcedTrial(_Model):
@@ -847,26 +871,6 @@ _EXAMPLE_BLOCK: dict[str, Any] = {
 }
 
 
-def _scalar_annotation(field: V2Field) -> Any:
-    """The pydantic type of a v2 key with a scalar shape (its bounds become JSON Schema keywords)."""
-    constraints: dict[str, Any] = {}
-    for bound, keyword in (("minimum", "ge"), ("maximum", "le"), ("exclusive_minimum", "gt")):
-        if getattr(field, bound) is not None:
-            constraints[keyword] = getattr(field, bound)
-    if field.nonempty:
-        constraints["min_length"] = 1
-    if field.pattern is not None:
-        constraints["pattern"] = field.pattern
-    if field.shape == "int":
-        ann: Any = json_int(**constraints)
-    elif field.shape == "enum":
-        ann = _documented_enum(field.choices or {})
-    else:
-        base = {"number": JsonNumber, "bool": StrictBool, "str": StrictStr}[field.shape]
-        ann = Annotated[base, Field(**constraints)] if constraints else base
-    return Optional[ann] if field.nullable else ann
-
-
 # The keys whose value is a structure: their pydantic type, and a default that is built (a fresh
 # container) rather than written in the field table.
 _STRUCTURES: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -892,18 +896,10 @@ _STRUCTURES: dict[str, tuple[Any, dict[str, Any]]] = {
 
 def _study_field(field: V2Field) -> tuple[Any, Any]:
     """`(annotation, Field)` of one study key, from its `V2Field`."""
-    if field.shape == "structure":
-        annotation, kwargs = _STRUCTURES[field.name]
-        kwargs = dict(kwargs)
-    else:
-        annotation, kwargs = _scalar_annotation(field), {}
-    if field.examples:
-        kwargs["examples"] = list(field.examples)
-    if "default_factory" in kwargs or field.default is REQUIRED:
-        return annotation, Field(description=field.description, **kwargs)
-    if field.default is ABSENT:
-        return annotation, _absent(field.description, **kwargs)
-    return annotation, Field(default=field.default, description=field.description, **kwargs)
+    if field.shape != "structure":
+        return _scalar_field(field)
+    annotation, kwargs = _STRUCTURES[field.name]
+    return annotation, _field_info(field, **kwargs)
 
 
 _unstructured = {f.name for f in V2_FIELDS if f.shape == "structure"} ^ set(_STRUCTURES)

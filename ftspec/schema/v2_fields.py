@@ -56,12 +56,13 @@ class V2Field(Record):
     """`structure`: lowered by the front-end's own code, typed by `ftspec.schema.v2`; the others are read generically."""
     description: str
     """The JSON Schema's description of the key."""
-    meaning: str
+    meaning: str = ""
     """The docs table's meaning column (Markdown)."""
     default: Any = ABSENT
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
     nullable: bool = False
     """null is a value of the key (besides its shape)."""
     nonempty: bool = False
@@ -107,6 +108,8 @@ class V2Field(Record):
                 text += f" <= {self.maximum}"
             if self.exclusive_minimum is not None:
                 text += f" > {self.exclusive_minimum}"
+            if self.exclusive_maximum is not None:
+                text += f" < {self.exclusive_maximum}"
         return text + (" or null" if self.nullable else "")
 
     def default_text(self) -> str:
@@ -273,8 +276,29 @@ V2_FIELDS: tuple[V2Field, ...] = (
 V2_FIELDS_BY_NAME: dict[str, V2Field] = {f.name: f for f in V2_FIELDS}
 V2_KEYS: tuple[str, ...] = tuple(V2_FIELDS_BY_NAME)
 """Every study key a v2 block may have (besides the `_comment` annotation)."""
-HOLDOUT_FRACTION_DEFAULT = 0.2
-"""`validation.holdout_fraction` when omitted."""
+
+# The keys of the study keys whose value is a mapping of scalars; same readers as the study keys
+# (`ftspec.schema.v2` builds their models from these, the front-end their key and type checks).
+VALIDATION_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "holdout_fraction", "number", exclusive_minimum=0, exclusive_maximum=1, default=0.2,
+        description="Fraction of the training data held out for scoring, in (0, 1).",
+    ),
+    V2Field(
+        "seed", "int", minimum=0, maximum=SEED_MAX, nullable=True,
+        description="Seed of the split; omitted: the study's `seed`; null: a fresh random split.",
+    ),
+)
+FAILURE_POLICY_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "max_consecutive_failures", "int", minimum=1, nullable=True, default=None,
+        description="Stop after this many failed trials in a row (null: never).",
+    ),
+    V2Field(
+        "max_failure_ratio", "number", exclusive_minimum=0, maximum=1, nullable=True, default=None,
+        description="Stop when failed / finished trials exceeds this ratio, in (0, 1] (null: never).",
+    ),
+)
 
 
 # --------------------------------------------------------------------------- docs table

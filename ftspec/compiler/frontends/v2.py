@@ -52,8 +52,8 @@ from ftspec.ir import (
     Tracking,
     Validation,
 )
-from ftspec.schema.v2_fields import HOLDOUT_FRACTION_DEFAULT, V2_FIELDS, V2_FIELDS_BY_NAME, V2_KEYS, V2Field
-from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
+from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, V2_FIELDS, V2_FIELDS_BY_NAME, V2_KEYS, VALIDATION_FIELDS, V2Field
+from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS
 
 # Keys with a finding of their own for a value outside their vocabulary (other keys: wrong-type).
 _UNKNOWN_VALUE_RULES = {"approach": T.UNKNOWN_APPROACH, "eval_mode": T.UNKNOWN_EVAL_MODE}
@@ -232,25 +232,35 @@ def _check_annotation(lo: Lowering, node: Mapping) -> None:
 
 
 def _read_carried(lo: Lowering, field: V2Field) -> Any:
-    """A key carried into the IR as read: its value checked against its `V2Field`; absent or invalid (reported): its default."""
+    """A study key carried into the IR as read; absent or invalid (reported): its default."""
     node = lo.block.get(field.name)
     if node is None:
         return field.default
+    value = _read_value(lo, node, field, field.name)
+    return field.default if value is _INVALID else value
+
+
+_INVALID = object()
+
+
+def _read_value(lo: Lowering, node: Node, field: V2Field, key: str) -> Any:
+    """The value of a key with a scalar shape, checked against its `V2Field`; `_INVALID` when reported."""
     if field.nullable and isinstance(node, Scalar) and node.value is None:
         return None
     if field.shape == "enum":
         return _enum(lo, node, field)
     if field.shape == "int":
-        value: Any = read_int(lo, node, field.name, minimum=field.minimum, maximum=field.maximum, nullable=field.nullable)  # type: ignore[arg-type]
+        value: Any = read_int(lo, node, key, minimum=field.minimum, maximum=field.maximum, nullable=field.nullable)  # type: ignore[arg-type]
     elif field.shape == "number":
-        value = read_number(lo, node, field.name, exclusive_minimum=field.exclusive_minimum, minimum=field.minimum,
-                            maximum=field.maximum, nullable=field.nullable)
+        value = read_number(lo, node, key, exclusive_minimum=field.exclusive_minimum, minimum=field.minimum,
+                            maximum=field.maximum, exclusive_maximum=field.exclusive_maximum, nullable=field.nullable)
         value = None if value is None else float(value)
     elif field.shape == "bool":
-        value = read_bool(lo, node, field.name)
+        value = read_bool(lo, node, key)
     else:
-        value = read_str(lo, node, field.name, nullable=field.nullable, nonempty=field.nonempty)
-    return field.default if value is None else value
+        value = read_str(lo, node, key, nullable=field.nullable, nonempty=field.nonempty)
+    # A nullable key's null returned above: None from a reader is a reported bad value.
+    return _INVALID if value is None else value
 
 
 def _enum(lo: Lowering, node: Node, field: V2Field) -> Any:
@@ -263,7 +273,7 @@ def _enum(lo: Lowering, node: Node, field: V2Field) -> Any:
         lo.report(S.WRONG_TYPE, node, key=field.name, expected="one of " + ", ".join(choices), got=node_desc(node))
     else:
         lo.report(rule, node, value=value, hint=did_you_mean(value, choices))
-    return field.default
+    return _INVALID
 
 
 def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None:
@@ -280,31 +290,36 @@ def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None
 
 
 def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | None:
-    node = _mapping(lo, "validation", ("holdout_fraction", "seed"))
+    node = _mapping(lo, "validation", tuple(f.name for f in VALIDATION_FIELDS))
     if node is not None and approach != "single":
         lo.report(T.VALIDATION_UNUSED, lo.block.require("validation").key, approach=approach)
     if approach != "single":
         return None
-    fraction, split_seed = HOLDOUT_FRACTION_DEFAULT, seed
+    fraction_field, seed_field = VALIDATION_FIELDS
+    fraction, split_seed = fraction_field.default, seed
     if node is not None:
         fraction_node = node.get("holdout_fraction")
         if fraction_node is not None:
-            fraction = read_number(lo, fraction_node, "validation.holdout_fraction", exclusive_minimum=0, exclusive_maximum=1) or fraction
-        if "seed" in node:
-            split_seed = read_int(lo, node.require("seed").value, "validation.seed", minimum=0, maximum=SEED_MAX, nullable=True)
+            read = _read_value(lo, fraction_node, fraction_field, "validation.holdout_fraction")
+            fraction = fraction if read is _INVALID else read
+        seed_node = node.get("seed")
+        if seed_node is not None:
+            # Omitted, the split takes the study's seed; written but invalid, no seed (a fresh split).
+            read = _read_value(lo, seed_node, seed_field, "validation.seed")
+            split_seed = None if read is _INVALID else read
     return Validation(holdout_fraction=float(fraction), seed=split_seed)
 
 
 def _failure_policy(lo: Lowering) -> FailurePolicy:
-    node = _mapping(lo, "failure_policy", ("max_consecutive_failures", "max_failure_ratio"))
-    consecutive = ratio = None
+    node = _mapping(lo, "failure_policy", tuple(f.name for f in FAILURE_POLICY_FIELDS))
+    values = {f.name: f.default for f in FAILURE_POLICY_FIELDS}
     if node is not None:
-        consecutive_node, ratio_node = node.get("max_consecutive_failures"), node.get("max_failure_ratio")
-        if consecutive_node is not None:
-            consecutive = read_int(lo, consecutive_node, "failure_policy.max_consecutive_failures", minimum=1, nullable=True)
-        if ratio_node is not None:
-            ratio = read_number(lo, ratio_node, "failure_policy.max_failure_ratio", exclusive_minimum=0, maximum=1, nullable=True)
-    return FailurePolicy(max_consecutive_failures=consecutive, max_failure_ratio=None if ratio is None else float(ratio))
+        for f in FAILURE_POLICY_FIELDS:
+            value_node = node.get(f.name)
+            if value_node is not None:
+                read = _read_value(lo, value_node, f, f"failure_policy.{f.name}")
+                values[f.name] = f.default if read is _INVALID else read
+    return FailurePolicy(**values)
 
 
 def _tracking(lo: Lowering, study_id: str) -> Tracking | None:
