@@ -8,13 +8,16 @@ Each key is one `V2Field`, and everything about the key is read from it:
   every `carried` key generically: type and bounds checked with a located finding, the default
   when the key is absent, the value stored in the IR attribute of the same name;
 - `ftspec.ir.Study` gets an attribute for a carried key it does not declare itself;
-- the pipeline walker's `BARE_MARKERS` (`bare_marker`) and the migrator's gap fields (`legacy_gap`);
+- the pipeline walker's `BARE_MARKERS` (`bare_marker`), the migrator's gap fields (`legacy_gap`) and
+  the defaults FT503 (redundant-default) compares with;
 - the table "Study fields" of docs/v2-syntax.md (`python -m ftspec.schema.v2_fields`).
 
-Plain Python on purpose: the compiler and the linter import this module, and they never import
-pydantic. Keys whose value is a structure (`shape="structure"`: metric, sampler, phases, the
-parameter maps, ...) are lowered by hand-written code in the front-end and have a hand-written
-pydantic annotation in `ftspec.schema.v2`; their entry here still gives their docs, default and flags.
+`validation` and `failure_policy` hold scalars only: their keys are `V2Field` tables as well, read the
+same way. Plain Python on purpose: the compiler and the linter import this module, and they never
+import pydantic. Keys whose value is another structure (`shape="structure"`: metric, sampler,
+phases, tracking, the parameter maps, ...) are lowered by hand-written code in the front-end and
+have a hand-written pydantic type in `ftspec.schema.v2`; their entry here still gives their
+description, docs, default and flags.
 """
 
 from __future__ import annotations
