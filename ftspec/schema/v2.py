@@ -51,7 +51,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from ftspec.schema.metrics import METRICS
-from ftspec.schema.v2_fields import ABSENT, FAILURE_POLICY_FIELDS, REQUIRED, V2_FIELDS, VALIDATION_FIELDS, V2Field
+from ftspec.schema.v2_fields import ABSENT, FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, REQUIRED, V2_FIELDS, VALIDATION_FIELDS, V2Field
 from ftspec.schema.vocab import (
     DIRECTIONS,
     OPTUNA_DEFAULTS_VERSION,
@@ -817,18 +817,11 @@ class Phase(_Model):
     sampler: SamplerSpec = Field(description="Sampler of this phase.", examples=["random", {"kind": "tpe"}])
 
 
-class MlflowTracking(_Model):
-    """MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`)."""
-
-    model_config = ConfigDict(title="mlflow tracking")
-
-    tracking_uri: Annotated[StrictStr, Field(min_length=1)] = Field(
-        description="MLflow tracking URI (`ftrun --mlflow-uri` overrides it).",
-        examples=["http://127.0.0.1:5000", "sqlite:///mlflow.db"],
-    )
-    experiment: Annotated[StrictStr, Field(min_length=1)] = _absent(
-        "MLflow experiment name, created when missing; omitted: the study id (`ftrun --mlflow-experiment` overrides it)."
-    )
+MlflowTracking = _scalars_model(
+    "MlflowTracking", "mlflow tracking",
+    "MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`).",
+    MLFLOW_FIELDS,
+)
 
 
 def _unique_metrics(value: list[str]) -> list[str]:

@@ -12,8 +12,8 @@ Each key is one `V2Field`, and everything about the key is read from it:
   the defaults FT503 (redundant-default) compares with;
 - the table "Study fields" of docs/v2-syntax.md (`python -m ftspec.schema.v2_fields`).
 
-`validation` and `failure_policy` hold scalars only: their keys are `V2Field` tables as well, read the
-same way. Plain Python on purpose: the compiler and the linter import this module, and they never
+`validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field` tables
+as well, read the same way. Plain Python on purpose: the compiler and the linter import this module, and they never
 import pydantic. Keys whose value is another structure (`shape="structure"`: metric, sampler,
 phases, tracking, the parameter maps, ...) are lowered by hand-written code in the front-end and
 have a hand-written pydantic type in `ftspec.schema.v2`; their entry here still gives their
@@ -292,6 +292,17 @@ VALIDATION_FIELDS: tuple[V2Field, ...] = (
         description="Seed of the split; omitted: the study's `seed`; null: a fresh random split.",
     ),
 )
+MLFLOW_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "tracking_uri", "str", nonempty=True, default=REQUIRED, examples=("http://127.0.0.1:5000", "sqlite:///mlflow.db"),
+        description="MLflow tracking URI (`ftrun --mlflow-uri` overrides it).",
+    ),
+    V2Field(
+        "experiment", "str", nonempty=True,
+        description="MLflow experiment name, created when missing; omitted: the study id (`ftrun --mlflow-experiment` overrides it).",
+    ),
+)
+"""The keys of `tracking.mlflow`."""
 FAILURE_POLICY_FIELDS: tuple[V2Field, ...] = (
     V2Field(
         "max_consecutive_failures", "int", minimum=1, nullable=True, default=None,

@@ -52,7 +52,7 @@ from ftspec.ir import (
     Tracking,
     Validation,
 )
-from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, V2_FIELDS, V2_FIELDS_BY_NAME, V2_KEYS, VALIDATION_FIELDS, V2Field
+from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, V2_FIELDS, V2_FIELDS_BY_NAME, V2_KEYS, VALIDATION_FIELDS, V2Field
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS
 
 # Keys with a finding of their own for a value outside their vocabulary (other keys: wrong-type).
@@ -337,17 +337,18 @@ def _tracking(lo: Lowering, study_id: str) -> Tracking | None:
     if not isinstance(mlflow, Mapping):
         lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow", expected="a mapping {tracking_uri, experiment}", got=node_desc(mlflow))
         return None
-    keys = ("tracking_uri", "experiment")
+    keys = tuple(f.name for f in MLFLOW_FIELDS)
     for entry in mlflow.entries:
         if entry.key.value not in keys:
             lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, keys))
+    uri_field, experiment_field = MLFLOW_FIELDS
     uri_node, experiment_node = mlflow.get("tracking_uri"), mlflow.get("experiment")
     if uri_node is None:
         lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow.tracking_uri", expected="set (the MLflow tracking URI)", got="nothing")
         return None
-    uri = read_str(lo, uri_node, "tracking.mlflow.tracking_uri", nonempty=True)
-    experiment = study_id if experiment_node is None else read_str(lo, experiment_node, "tracking.mlflow.experiment", nonempty=True)
-    if uri is None or experiment is None:
+    uri = _read_value(lo, uri_node, uri_field, "tracking.mlflow.tracking_uri")
+    experiment = study_id if experiment_node is None else _read_value(lo, experiment_node, experiment_field, "tracking.mlflow.experiment")
+    if uri is _INVALID or experiment is _INVALID:
         return None
     return Tracking(mlflow=MlflowTracking(tracking_uri=uri, experiment=experiment))
 
