@@ -12,12 +12,16 @@ Each key is one `V2Field`, and everything about the key is read from it:
   the defaults FT503 (redundant-default) compares with;
 - the table "Study fields" of docs/v2-syntax.md (`python -m ftspec.schema.v2_fields`).
 
-`validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field` tables
-as well, read the same way. Plain Python on purpose: the compiler and the linter import this module, and they never
-import pydantic. Keys whose value is another structure (`shape="structure"`: metric, sampler,
-phases, tracking, the parameter maps, ...) are lowered by hand-written code in the front-end and
-have a hand-written pydantic type in `ftspec.schema.v2`; their entry here still gives their
-description, docs, default and flags.
+`validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field`
+tables as well, read the same way. Keys whose value is another structure (`shape="structure"`:
+metric, sampler, phases, tracking, the parameter maps, ...) are lowered by hand-written code in the
+front-end and have a hand-written pydantic type in `ftspec.schema.v2`; their entry here still gives
+their description, docs, default and flags. `n_trials` (its own finding, FT317, and the phases'
+sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by `common.read_storage` as the
+legacy front-end reads it) have scalar shapes for the schema and the docs but are lowered by hand.
+
+Plain Python on purpose: the compiler and the linter import this module, and they never import
+pydantic.
 """
 
 from __future__ import annotations
