@@ -895,8 +895,9 @@ def _study_field(field: V2Field) -> tuple[Any, Any]:
     return annotation, _field_info(field, **kwargs)
 
 
-_unstructured = {f.name for f in V2_FIELDS if f.shape == "structure"} ^ set(_STRUCTURES)
-assert not _unstructured, f"v2 structure keys without a pydantic type, or typed but not in V2_FIELDS: {_unstructured}"
+_unmatched = {f.name for f in V2_FIELDS if f.shape == "structure"} ^ set(_STRUCTURES)
+if _unmatched:  # a structured key added to V2_FIELDS needs its pydantic type here (and the reverse)
+    raise RuntimeError(f"v2 structure keys without a pydantic type, or typed but not in V2_FIELDS: {sorted(_unmatched)}")
 
 
 class _FinetuneParamsBase(_AnnotatedModel):
