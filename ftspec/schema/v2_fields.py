@@ -54,9 +54,13 @@ ABSENT = _Marker("ABSENT")
 Shape = Literal["int", "number", "bool", "str", "enum", "structure"]
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, init=False)
 class V2Field(Record):
-    """One study key of a v2 block: its value's shape and bounds, default, docs, and the flags other modules read."""
+    """One study key of a v2 block: its value's shape and bounds, default, docs, and the flags other modules read.
+
+    The `__init__` is written out: the linter imports ~30 of these, and a generated one setting every
+    attribute through `Record.__setattr__` was most of this module's import time. Omitted attributes
+    are read from the class (the declared defaults)."""
 
     name: str
     shape: Shape
@@ -89,6 +93,12 @@ class V2Field(Record):
     """The docs table's type column when it is not derived from the shape (structures)."""
     docs_default: str | None = None
     """The docs table's default column when it is not the default value written as JSON."""
+
+    def __init__(self, name: str, shape: Shape, description: str, **given: Any) -> None:
+        unknown = set(given) - set(self.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"V2Field {name!r}: unknown attributes {sorted(unknown)}")
+        self.__dict__.update(name=name, shape=shape, description=description, **given)
 
     def python_type(self) -> Any:
         """The Python type of the key's IR value (a carried key)."""
