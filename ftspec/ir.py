@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Union
 
 from ftspec._record import Record
+from ftspec.schema.v2_fields import V2_FIELDS
 from ftspec.schema.vocab import EVAL_MODES
 
 IR_VERSION = 3
@@ -427,7 +428,21 @@ class Select(Record):
     """The metric of the objective whose best front member is refitted (the first objective unless `select` says otherwise)."""
 
 
+def _with_carried_v2_keys(cls: type) -> type:
+    """Add, after the declared attributes, one attribute per v2 key carried into the IR as read
+    (`V2Field.carried`) that the class does not declare, with the key's default (legacy blocks leave it
+    unset): adding such a key to `ftspec.schema.v2_fields` is then all the IR needs."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    for f in V2_FIELDS:
+        if f.carried and f.name not in annotations:
+            annotations[f.name] = f.python_type()
+            setattr(cls, f.name, f.default)
+    cls.__annotations__ = annotations
+    return cls
+
+
 @dataclass(eq=False, repr=False)
+@_with_carried_v2_keys
 class Study(Record):
     """One hyperparameter study, fully resolved."""
 

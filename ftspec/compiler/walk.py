@@ -16,15 +16,15 @@ from dataclasses import dataclass
 
 from ftspec._record import Fields
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence
+from ftspec.schema.v2_fields import V2_FIELDS
 
 BLOCK_KEYS = ("finetune_params", "finetune_space")
-# Keys that make a top-level mapping a bare finetune_params object.
-BARE_MARKERS = (
-    "version", "model_params", "train_params", "n_trials", "sampler", "sample", "approach", "eval_mode",
-    "pruner", "phases", "metric", "direction", "seed", "n_jobs", "storage", "study_name", "resume",
-    "force_params", "timeout", "timeout_seconds", "engine", "cv_mode", "param_strategy", "inner_cv",
-    "outer_cv", "use_full_train_for_final", "tuner", "training_params", "nb_trials",
+# Keys of the legacy dialect that only a finetune_params object has (the v2 ones are flagged in V2_FIELDS).
+_LEGACY_MARKERS = (
+    "sample", "timeout", "engine", "cv_mode", "param_strategy", "inner_cv", "outer_cv", "use_full_train_for_final",
+    "tuner", "training_params", "nb_trials",
 )
+BARE_MARKERS = tuple(f.name for f in V2_FIELDS if f.bare_marker) + _LEGACY_MARKERS
 """Keys that only a finetune_params object has; a file with none of them (say package.json) is
 not a config. A bare file of hyperparameters only (`{"C": [...]}`) is therefore not recognised:
 put it under `finetune_params`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ftspec.compiler.diagnostics import Collector, Fix, FixOp, define
 from ftspec.compiler.nodes import Mapping, Node, Scalar
+from ftspec.schema.v2_fields import V2_FIELDS_BY_NAME
 
 UNUSED_SUPPRESSION = define(
     "FT501", "unused-suppression", "warning",
@@ -60,7 +61,8 @@ _SPEC_DEFAULTS: dict[str, dict[str, object]] = {
     "int": {"step": 1, "log": False},
     "float": {"step": None, "log": False},
 }
-_STUDY_DEFAULTS = {"n_jobs": 1, "resume": False, "timeout_seconds": None, "seed": None, "storage": None, "study_name": None}
+# Study keys whose written default FT503 reports; the default values are the keys' own (schema/v2_fields.py).
+_STUDY_DEFAULTS = {k: V2_FIELDS_BY_NAME[k].default for k in ("n_jobs", "resume", "timeout_seconds", "seed", "storage", "study_name")}
 
 
 def _same(node: Node, value: object) -> bool:

@@ -36,13 +36,13 @@ from typing import IO, Any, Iterable, Literal, Protocol, Sequence, cast
 from ftspec.compiler.compile import UNREADABLE_CODES, compile_document
 from ftspec.compiler.diagnostics import RULES, Collector, Diagnostic, Fix, FixOp
 from ftspec.compiler.frontends.common import ANNOTATION_KEY
-from ftspec.compiler.frontends.v2 import V2_KEYS
 from ftspec.compiler.nodes import Mapping, Node, Scalar, index_nodes, to_python
 from ftspec.compiler.source import SourceDocument, detect_format, load_text
 from ftspec.compiler.walk import find_blocks
 from ftspec.ir import IRDocument, Study, ir_to_dict
 from ftspec.migrate.edits import Plan, apply_edits, expected_value, plan_edits
 from ftspec.migrate.render import strict_equal
+from ftspec.schema.v2_fields import V2_FIELDS, V2_KEYS
 
 __all__ = [
     "MIGRATE_SELECT", "LINT_SELECT", "AppliedFix", "LeftFix", "MigrationResult", "FileReport", "RunReport",
@@ -62,7 +62,7 @@ ran, or the range it was often meant as). Their fix keeps the IR but is unsafe, 
 finding stays visible until a person decides; each one left is listed with both rewrites."""
 YAML_VERSION_SCALAR = "FT014"
 # Study fields whose legacy default differs from v2's, and the v2 key that states them.
-_GAP_FIELDS = ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "validation")
+_GAP_FIELDS = tuple(f.name for f in V2_FIELDS if f.legacy_gap)
 # Gap fields whose written legacy word is replaced by the v2 word of the same meaning.
 _RESPELLED_FIELDS = ("eval_mode",)
 # IR fields that follow from gap fields (each objective's quantile from eval_mode): checked with the whole candidate.

@@ -17,7 +17,9 @@ Strictness mirrors JSON Schema's type system rather than pydantic's coercions:
 - an integer is a number (converted to ``float`` where the field is a float).
 
 Every closed vocabulary comes from `ftspec.schema.vocab` and `ftspec.schema.metrics`; the option
-models of samplers and pruners are generated from their `OptionSpec` tables.
+models of samplers and pruners are generated from their `OptionSpec` tables, and the fields of
+`FinetuneParamsV2` from the study keys' `V2Field` table (`ftspec.schema.v2_fields`): a key with a scalar
+shape is typed from its entry alone, a structured key by its entry in `_STRUCTURES` below.
 """
 
 from __future__ import annotations
@@ -49,11 +51,9 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from ftspec.schema.metrics import METRICS
+from ftspec.schema.v2_fields import ABSENT, FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, REQUIRED, V2_FIELDS, VALIDATION_FIELDS, V2Field
 from ftspec.schema.vocab import (
-    APPROACHES,
-    DEFAULTS,
     DIRECTIONS,
-    EVAL_MODES,
     OPTUNA_DEFAULTS_VERSION,
     PARAM_TYPES,
     PRUNERS,
@@ -230,8 +230,6 @@ def json_equal(a: Any, b: Any) -> bool:
 MetricName = _documented_enum(
     {name: f"{m.description} Direction: {m.direction} ({m.task})." for name, m in METRICS.items()},
 )
-ApproachName = _documented_enum(APPROACHES)
-EvalModeName = _documented_enum({name: spec.description for name, spec in EVAL_MODES.items() if spec.v2})
 DirectionName = _documented_enum(DIRECTIONS)
 
 SamplerName = _documented_enum(
@@ -741,40 +739,60 @@ ParamValue = TypeAliasType(  # type: ignore[misc]
 for _model in (_AnnotatedMap, ParamMap, ParamGroup):
     _model.model_rebuild(_types_namespace={"ParamValue": ParamValue})
 
-_PARAM_EXAMPLES = [
-    {"n_components": {"type": "int", "low": 1, "high": 30}, "scale": {"type": "categorical", "choices": [True, False]}}
-]
-
 
 # --------------------------------------------------------------------------------------------
 # Study-level submodels
 # --------------------------------------------------------------------------------------------
 
 
-class Validation(_Model):
-    """Holdout split of the `single` approach."""
+def _scalar_annotation(field: V2Field) -> Any:
+    """The pydantic type of a v2 key with a scalar shape (its bounds become JSON Schema keywords)."""
+    constraints: dict[str, Any] = {}
+    for bound, keyword in (("minimum", "ge"), ("maximum", "le"), ("exclusive_minimum", "gt"), ("exclusive_maximum", "lt")):
+        if getattr(field, bound) is not None:
+            constraints[keyword] = getattr(field, bound)
+    if field.nonempty:
+        constraints["min_length"] = 1
+    if field.pattern is not None:
+        constraints["pattern"] = field.pattern
+    if field.shape == "int":
+        ann: Any = json_int(**constraints)
+    elif field.shape == "enum":
+        ann = _documented_enum(field.choices or {})
+    else:
+        base = {"number": JsonNumber, "bool": StrictBool, "str": StrictStr}[field.shape]
+        ann = Annotated[base, Field(**constraints)] if constraints else base
+    return Optional[ann] if field.nullable else ann
 
-    model_config = ConfigDict(title="validation")
 
-    holdout_fraction: Annotated[JsonNumber, Field(gt=0, lt=1)] = Field(
-        default=DEFAULTS["holdout_fraction"], description="Fraction of the training data held out for scoring, in (0, 1)."
+def _field_info(field: V2Field, **kwargs: Any) -> Any:
+    """The `Field` of a key: its description, examples and default (required, absent or a value)."""
+    if field.examples:
+        kwargs["examples"] = list(field.examples)
+    if "default_factory" in kwargs or field.default is REQUIRED:
+        return Field(description=field.description, **kwargs)
+    if field.default is ABSENT:
+        return _absent(field.description, **kwargs)
+    return Field(default=field.default, description=field.description, **kwargs)
+
+
+def _scalar_field(field: V2Field) -> tuple[Any, Any]:
+    return _scalar_annotation(field), _field_info(field)
+
+
+def _scalars_model(name: str, title: str, doc: str, fields: tuple[V2Field, ...]) -> type[BaseModel]:
+    """A closed mapping of scalar keys, one field per `V2Field`."""
+    model = create_model(  # type: ignore[call-overload]
+        name, __base__=_Model, __module__=__name__, __doc__=doc, **{f.name: _scalar_field(f) for f in fields},
     )
-    seed: Optional[Seed] = _absent(
-        "Seed of the split; omitted: the study's `seed`; null: a fresh random split."
-    )
+    model.model_config = ConfigDict(**{**_Model.model_config, "title": title})
+    return model
 
 
-class FailurePolicy(_Model):
-    """When failing trials stop the study (null: never)."""
-
-    model_config = ConfigDict(title="failure policy")
-
-    max_consecutive_failures: Optional[PositiveInt] = Field(
-        default=None, description="Stop after this many failed trials in a row (null: never)."
-    )
-    max_failure_ratio: Optional[Annotated[JsonNumber, Field(gt=0, le=1)]] = Field(
-        default=None, description="Stop when failed / finished trials exceeds this ratio, in (0, 1] (null: never)."
-    )
+Validation = _scalars_model("Validation", "validation", "Holdout split of the `single` approach.", VALIDATION_FIELDS)
+FailurePolicy = _scalars_model(
+    "FailurePolicy", "failure policy", "When failing trials stop the study (null: never).", FAILURE_POLICY_FIELDS
+)
 
 
 class ForcedTrial(_Model):
@@ -799,18 +817,11 @@ class Phase(_Model):
     sampler: SamplerSpec = Field(description="Sampler of this phase.", examples=["random", {"kind": "tpe"}])
 
 
-class MlflowTracking(_Model):
-    """MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`)."""
-
-    model_config = ConfigDict(title="mlflow tracking")
-
-    tracking_uri: Annotated[StrictStr, Field(min_length=1)] = Field(
-        description="MLflow tracking URI (`ftrun --mlflow-uri` overrides it).",
-        examples=["http://127.0.0.1:5000", "sqlite:///mlflow.db"],
-    )
-    experiment: Annotated[StrictStr, Field(min_length=1)] = _absent(
-        "MLflow experiment name, created when missing; omitted: the study id (`ftrun --mlflow-experiment` overrides it)."
-    )
+MlflowTracking = _scalars_model(
+    "MlflowTracking", "mlflow tracking",
+    "MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`).",
+    MLFLOW_FIELDS,
+)
 
 
 def _unique_metrics(value: list[str]) -> list[str]:
@@ -853,99 +864,50 @@ _EXAMPLE_BLOCK: dict[str, Any] = {
 }
 
 
-class FinetuneParamsV2(_AnnotatedModel):
-    """A `finetune_params` v2 block: one hyperparameter study (see docs/v2-syntax.md)."""
+# The keys whose value is a structure: their pydantic type, and a default that is built (a fresh
+# container) rather than written in the field table.
+_STRUCTURES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "version": (Annotated[Literal[2], BeforeValidator(_integral_float_to_int)], {}),
+    "metric": (
+        Union[MetricName, Annotated[list[MetricName], Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+                                    AfterValidator(_unique_metrics)]],
+        {},
+    ),
+    "direction": (Union[DirectionName, list[DirectionName]], {}),
+    "select": (Select, {}),
+    "sampler": (SamplerSpec, {}),
+    "pruner": (PrunerSpec, {}),
+    "validation": (Validation, {}),
+    "failure_policy": (FailurePolicy, {"default_factory": FailurePolicy}),
+    "force_params": (list[ForcedTrial], {"default_factory": list}),
+    "phases": (list[Phase], {"default_factory": list}),
+    "tracking": (Optional[Tracking], {}),
+    "model_params": (ParamMap, {"default_factory": lambda: ParamMap({})}),
+    "train_params": (ParamMap, {"default_factory": lambda: ParamMap({})}),
+}
 
+
+def _study_field(field: V2Field) -> tuple[Any, Any]:
+    """`(annotation, Field)` of one study key, from its `V2Field`."""
+    if field.shape != "structure":
+        return _scalar_field(field)
+    annotation, kwargs = _STRUCTURES[field.name]
+    return annotation, _field_info(field, **kwargs)
+
+
+_unmatched = {f.name for f in V2_FIELDS if f.shape == "structure"} ^ set(_STRUCTURES)
+if _unmatched:  # a structured key added to V2_FIELDS needs its pydantic type here (and the reverse)
+    raise RuntimeError(f"v2 structure keys without a pydantic type, or typed but not in V2_FIELDS: {sorted(_unmatched)}")
+
+
+class _FinetuneParamsBase(_AnnotatedModel):
     model_config = ConfigDict(title="finetune_params (v2)", json_schema_extra=_annotated_schema({"examples": [_EXAMPLE_BLOCK]}))
 
-    version: Annotated[Literal[2], BeforeValidator(_integral_float_to_int)] = Field(
-        description="Marks the block as v2 (without it the block is read as the legacy dialect)."
-    )
-    n_trials: PositiveInt = Field(
-        default=DEFAULTS["n_trials"],
-        description="Total finished trials of the study (over phases, workers and resumes).",
-        examples=[50, 200],
-    )
-    timeout_seconds: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
-        default=DEFAULTS["timeout_seconds"], description="Stop starting trials after this many seconds (null: no limit)."
-    )
-    trial_timeout_seconds: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
-        default=DEFAULTS["trial_timeout_seconds"],
-        description="A trial still running after this many seconds fails (TrialTimeout), checked after each fold: "
-                    "a fold already running is not interrupted (null: no limit).",
-    )
-    n_jobs: PositiveInt = Field(default=DEFAULTS["n_jobs"], description="Parallel trials in one process.")
-    seed: Optional[Seed] = Field(
-        default=DEFAULTS["seed"], description="Sampler seed (null: not reproducible)."
-    )
-    approach: ApproachName = Field(
-        default=DEFAULTS["approach"], description="Holdout scoring, all folds aggregated, or one study per fold."
-    )
-    eval_mode: EvalModeName = Field(
-        default=DEFAULTS["eval_mode"], description="Aggregation of fold scores (direction-aware)."
-    )
-    metric: Union[MetricName, Annotated[list[MetricName], Field(min_length=1, json_schema_extra={"uniqueItems": True}),
-                                        AfterValidator(_unique_metrics)]] = Field(
-        description=(
-            "The score, from the metric registry; it fixes the direction. A list of metrics makes a study of several "
-            "objectives (its result is a Pareto front)."
-        ),
-        examples=["rmse", ["rmse", "fit_seconds"]],
-    )
-    direction: Union[DirectionName, list[DirectionName]] = _absent(
-        "Optimisation direction; omitted: from `metric` (must agree with it if given). With a list of metrics, a list "
-        "of the same length (one direction per metric)."
-    )
-    select: Select = _absent(
-        "Which trial is refitted after a study of several objectives: the Pareto front's best on `objective`; "
-        "omitted: the first objective."
-    )
-    sampler: SamplerSpec = Field(
-        default=DEFAULTS["sampler"],
-        description=f"Sampler: a kind string or `{{kind, options}}`; options not given take Optuna {OPTUNA_DEFAULTS_VERSION}'s defaults.",
-        examples=["tpe", {"kind": "tpe", "options": {"n_startup_trials": 10}}],
-    )
-    pruner: PrunerSpec = Field(
-        default=DEFAULTS["pruner"],
-        description="Pruner: a kind string or `{kind, options}`; `none` never prunes.",
-        examples=["none", {"kind": "median", "options": {"n_warmup_steps": 5}}],
-    )
-    validation: Validation = _absent(
-        "Holdout split of the `single` approach; omitted: `{holdout_fraction: 0.2}` with the study's seed."
-    )
-    storage: Optional[Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*://")]] = Field(
-        default=None,
-        description="Optuna storage URL (null: in memory).",
-        examples=["sqlite:///study.db", "postgresql://user@host/db", "journal:///path/study.log"],
-    )
-    study_name: Optional[Annotated[StrictStr, Field(min_length=1)]] = Field(
-        default=None, description="Study name in the storage (null: generated)."
-    )
-    resume: StrictBool = Field(
-        default=DEFAULTS["resume"], description="Continue an existing study (`n_trials` is then the total)."
-    )
-    failure_policy: FailurePolicy = Field(
-        default_factory=FailurePolicy, description="Stop the study on repeated failures."
-    )
-    force_params: list[ForcedTrial] = Field(
-        default_factory=list, description="Trials enqueued first, keyed by flattened parameter name."
-    )
-    phases: list[Phase] = Field(
-        default_factory=list,
-        description="Samplers in sequence on one study; `n_trials` then defaults to their sum and must equal it if given.",
-    )
-    tracking: Optional[Tracking] = Field(
-        default=None,
-        description="Experiment tracking: `{mlflow: {tracking_uri, experiment}}` (null: none).",
-        examples=[{"mlflow": {"tracking_uri": "http://127.0.0.1:5000", "experiment": "pls"}}],
-    )
-    model_params: ParamMap = Field(
-        default_factory=lambda: ParamMap({}),
-        description="Search space and fixed values of the estimator.",
-        examples=_PARAM_EXAMPLES,
-    )
-    train_params: ParamMap = Field(
-        default_factory=lambda: ParamMap({}),
-        description="Search space and fixed values passed to training.",
-        examples=[{"epochs": {"type": "int", "low": 10, "high": 100, "step": 10}, "verbose": 0}],
-    )
+
+FinetuneParamsV2 = create_model(  # type: ignore[call-overload]
+    "FinetuneParamsV2",
+    __base__=_FinetuneParamsBase,
+    __module__=__name__,
+    __doc__="A `finetune_params` v2 block: one hyperparameter study (see docs/v2-syntax.md).",
+    **{field.name: _study_field(field) for field in V2_FIELDS},
+)

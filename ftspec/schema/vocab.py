@@ -327,22 +327,6 @@ SEED_MAX = 2**32 - 1
 """Largest seed: every Optuna sampler seeds numpy (`RandomState`), and sklearn's `random_state` too,
 which take 0..2**32 - 1 and raise ValueError ("Seed must be between 0 and 2**32 - 1") above."""
 
-# v2 defaults for the study-level fields, one place for the schema, the front-end and the docs.
-DEFAULTS: dict[str, Any] = {
-    "n_trials": 50,
-    "timeout_seconds": None,
-    "trial_timeout_seconds": None,
-    "n_jobs": 1,
-    "seed": None,
-    "approach": "grouped",
-    "eval_mode": "mean",
-    "sampler": "tpe",
-    "pruner": "none",
-    "holdout_fraction": 0.2,
-    "resume": False,
-}
-
-
 def default_options(spec: KindSpec) -> dict[str, Any]:
     """The kind's options with Optuna's defaults, in declaration order."""
     return {name: opt.default for name, opt in spec.options.items()}

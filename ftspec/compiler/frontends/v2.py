@@ -52,15 +52,11 @@ from ftspec.ir import (
     Tracking,
     Validation,
 )
-from ftspec.schema.vocab import APPROACHES, DEFAULTS, EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX
+from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, V2_FIELDS, V2_FIELDS_BY_NAME, V2_KEYS, VALIDATION_FIELDS, V2Field
+from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS
 
-V2_EVAL_MODES = {name: spec for name, spec in EVAL_MODES.items() if spec.v2}
-
-V2_KEYS = (
-    "version", "n_trials", "timeout_seconds", "trial_timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "metric", "direction",
-    "sampler", "pruner", "validation", "storage", "study_name", "resume", "failure_policy", "force_params",
-    "phases", "tracking", "select", "model_params", "train_params",
-)
+# Keys with a finding of their own for a value outside their vocabulary (other keys: wrong-type).
+_UNKNOWN_VALUE_RULES = {"approach": T.UNKNOWN_APPROACH, "eval_mode": T.UNKNOWN_EVAL_MODE}
 SPEC_KEYS = {
     "int": ("type", "low", "high", "step", "log", "when", "when_not"),
     "float": ("type", "low", "high", "step", "log", "when", "when_not"),
@@ -82,31 +78,25 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
             lo.fields[name] = node
 
     version = get("version")
-    if version is not None and not (is_int(version.value if isinstance(version, Scalar) else None) and version.value == 2):  # type: ignore[union-attr]
+    if version is not None and not (isinstance(version, Scalar) and is_int(version.value) and version.value == 2):
         lo.report(S.INVALID_VERSION, version, got=node_desc(version))
 
     n_trials_node = get("n_trials")
-    n_trials = read_n_trials(lo, n_trials_node, DEFAULTS["n_trials"])
-    timeout = _opt(lo, "timeout_seconds", lambda n: read_number(lo, n, "timeout_seconds", exclusive_minimum=0, nullable=True))
-    timeout = None if timeout is None else float(timeout)
-    trial_timeout = _opt(lo, "trial_timeout_seconds",
-                         lambda n: read_number(lo, n, "trial_timeout_seconds", exclusive_minimum=0, nullable=True))
-    trial_timeout = None if trial_timeout is None else float(trial_timeout)
-    n_jobs = _opt(lo, "n_jobs", lambda n: read_int(lo, n, "n_jobs", minimum=1)) or DEFAULTS["n_jobs"]
-    seed = _opt(lo, "seed", lambda n: read_int(lo, n, "seed", minimum=0, maximum=SEED_MAX, nullable=True))
-
-    approach = _enum(lo, "approach", APPROACHES, T.UNKNOWN_APPROACH, DEFAULTS["approach"])
-    eval_mode = _enum(lo, "eval_mode", V2_EVAL_MODES, T.UNKNOWN_EVAL_MODE, DEFAULTS["eval_mode"])
+    n_trials = read_n_trials(lo, n_trials_node, V2_FIELDS_BY_NAME["n_trials"].default)
+    carried = {f.name: _read_carried(lo, f) for f in V2_FIELDS if f.carried}
+    seed, approach, eval_mode = carried["seed"], carried["approach"], carried["eval_mode"]
 
     objectives = _objectives(lo, eval_mode)
     select = _select(lo, objectives)
 
-    sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
-    if get("sampler") is not None:
-        sampler = lower_component(lo, get("sampler"), SAMPLERS, "sampler", strict=True) or sampler  # type: ignore[arg-type]
-    pruner = default_component(DEFAULTS["pruner"], PRUNERS)
-    if get("pruner") is not None:
-        pruner = lower_component(lo, get("pruner"), PRUNERS, "pruner", strict=True) or pruner  # type: ignore[arg-type]
+    sampler = default_component(V2_FIELDS_BY_NAME["sampler"].default, SAMPLERS)
+    sampler_node = get("sampler")
+    if sampler_node is not None:
+        sampler = lower_component(lo, sampler_node, SAMPLERS, "sampler", strict=True) or sampler
+    pruner = default_component(V2_FIELDS_BY_NAME["pruner"].default, PRUNERS)
+    pruner_node = get("pruner")
+    if pruner_node is not None:
+        pruner = lower_component(lo, pruner_node, PRUNERS, "pruner", strict=True) or pruner
 
     validation = _validation(lo, approach, seed)
     storage = read_storage(lo, nonempty_name=True)
@@ -127,8 +117,8 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
 
     phases = _phases(lo)
     if phases:
-        if get("sampler") is not None:
-            lo.report(T.SAMPLER_WITH_PHASES, get("sampler"), value=to_python(get("sampler")))  # type: ignore[arg-type]
+        if sampler_node is not None:
+            lo.report(T.SAMPLER_WITH_PHASES, sampler_node, value=to_python(sampler_node))
         sampler = phases[0].sampler
         total = sum(p.n_trials for p in phases)
         if n_trials_node is not None and n_trials != total:
@@ -136,7 +126,7 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
         n_trials = total
 
     if len(objectives) > 1:
-        sampler = _tpe_several_objectives(sampler, get("sampler"))
+        sampler = _tpe_several_objectives(sampler, sampler_node)
         phases = [Phase(n_trials=p.n_trials, sampler=_tpe_several_objectives(p.sampler, _phase_sampler_node(lo, i)))
                   for i, p in enumerate(phases)]
         if phases:
@@ -145,11 +135,10 @@ def lower_v2(lo: Lowering, study_id: str, source: StudySource, pipeline: Pipelin
     tracking = _tracking(lo, study_id)
 
     return Study(
-        id=study_id, source=source, n_trials=n_trials, timeout_seconds=timeout, n_jobs=n_jobs, seed=seed,
-        approach=approach, eval_mode=eval_mode, objectives=objectives, select=select,  # type: ignore[arg-type]
+        id=study_id, source=source, n_trials=n_trials, objectives=objectives, select=select,
         sampler=sampler, pruner=pruner, validation=validation, storage=storage, failure_policy=failure_policy,
         space=space.entries, fixed=Fixed(model=space.fixed["model"], train=space.fixed["train"]),
-        force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking, trial_timeout_seconds=trial_timeout,
+        force_params=force_params, phases=phases, pipeline=pipeline, tracking=tracking, **carried,
     )
 
 
@@ -214,8 +203,10 @@ def _select(lo: Lowering, objectives: list[Objective]) -> Select:
 
 def _phase_sampler_node(lo: Lowering, index: int) -> Node | None:
     phases = lo.block.get("phases")
-    if isinstance(phases, Sequence) and index < len(phases.items) and isinstance(phases.items[index], Mapping):
-        return phases.items[index].get("sampler")  # type: ignore[union-attr]
+    if isinstance(phases, Sequence) and index < len(phases.items):
+        item = phases.items[index]
+        if isinstance(item, Mapping):
+            return item.get("sampler")
     return None
 
 
@@ -240,20 +231,49 @@ def _check_annotation(lo: Lowering, node: Mapping) -> None:
         lo.report(S.WRONG_TYPE, entry.value, key=ANNOTATION_KEY, expected="a string or a list of strings", got=node_desc(entry.value))
 
 
-def _opt(lo: Lowering, key: str, read: Any) -> Any:
-    node = lo.block.get(key)
-    return None if node is None else read(node)
-
-
-def _enum(lo: Lowering, key: str, table: dict[str, str], rule: Any, default: str) -> str:
-    node = lo.block.get(key)
+def _read_carried(lo: Lowering, field: V2Field) -> Any:
+    """A study key carried into the IR as read; absent or invalid (reported): its default."""
+    node = lo.block.get(field.name)
     if node is None:
-        return default
-    if isinstance(node, Scalar) and node.value in table:
-        return node.value  # type: ignore[return-value]
+        return field.default
+    value = _read_value(lo, node, field, field.name)
+    return field.default if value is _INVALID else value
+
+
+_INVALID = object()
+
+
+def _read_value(lo: Lowering, node: Node, field: V2Field, key: str) -> Any:
+    """The value of a key with a scalar shape, checked against its `V2Field`; `_INVALID` when reported."""
+    if field.nullable and isinstance(node, Scalar) and node.value is None:
+        return None
+    if field.shape == "enum":
+        return _enum(lo, node, field)
+    if field.shape == "int":
+        value: Any = read_int(lo, node, key, minimum=field.minimum, maximum=field.maximum, nullable=field.nullable)  # type: ignore[arg-type]
+    elif field.shape == "number":
+        value = read_number(lo, node, key, exclusive_minimum=field.exclusive_minimum, minimum=field.minimum,
+                            maximum=field.maximum, exclusive_maximum=field.exclusive_maximum, nullable=field.nullable)
+        value = None if value is None else float(value)
+    elif field.shape == "bool":
+        value = read_bool(lo, node, key)
+    else:
+        value = read_str(lo, node, key, nullable=field.nullable, nonempty=field.nonempty)
+    # A nullable key's null returned above: None from a reader is a reported bad value.
+    return _INVALID if value is None else value
+
+
+def _enum(lo: Lowering, node: Node, field: V2Field) -> Any:
+    choices = field.choices or {}
+    if isinstance(node, Scalar) and node.value in choices:
+        return node.value
     value = node.value if isinstance(node, Scalar) else node_desc(node)
-    lo.report(rule, node, value=value, hint=did_you_mean(value, table))
-    return default
+    rule = _UNKNOWN_VALUE_RULES.get(field.name)
+    if rule is None:
+        lo.report(S.WRONG_TYPE, node, key=field.name, expected="one of " + ", ".join(choices), got=node_desc(node))
+    else:
+        lo.report(rule, node, value=value, hint=did_you_mean(value, choices))
+    return _INVALID
 
 
 def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None:
@@ -270,29 +290,36 @@ def _mapping(lo: Lowering, key: str, allowed: tuple[str, ...]) -> Mapping | None
 
 
 def _validation(lo: Lowering, approach: str, seed: int | None) -> Validation | None:
-    node = _mapping(lo, "validation", ("holdout_fraction", "seed"))
+    node = _mapping(lo, "validation", tuple(f.name for f in VALIDATION_FIELDS))
     if node is not None and approach != "single":
-        lo.report(T.VALIDATION_UNUSED, lo.block.entry("validation").key, approach=approach)  # type: ignore[union-attr]
+        lo.report(T.VALIDATION_UNUSED, lo.block.require("validation").key, approach=approach)
     if approach != "single":
         return None
-    fraction, split_seed = DEFAULTS["holdout_fraction"], seed
+    fraction_field, seed_field = VALIDATION_FIELDS
+    fraction, split_seed = fraction_field.default, seed
     if node is not None:
-        if node.get("holdout_fraction") is not None:
-            fraction = read_number(lo, node.get("holdout_fraction"), "validation.holdout_fraction", exclusive_minimum=0, exclusive_maximum=1) or fraction  # type: ignore[arg-type]
-        if "seed" in node:
-            split_seed = read_int(lo, node.get("seed"), "validation.seed", minimum=0, maximum=SEED_MAX, nullable=True)  # type: ignore[arg-type]
+        fraction_node = node.get("holdout_fraction")
+        if fraction_node is not None:
+            read = _read_value(lo, fraction_node, fraction_field, "validation.holdout_fraction")
+            fraction = fraction if read is _INVALID else read
+        seed_node = node.get("seed")
+        if seed_node is not None:
+            # Omitted, the split takes the study's seed; written but invalid, no seed (a fresh split).
+            read = _read_value(lo, seed_node, seed_field, "validation.seed")
+            split_seed = None if read is _INVALID else read
     return Validation(holdout_fraction=float(fraction), seed=split_seed)
 
 
 def _failure_policy(lo: Lowering) -> FailurePolicy:
-    node = _mapping(lo, "failure_policy", ("max_consecutive_failures", "max_failure_ratio"))
-    consecutive = ratio = None
+    node = _mapping(lo, "failure_policy", tuple(f.name for f in FAILURE_POLICY_FIELDS))
+    values = {f.name: f.default for f in FAILURE_POLICY_FIELDS}
     if node is not None:
-        if node.get("max_consecutive_failures") is not None:
-            consecutive = read_int(lo, node.get("max_consecutive_failures"), "failure_policy.max_consecutive_failures", minimum=1, nullable=True)  # type: ignore[arg-type]
-        if node.get("max_failure_ratio") is not None:
-            ratio = read_number(lo, node.get("max_failure_ratio"), "failure_policy.max_failure_ratio", exclusive_minimum=0, maximum=1, nullable=True)  # type: ignore[arg-type]
-    return FailurePolicy(max_consecutive_failures=consecutive, max_failure_ratio=None if ratio is None else float(ratio))
+        for f in FAILURE_POLICY_FIELDS:
+            value_node = node.get(f.name)
+            if value_node is not None:
+                read = _read_value(lo, value_node, f, f"failure_policy.{f.name}")
+                values[f.name] = f.default if read is _INVALID else read
+    return FailurePolicy(**values)
 
 
 def _tracking(lo: Lowering, study_id: str) -> Tracking | None:
@@ -310,17 +337,18 @@ def _tracking(lo: Lowering, study_id: str) -> Tracking | None:
     if not isinstance(mlflow, Mapping):
         lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow", expected="a mapping {tracking_uri, experiment}", got=node_desc(mlflow))
         return None
-    keys = ("tracking_uri", "experiment")
+    keys = tuple(f.name for f in MLFLOW_FIELDS)
     for entry in mlflow.entries:
         if entry.key.value not in keys:
             lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=did_you_mean(entry.key.value, keys))
+    uri_field, experiment_field = MLFLOW_FIELDS
     uri_node, experiment_node = mlflow.get("tracking_uri"), mlflow.get("experiment")
     if uri_node is None:
         lo.report(S.WRONG_TYPE, mlflow, key="tracking.mlflow.tracking_uri", expected="set (the MLflow tracking URI)", got="nothing")
         return None
-    uri = read_str(lo, uri_node, "tracking.mlflow.tracking_uri", nonempty=True)
-    experiment = study_id if experiment_node is None else read_str(lo, experiment_node, "tracking.mlflow.experiment", nonempty=True)
-    if uri is None or experiment is None:
+    uri = _read_value(lo, uri_node, uri_field, "tracking.mlflow.tracking_uri")
+    experiment = study_id if experiment_node is None else _read_value(lo, experiment_node, experiment_field, "tracking.mlflow.experiment")
+    if uri is _INVALID or experiment is _INVALID:
         return None
     return Tracking(mlflow=MlflowTracking(tracking_uri=uri, experiment=experiment))
 
@@ -341,11 +369,12 @@ def _phases(lo: Lowering) -> list[Phase]:
         n = read_int(lo, n_node, "phases[].n_trials", minimum=1) if n_node is not None else None
         if n_node is None:
             lo.report(S.WRONG_TYPE, item, key="phases[].n_trials", expected="set", got="nothing")
-        sampler = default_component(DEFAULTS["sampler"], SAMPLERS)
-        if item.get("sampler") is None:
+        sampler = default_component(V2_FIELDS_BY_NAME["sampler"].default, SAMPLERS)
+        sampler_node = item.get("sampler")
+        if sampler_node is None:
             lo.report(S.WRONG_TYPE, item, key="phases[].sampler", expected="set (each phase names its sampler)", got="nothing")
         else:
-            sampler = lower_component(lo, item.get("sampler"), SAMPLERS, "phases[].sampler", strict=True) or sampler  # type: ignore[arg-type]
+            sampler = lower_component(lo, sampler_node, SAMPLERS, "phases[].sampler", strict=True) or sampler
         if n is not None:
             phases.append(Phase(n_trials=n, sampler=sampler))
     return phases
@@ -406,7 +435,7 @@ def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
         for entry in node.entries:
             if entry.key.value not in ("fixed", ANNOTATION_KEY):
                 lo.report(S.UNKNOWN_KEY, entry.key, key=entry.key.value, hint=" (a {fixed: ...} value has no other key)")
-        space.add_fixed(target, name, path, to_python(node.get("fixed")), node)  # type: ignore[arg-type]
+        space.add_fixed(target, name, path, to_python(node.require("fixed").value), node)
         return
     if not any(e.key.value != ANNOTATION_KEY for e in node.entries):
         space.add_fixed(target, name, path, {}, node)
@@ -417,10 +446,10 @@ def lower_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path:
 
 
 def _lower_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
-    type_node = node.get("type")
+    type_node = node.require("type").value
     kind = type_node.value if isinstance(type_node, Scalar) else None
     if kind not in SPEC_KEYS:
-        lo.report(P.UNKNOWN_SPEC_TYPE, type_node, type=kind if isinstance(kind, str) else node_desc(type_node), hint=did_you_mean(kind, SPEC_KEYS))  # type: ignore[arg-type]
+        lo.report(P.UNKNOWN_SPEC_TYPE, type_node, type=kind if isinstance(kind, str) else node_desc(type_node), hint=did_you_mean(kind, SPEC_KEYS))
         return
     for entry in node.entries:
         if entry.key.value not in SPEC_KEYS[kind] and entry.key.value != ANNOTATION_KEY:
@@ -497,8 +526,9 @@ def _bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[
             return None
         step = int(value) if integral else value  # type: ignore[arg-type]
     log = False
-    if node.get("log") is not None:
-        log = bool(read_bool(lo, node.get("log"), f"{name}.log"))  # type: ignore[arg-type]
+    log_node = node.get("log")
+    if log_node is not None:
+        log = bool(read_bool(lo, log_node, f"{name}.log"))
     return values[0], values[1], step, log
 
 
@@ -544,7 +574,7 @@ def _condition(lo: Lowering, space: SpaceBuilder, target: str, name: str, node: 
     if not found:
         return None
     if len(found) > 1:
-        lo.report(P.CONDITION_INVALID, node.entry("when_not").key, key="when_not", name=name, problem="use either when or when_not, not both")  # type: ignore[union-attr]
+        lo.report(P.CONDITION_INVALID, node.require("when_not").key, key="when_not", name=name, problem="use either when or when_not, not both")
         return False
     key, value = found[0]
     if not isinstance(value, Mapping) or len(value.entries) != 1:

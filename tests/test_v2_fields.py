@@ -1,0 +1,146 @@
+"""The v2 study keys have one definition (`ftspec/schema/v2_fields.py`): the schema, the front-end,
+the IR, the walker, the migrator and the docs table all follow it, and adding a key is one entry there."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ftspec.compiler.walk import BARE_MARKERS
+from ftspec.ir import Study
+from ftspec.migrate.engine import _GAP_FIELDS
+from ftspec.schema.generate import v2_schema
+from ftspec.schema.v2_fields import REGENERATE, V2_FIELDS, V2_KEYS, docs_path, with_study_fields
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_docs_table_is_generated_from_the_definition() -> None:
+    text = docs_path().read_text(encoding="utf-8")
+    assert text == with_study_fields(text), f"docs/v2-syntax.md's study fields are out of date: run `{REGENERATE}`"
+
+
+def test_schema_properties_are_the_defined_keys_in_order() -> None:
+    assert list(v2_schema()["properties"]) == [*V2_KEYS, "_comment"]
+
+
+def test_required_keys_are_the_defined_required_ones() -> None:
+    assert v2_schema()["required"] == ["version", "metric"]
+
+
+def test_carried_keys_are_ir_attributes_with_their_v2_default() -> None:
+    fields = {f.name: f for f in dataclasses.fields(Study)}
+    carried = [f.name for f in V2_FIELDS if f.carried]
+    assert carried == ["timeout_seconds", "trial_timeout_seconds", "n_jobs", "seed", "approach", "eval_mode"]
+    assert all(name in fields for name in carried)
+
+
+def test_walker_and_migrator_read_their_flags() -> None:
+    assert set(BARE_MARKERS) == {
+        "version", "model_params", "train_params", "n_trials", "sampler", "sample", "approach", "eval_mode",
+        "pruner", "phases", "metric", "direction", "seed", "n_jobs", "storage", "study_name", "resume",
+        "force_params", "timeout", "timeout_seconds", "engine", "cv_mode", "param_strategy", "inner_cv",
+        "outer_cv", "use_full_train_for_final", "tuner", "training_params", "nb_trials",
+    }
+    assert _GAP_FIELDS == ("n_trials", "timeout_seconds", "n_jobs", "seed", "approach", "eval_mode", "validation")
+
+
+# One new key, written once in a copy of the package: `max_memory_mb`, an optional positive int carried
+# into the IR, a bare-file marker and a legacy gap field.
+NEW_FIELD = '''    V2Field(
+        "max_memory_mb", "int", minimum=1, nullable=True, default=None, carried=True, bare_marker=True,
+        legacy_gap=True, description="Memory limit of a trial in MiB (null: none).",
+        meaning="memory limit of a trial in MiB",
+    ),
+'''
+ANCHOR = '    V2Field(\n        "n_jobs",'
+
+PROBE = r'''
+import json, sys
+import jsonschema
+import ftspec
+from ftspec.compiler.compile import compile_text
+from ftspec.compiler.walk import find_blocks
+from ftspec.compiler.source import load_text
+from ftspec.compiler.diagnostics import Collector
+from ftspec.migrate.engine import _GAP_FIELDS
+from ftspec.schema.generate import v2_schema, ir_schema
+from ftspec.schema.ir_model import load_ir
+from ftspec.schema.v2_fields import main, render_study_fields
+
+schema = v2_schema()
+validator = jsonschema.Draft7Validator(schema)
+block = {"version": 2, "metric": "rmse"}
+
+def compiled(extra):
+    result = compile_text(json.dumps({"finetune_params": {**block, **extra}}), "b.json", "json")
+    return [(d.code, d.pointer) for d in result.diagnostics], [s.to_dict() if hasattr(s, "to_dict") else s for s in result.ir.studies]
+
+from ftspec.ir import ir_to_dict
+def ir_of(extra):
+    result = compile_text(json.dumps({"finetune_params": {**block, **extra}}), "b.json", "json")
+    doc = ir_to_dict(result.ir)
+    load_ir(doc)  # the IR's pydantic model (and schema) accept it
+    return [(d.code, d.pointer) for d in result.diagnostics], doc["studies"][0]
+
+given, given_ir = ir_of({"max_memory_mb": 512})
+absent, absent_ir = ir_of({})
+bad, bad_ir = ir_of({"max_memory_mb": 0})
+collector = Collector("bare.json")
+bare = find_blocks(load_text(json.dumps({"max_memory_mb": 512}), "bare.json", collector, "json").root)
+stale = main(["--check"])
+main([])
+print(json.dumps({
+    "package": ftspec.__file__,
+    "schema_property": schema["properties"].get("max_memory_mb"),
+    "schema_accepts": validator.is_valid({**block, "max_memory_mb": 512}),
+    "schema_rejects_zero": not validator.is_valid({**block, "max_memory_mb": 0}),
+    "ir_schema_property": "max_memory_mb" in ir_schema()["$defs"]["Study"]["properties"],
+    "given": [given, given_ir["max_memory_mb"]],
+    "absent": [absent, absent_ir["max_memory_mb"]],
+    "bad": [bad, bad_ir["max_memory_mb"]],
+    "bare_blocks": [b.kind for b in bare],
+    "gap": "max_memory_mb" in _GAP_FIELDS,
+    "docs_stale_before": stale,
+    "docs_check_after": main(["--check"]),
+    "docs_row": [line for line in render_study_fields().splitlines() if "max_memory_mb" in line],
+}))
+'''
+
+
+def test_adding_a_v2_key_is_one_definition(tmp_path: Path) -> None:
+    package = tmp_path / "ftspec"
+    shutil.copytree(ROOT / "ftspec", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs" / "v2-syntax.md", tmp_path / "docs" / "v2-syntax.md")
+    fields = package / "schema" / "v2_fields.py"
+    text = fields.read_text(encoding="utf-8")
+    assert text.count(ANCHOR) == 1
+    fields.write_text(text.replace(ANCHOR, NEW_FIELD + ANCHOR), encoding="utf-8")
+
+    run = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+
+    assert out["package"] == str(package / "__init__.py")
+    assert out["schema_property"] == {
+        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+        "default": None,
+        "description": "Memory limit of a trial in MiB (null: none).",
+        "title": "Max Memory Mb",
+    }
+    assert out["schema_accepts"] and out["schema_rejects_zero"]
+    assert out["ir_schema_property"]
+    assert out["given"] == [[], 512]  # no FT102 unknown-key, nor anything else; the IR carries the value
+    assert out["absent"] == [[], None]  # the default
+    assert out["bad"] == [[["FT111", "/finetune_params/max_memory_mb"]], None]  # located wrong-type, then the default
+    assert out["bare_blocks"] == ["bare"]
+    assert out["gap"]
+    assert out["docs_stale_before"] == 1 and out["docs_check_after"] == 0
+    assert out["docs_row"] == ["| `max_memory_mb` | int >= 1 or null | null | memory limit of a trial in MiB |"]
+    assert "| `max_memory_mb` |" in (tmp_path / "docs" / "v2-syntax.md").read_text(encoding="utf-8")
