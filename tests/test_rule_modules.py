@@ -21,7 +21,10 @@ from ftspec.compiler.rules.structure import legacy_control_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = [*sorted((ROOT / "ftspec/compiler/rules").glob("[!_]*.py")), ROOT / "ftspec/lint/rules.py"]
-CONVERTED_FRONTENDS = ["ftspec/compiler/frontends/legacy.py", "ftspec/compiler/frontends/common.py"]
+CONVERTED_FRONTENDS = [
+    *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ftspec/compiler/frontends").glob("legacy*.py"))),
+    "ftspec/compiler/frontends/common.py",
+]
 NOT_BESIDE_THEIR_RULE = {
     "ftspec/compiler/frontends/v2.py": "the v2 front-end, converted after its one-definition rewrite (issue 12)",
     "ftspec/campaign/compile.py": "campaign files (FT6xx), converted with the v2 front-end",

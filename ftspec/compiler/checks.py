@@ -1,20 +1,22 @@
 """The check registry: every rule sits beside its check in `ftspec/compiler/rules/`, registered here.
 
 A rule module (one per family: `structure` FT1xx, `space` FT2xx, `study` FT3xx, `optuna` FT4xx,
-`campaign` FT6xx) holds its rules (`define(...)`, with their docs) and the functions that detect
-them; a finding is reported from the module that defines its rule (`tests/test_rule_modules.py`
-checks it). The front-ends never format a finding: they call checks and assemble the IR. There are
-two kinds of checks, both registered by decorator when their module is imported
-(`ftspec.compiler.rules.all_rules()` imports every module of the package):
+`campaign` FT6xx; the linter's own FT5xx in `ftspec/lint/rules.py`) holds its rules (`define(...)`,
+with their docs) and the functions that detect them; a finding is reported from the module that
+defines its rule (`tests/test_rule_modules.py` checks it). The front-ends never format a finding:
+they call checks and assemble the IR. There are two kinds of checks, both registered by decorator
+when their module is imported (`ftspec.compiler.rules.all_rules()` imports every module of the
+package):
 
 - Key readers, `@legacy_key("approach")`: a function `(lo, node, *context) -> value` that gets the
   key's node (None when the block does not have the key), reports through `lo` and returns the
-  lowered value. The front-end calls `LEGACY_KEYS.read("approach", lo, ctx)`, where `*context` is
-  what that reader documents it needs (the pipeline context, the approach read before, the space);
-  the keys of a dialect are the registry's keys. A reader that also reads sibling keys registers
-  them too (`@legacy_key("metric", "direction")`). Spec forms work the same way
+  lowered value. The front-end calls `LEGACY_KEYS.read("approach", lo, ctx.has_folds)`, where
+  `*context` is what that reader documents it needs (the pipeline context, the approach read before,
+  the space); the keys of a dialect are the registry's keys. A reader that also reads sibling keys
+  registers them too (`@legacy_key("metric", "direction")`). Spec forms work the same way
   (`@legacy_spec_type("sorted_tuple")`, dispatched by the value of a spec's `type`). The v2
-  front-end and campaign files get their own `Readers` the same way.
+  front-end and campaign files get their own registry the same way (a `Readers("v2 key")` here,
+  its `register` as their decorator).
 - Study checks, `@study_check`: a function `(study, lo) -> None` run on every compiled study; it
   reads the resolved IR and reports through `lo`, where the front-end recorded the node each IR
   field was read from, so that the finding points at the key the user wrote (for example at
