@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import ast
 import importlib
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ftspec.compiler.checks import LEGACY_KEYS, Readers
+from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Readers
 from ftspec.compiler.diagnostics import Rule
 from ftspec.compiler.rules import all_rules
 from ftspec.compiler.rules.structure import legacy_control_keys
@@ -120,7 +123,7 @@ def test_the_legacy_control_keys_are_the_keys_with_a_reader() -> None:
         "n_jobs", "storage", "study_name", "resume", "force_params", "phases", "verbose", "model_params",
         "train_params", "engine", "timeout", "timeout_seconds",
     ])
-    assert set(LEGACY_KEYS.names()) == set(legacy_control_keys()) - {"_comment"}
+    assert set(LEGACY_KEYS.names()) | set(LEGACY_KEY_CHECKS.names()) == set(legacy_control_keys()) - {"_comment"}
 
 
 def test_a_key_has_one_reader() -> None:
@@ -130,3 +133,43 @@ def test_a_key_has_one_reader() -> None:
         readers.register("b")(lambda lo, node: None)
     assert readers.names() == ("a", "b")
     assert readers.get(["a"]) is None
+
+
+
+NEW_RULE = """
+
+WARM_START_IGNORED = define(
+    "FT199", "warm-start-ignored", "info",
+    "`warm_start` is not a study setting.",
+    "`warm_start` {value!r} is not part of the study",
+    old="Ignored.",
+    now="Ignored and reported.",
+    fix="Remove the key.",
+)
+
+
+@legacy_key_check("warm_start")
+def check_warm_start(lo: Lowering, node: Node | None) -> None:
+    if node is not None:
+        lo.report(WARM_START_IGNORED, node, value=to_python(node))
+"""
+PROBE = """
+from ftspec.compiler.compile import compile_text
+from ftspec.compiler.rules import all_rules
+result = compile_text('{"model": "sklearn.svm.SVR", "finetune_params": {"warm_start": true, "model_params": {"C": [1, 2]}}}', "p.json")
+print(sorted({d.code for d in result.diagnostics if d.pointer == "/finetune_params/warm_start"}))
+print(getattr(all_rules().get("FT199"), "name", None))
+"""
+
+
+def test_a_rule_and_its_legacy_key_check_are_added_in_one_module(tmp_path: Path) -> None:
+    """The rule, its docs and its check go into one rule module: the front-end runs the check, the
+    key stops being an ignored key (FT103), and the registry that the docs are generated from has
+    the rule."""
+    shutil.copytree(ROOT / "ftspec", tmp_path / "ftspec", ignore=shutil.ignore_patterns("__pycache__"))
+    before = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert before.stdout.splitlines() == ["['FT103']", "None"]
+    structure = tmp_path / "ftspec/compiler/rules/structure.py"
+    structure.write_text(structure.read_text(encoding="utf-8") + NEW_RULE, encoding="utf-8")
+    after = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert after.stdout.splitlines() == ["['FT199']", "warm-start-ignored"]

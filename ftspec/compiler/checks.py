@@ -13,7 +13,9 @@ package):
   lowered value. The front-end calls `LEGACY_KEYS.read("approach", lo, ctx.has_folds)`, where
   `*context` is what that reader documents it needs (the pipeline context, the approach read before,
   the space); the keys of a dialect are the registry's keys. A reader that also reads sibling keys
-  registers them too (`@legacy_key("metric", "direction")`). Spec forms work the same way
+  registers them too (`@legacy_key("metric", "direction")`). A key that has no place in the IR
+  has a check instead (`@legacy_key_check("verbose")`), which the front-end runs on every block
+  without naming it. Spec forms work the same way
   (`@legacy_spec_type("sorted_tuple")`, dispatched by the value of a spec's `type`). The v2
   front-end and campaign files get their own registry the same way (a `Readers("v2 key")` here,
   its `register` as their decorator).
@@ -110,6 +112,10 @@ class Readers:
 LEGACY_KEYS = Readers("legacy key")
 legacy_key = LEGACY_KEYS.register
 """`@legacy_key("approach")`: the reader of a legacy finetune_params key."""
+LEGACY_KEY_CHECKS = Readers("legacy key check")
+legacy_key_check = LEGACY_KEY_CHECKS.register
+"""`@legacy_key_check("verbose")`: a check `(lo, node) -> None` of a key nirs4all read that has no
+place in the IR; the legacy front-end runs every one on every block."""
 LEGACY_SPEC_TYPES = Readers("legacy spec type")
 legacy_spec_type = LEGACY_SPEC_TYPES.register
 """`@legacy_spec_type("categorical")`: the lowering of a legacy mapping spec by its `type`."""

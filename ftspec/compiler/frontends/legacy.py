@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ftspec._record import Record
-from ftspec.compiler.checks import LEGACY_KEYS, Lowering
+from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Lowering
 from ftspec.compiler.rules.space import SpaceBuilder, withdraw_nesting_fixes
 from ftspec.compiler.rules.structure import check_legacy_dialect, check_legacy_keys
 from ftspec.compiler.rules.study import check_final_fit
@@ -44,8 +44,8 @@ def lower_legacy(
     read = LEGACY_KEYS.read
     check_legacy_dialect(lo)
     check_legacy_keys(lo, ctx.kind)
-    for key in ("sample", "verbose", "engine"):
-        read(key, lo)
+    for key in LEGACY_KEY_CHECKS.names():
+        LEGACY_KEY_CHECKS.read(key, lo)
     for name in FIELD_KEYS:
         node = lo.block.get(name)
         if node is not None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ftspec.compiler.checks import LEGACY_KEYS, Lowering, legacy_key
+from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Lowering, legacy_key, legacy_key_check
 from ftspec.compiler.diagnostics import Fix, FixOp, define
 from ftspec.compiler.distributions import as_float
 from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, to_python
@@ -273,8 +273,9 @@ GENERATOR_KEY = re.compile(r"^_[a-z]+(_[a-z]+)*_$")
 
 
 def legacy_control_keys() -> tuple[str, ...]:
-    """The keys a legacy block's front-end reads: the annotation and every key with a `@legacy_key` reader."""
-    return (ANNOTATION_KEY, *LEGACY_KEYS.names())
+    """The keys a legacy block's front-end reads: the annotation and every key with a `@legacy_key`
+    reader or a `@legacy_key_check`."""
+    return (ANNOTATION_KEY, *LEGACY_KEY_CHECKS.names(), *LEGACY_KEYS.names())
 
 
 def is_generator_key(key: Any) -> bool:
@@ -308,7 +309,7 @@ def check_legacy_keys(lo: Lowering, block_kind: str) -> None:
             lo.report(IGNORED_KEY, entry.key, key=key, hint=did_you_mean(key, control))
 
 
-@legacy_key("sample")
+@legacy_key_check("sample")
 def check_sample(lo: Lowering, node: Node | None) -> None:
     """`sample` is `sampler`'s old spelling, read by the sampler's reader when `sampler` is absent."""
     if node is None:
@@ -321,13 +322,13 @@ def check_sample(lo: Lowering, node: Node | None) -> None:
         lo.report(SAMPLE_ALIAS, sample.key, fix)
 
 
-@legacy_key("verbose")
+@legacy_key_check("verbose")
 def check_verbose(lo: Lowering, node: Node | None) -> None:
     if node is not None:
         lo.report(VERBOSE_IGNORED, lo.block.require("verbose").key)
 
 
-@legacy_key("engine")
+@legacy_key_check("engine")
 def check_engine(lo: Lowering, node: Node | None) -> None:
     if node is None:
         return
