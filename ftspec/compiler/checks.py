@@ -1,16 +1,37 @@
-"""Checks on a compiled study: Optuna behaviours that would silently change what the IR says.
+"""The check registry: every rule sits beside its check in `ftspec/compiler/rules/`, registered here.
 
-A check is a small function `(study, ctx) -> None` registered with `@study_check`; it reads the
-resolved IR and reports through `ctx`, the block's `Lowering`: the front-end recorded there the
-node each IR field was read from, so that the finding points at the key the user wrote (for
-example at `sample:` in a legacy block, at `sampler:` in a v2 one). Checks never walk the source
-tree.
+A rule module (one per family: `structure` FT1xx, `space` FT2xx, `study` FT3xx, `optuna` FT4xx,
+`campaign` FT6xx; the linter's own FT5xx in `ftspec/lint/rules.py`) holds its rules (`define(...)`,
+with their docs) and the functions that detect them; a finding is reported from the module that
+defines its rule (`tests/test_rule_modules.py` checks it). The front-ends never format a finding:
+they call checks and assemble the IR. There are two kinds of checks, both registered by decorator
+when their module is imported (`ftspec.compiler.rules.all_rules()` imports every module of the
+package):
+
+- Key readers, `@legacy_key("approach")`: a function `(lo, node, *context) -> value` that gets the
+  key's node (None when the block does not have the key), reports through `lo` and returns the
+  lowered value. The front-end calls `LEGACY_KEYS.read("approach", lo, ctx.has_folds)`, where
+  `*context` is what that reader documents it needs (the pipeline context, the approach read before,
+  the space); the keys of a dialect are the registry's keys. A reader that also reads sibling keys
+  registers them too (`@legacy_key("metric", "direction")`). A key that has no place in the IR
+  has a check instead (`@legacy_key_check("verbose")`), which the front-end runs on every block
+  without naming it. Spec forms work the same way
+  (`@legacy_spec_type("sorted_tuple")`, dispatched by the value of a spec's `type`). The v2
+  front-end and campaign files get their own registry the same way (a `Readers("v2 key")` here,
+  its `register` as their decorator).
+- Study checks, `@study_check`: a function `(study, lo) -> None` run on every compiled study; it
+  reads the resolved IR and reports through `lo`, where the front-end recorded the node each IR
+  field was read from, so that the finding points at the key the user wrote (for example at
+  `sample:` in a legacy block, at `sampler:` in a v2 one).
+
+Checks never walk the source tree; helpers that report a generic finding (`read_int` reporting
+FT111 wrong-type) sit beside that rule in `rules/structure.py` and are called by the others.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ftspec.compiler.diagnostics import Collector, Fix, Rule
 from ftspec.compiler.nodes import Mapping, Node, index_nodes
@@ -51,6 +72,53 @@ class Lowering:
 
     def report(self, rule: Rule, at: Node | None, fix: Fix | None = None, **args: Any) -> None:
         self.collector.report(rule, at if at is not None else self.block, fix, **args)
+
+
+Reader = TypeVar("Reader", bound=Callable[..., Any])
+
+
+class Readers:
+    """The readers of one dialect's keys (or of one family of forms), each under the names it reads."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._by_name: dict[str, Callable[..., Any]] = {}
+
+    def register(self, name: str, *also: str) -> Callable[[Reader], Reader]:
+        """Decorator: the reader of `name`, which also reads the sibling keys `also`."""
+
+        def add(reader: Reader) -> Reader:
+            for key in (name, *also):
+                if key in self._by_name:
+                    raise ValueError(f"{self.what} {key!r} has two readers")
+                self._by_name[key] = reader
+            return reader
+
+        return add
+
+    def names(self) -> tuple[str, ...]:
+        """Every registered name, in registration order."""
+        return tuple(self._by_name)
+
+    def get(self, name: Any) -> Callable[..., Any] | None:
+        """The reader of `name` (a value as written: None for anything that is not a registered string)."""
+        return self._by_name.get(name) if isinstance(name, str) else None
+
+    def read(self, key: str, lo: Lowering, *context: Any) -> Any:
+        """Call the reader of block key `key` with the key's node (None when the block lacks it)."""
+        return self._by_name[key](lo, lo.block.get(key), *context)
+
+
+LEGACY_KEYS = Readers("legacy key")
+legacy_key = LEGACY_KEYS.register
+"""`@legacy_key("approach")`: the reader of a legacy finetune_params key."""
+LEGACY_KEY_CHECKS = Readers("legacy key check")
+legacy_key_check = LEGACY_KEY_CHECKS.register
+"""`@legacy_key_check("verbose")`: a check `(lo, node) -> None` of a key nirs4all read that has no
+place in the IR; the legacy front-end runs every one on every block."""
+LEGACY_SPEC_TYPES = Readers("legacy spec type")
+legacy_spec_type = LEGACY_SPEC_TYPES.register
+"""`@legacy_spec_type("categorical")`: the lowering of a legacy mapping spec by its `type`."""
 
 
 StudyCheck = Callable[[Study, Lowering], None]

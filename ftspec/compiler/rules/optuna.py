@@ -386,6 +386,15 @@ JOURNAL_SCHEME = "journal"
 # ---------------------------------------------------------------------------------------------
 
 
+def check_length_order(lo: Lowering, at: Node, what: str, low: int, high: int) -> bool:
+    """FT404 for a length range the front-end reads before it is in the IR (a legacy sorted_tuple's
+    `length`): False when low is above high."""
+    if low > high:
+        lo.report(LOW_GREATER_THAN_HIGH, at, what=what, low=low, high=high)
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Run:
     """One stretch of the study driven by one sampler: the whole study, or one phase."""

@@ -1,14 +1,46 @@
 """FT2xx: search-space forms (values of `model_params` and `train_params`).
 
-Most are reported by the front-ends while they lower a space; `check_optuna_name_collision` reads
-the lowered IR space (one check for both front-ends).
+Beside the rules: `SpaceBuilder`, which collects a block's space and refuses two values at one place
+(both front-ends); the legacy readers of `model_params` and `train_params` (flat form, nested
+groups, `a__b` keys) and the legacy spec forms (tagged and categorical lists, mapping specs by
+their `type`), lowered the way nirs4all 1.4.10 samples them (`_sample_single_parameter`,
+`_suggest_from_dict`, `_suggest_sorted_tuple`); and `check_optuna_name_collision`, which reads the
+lowered IR space (one check for both front-ends).
 """
 
 from __future__ import annotations
 
-from ftspec.compiler.checks import Lowering, study_check
-from ftspec.compiler.diagnostics import define
-from ftspec.ir import SortedTupleParam, SpaceEntry, Study, optuna_names
+import dataclasses
+import json
+from typing import Any
+
+from ftspec.compiler.checks import LEGACY_SPEC_TYPES, Lowering, legacy_key, legacy_spec_type, study_check
+from ftspec.compiler.diagnostics import Fix, FixOp, define
+from ftspec.compiler.distributions import as_float
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.rules.optuna import check_length_order
+from ftspec.compiler.rules.structure import (
+    check_model_param_key,
+    check_top_level_hyperparameter,
+    is_legacy_parameter_key,
+    read_mapping,
+    wrong_type,
+)
+from ftspec.compiler.values import (
+    ANNOTATION_KEY,
+    categorical_entry,
+    did_you_mean,
+    element_spec,
+    finite_value,
+    float_entry,
+    int_entry,
+    is_int,
+    node_desc,
+    replace_fix,
+    sorted_tuple_entry,
+    v2_range_tag,
+)
+from ftspec.ir import SortedTupleParam, SpaceEntry, Study, optuna_names, place_at_path
 
 TWO_ELEMENT_LIST = define(
     "FT201", "two-element-list", "warning",
@@ -306,3 +338,530 @@ def check_optuna_name_collision(study: Study, ctx: Lowering) -> None:
             ctx.report(OPTUNA_NAME_COLLISION, ctx.node_at(entry.source.pointer), what=what, optuna=optuna, other=seen[optuna])
         for optuna, what in names:
             seen.setdefault(optuna, what)
+
+
+
+# --------------------------------------------------------------------------- the space of one block
+
+
+class SpaceBuilder:
+    """Collects space entries and fixed values of one block, refusing two values at one place."""
+
+    def __init__(self, lo: Lowering) -> None:
+        self.lo = lo
+        self.entries: list[SpaceEntry] = []
+        self.fixed: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+        self._leaves: dict[str, set[tuple[str, ...]]] = {"model": set(), "train": set()}
+        self._groups: dict[str, set[tuple[str, ...]]] = {"model": set(), "train": set()}
+        self._names: dict[str, set[str]] = {"model": set(), "train": set()}
+
+    def _claim(self, target: str, name: str, path: list[str], node: Node) -> bool:
+        if name in self._names[target]:
+            self.lo.report(NAME_CONFLICT, node, name=name, problem="is defined twice (after flattening nested groups with `__`)")
+            return False
+        new = tuple(path)
+        leaves, groups = self._leaves[target], self._groups[target]
+        problem = None
+        if new in leaves:
+            problem = "is defined twice"
+        elif new in groups:
+            problem = f"is both a value and a group ({'__'.join(new)!r})"
+        else:
+            for i in range(1, len(new)):
+                if new[:i] in leaves:
+                    problem = f"is both a value and a group ({'__'.join(new[:i])!r})"
+                    break
+        if problem is not None:
+            self.lo.report(NAME_CONFLICT, node, name=name, problem=problem)
+            return False
+        leaves.add(new)
+        groups.update(new[:i] for i in range(1, len(new)))
+        self._names[target].add(name)
+        return True
+
+    def add(self, entry: SpaceEntry, node: Node) -> None:
+        if not finite_value(vars(entry)):
+            self._not_finite(entry.name, node)
+        elif self._claim(entry.target, entry.name, entry.path, node):
+            self.entries.append(entry)
+
+    def add_fixed(self, target: str, name: str, path: list[str], value: Any, node: Node) -> None:
+        if not finite_value(value):
+            self._not_finite(name, node)
+        elif self._claim(target, name, path, node):
+            place_at_path(self.fixed[target], path, value)  # _claim has refused every conflict
+
+    def _not_finite(self, name: str, node: Node) -> None:
+        self.lo.report(BAD_BOUND, node, what="a value", name=name, problem="is not a finite number (NaN, Infinity or too large); the parameter is left out of the IR")
+
+    def declared(self, target: str, name: str) -> SpaceEntry | None:
+        for entry in self.entries:
+            if entry.target == target and entry.name == name:
+                return entry
+        return None
+
+
+# --------------------------------------------------------------------------- legacy model and train params
+
+SPEC_MARKERS = ("type", "min", "low", "choices", "values")
+ParamItem = tuple[str, Node, Node]
+"""(key, value, key node) of one parameter as written."""
+
+
+@legacy_key("model_params")
+def read_legacy_model_params(lo: Lowering, node: Node | None, block_kind: str, space: SpaceBuilder) -> list[ParamItem]:
+    """Lowers the model parameters into `space` (`block_kind` is "finetune_params", "finetune_space"
+    or "bare"); returns the top-level ones as written, which nirs4all's grid check reads."""
+    params = _model_param_items(lo, node, block_kind)
+    for key, value, key_node in params:
+        _lower_model_value(lo, space, key, [key], value, key_node, block_kind, nested=False)
+    return params
+
+
+def _model_param_items(lo: Lowering, params: Node | None, block_kind: str) -> list[ParamItem]:
+    if params is not None and read_mapping(lo, params, "model_params") is None:
+        return []
+    if isinstance(params, Mapping) and params.entries:
+        return dedupe([(e.key.value, e.value, e.key) for e in params.entries if e.key.value != ANNOTATION_KEY])
+    # Flat form (or MetaModel finetune_space): every key that is not a control key is a model parameter.
+    items = []
+    for entry in lo.block.entries:
+        if not is_legacy_parameter_key(entry.key.value):
+            continue
+        if block_kind != "finetune_space":
+            check_top_level_hyperparameter(lo, entry)
+        items.append((entry.key.value, entry.value, entry.key))
+    return dedupe(items)
+
+
+def dedupe(items: list[ParamItem]) -> list[ParamItem]:
+    """Last value wins for duplicate keys (already reported by the loader), first position kept."""
+    last: dict[str, ParamItem] = {}
+    order: list[str] = []
+    for key, node, key_node in items:
+        if key not in last:
+            order.append(key)
+        last[key] = (key, node, key_node)
+    return [last[k] for k in order]
+
+
+def _is_param_spec(node: Node) -> bool:
+    return isinstance(node, Mapping) and any(m in node for m in SPEC_MARKERS)
+
+
+def _lower_model_value(lo: Lowering, space: SpaceBuilder, name: str, nesting: list[str], node: Node, key_node: Node, block_kind: str, *, nested: bool) -> None:
+    key = nesting[-1]
+    if not check_model_param_key(lo, key, key_node, nested=nested):
+        return
+    if isinstance(node, Mapping) and not _is_param_spec(node):
+        if not node.entries:
+            lo.report(EMPTY_SPEC, node, name=name)
+            return
+        if "options" in node:
+            lo.report(OPTIONS_SPEC, node.require("options").key, name=name, effect="is a nested group for the Optuna engine: its values are passed as a nested dict")
+        for entry in node.entries:
+            if entry.key.value == ANNOTATION_KEY:
+                continue
+            _lower_model_value(lo, space, f"{name}__{entry.key.value}", nesting + [entry.key.value], entry.value, entry.key, block_kind, nested=True)
+        return
+    path = _model_path(lo, name, key, node, key_node, block_kind)
+    if isinstance(node, Scalar):
+        space.add_fixed("model", name, path, node.value, node)
+        return
+    lower_legacy_spec(lo, space, "model", name, path, node)
+
+
+def _model_path(lo: Lowering, name: str, key: str, node: Node, key_node: Node, block_kind: str) -> list[str]:
+    """The path nirs4all rebuilt the value at: it splits every flattened name on `__`."""
+    if "__" not in str(key):
+        return name.split("__")
+    if block_kind == "finetune_space" and name.startswith("model__"):
+        lo.report(META_MODEL_PREFIX, key_node, name=name)
+        return [name]
+    parts = name.split("__")
+    if not all(parts):
+        return [name]
+    head, *rest = str(key).split("__")
+    parent = node.pointer.rsplit("/", 1)[0]
+    inner = "__".join(rest)
+    fix = None
+    siblings = lo.node_at(parent)
+    if not (isinstance(siblings, Mapping) and head in siblings):
+        # Only a new group, created where the key was, keeps the value (and the order of the
+        # space); an existing `head` would take it at its end, or is not a group at all.
+        fix = Fix("safe", f"nest as {head}: {{{inner}: ...}}", (FixOp("move_key", node.pointer, key=inner, destination=f"{parent}/{head}"),))
+    lo.report(DOUBLE_UNDERSCORE_KEY, key_node, fix, name=name, path=parts)
+    return parts
+
+
+def withdraw_nesting_fixes(lo: Lowering, start: int) -> None:
+    """Drop the fix of the FT216 findings reported since `start`: nirs4all's grid check refuses nested
+    groups, so nesting `a__b` would turn a grid into TPE."""
+    diagnostics = lo.collector.diagnostics
+    for i in range(start, len(diagnostics)):
+        if diagnostics[i].code == DOUBLE_UNDERSCORE_KEY.code and diagnostics[i].fix is not None:
+            diagnostics[i] = dataclasses.replace(diagnostics[i], fix=None)
+
+
+@legacy_key("train_params")
+def read_legacy_train_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -> None:
+    """Lowers the train parameters into `space`: searched or passed as written, as nirs4all 1.4 does."""
+    params = None if node is None else read_mapping(lo, node, "train_params")
+    if params is None:
+        return
+    for key, value, key_node in dedupe([(e.key.value, e.value, e.key) for e in params.entries if e.key.value != ANNOTATION_KEY]):
+        if train_sampable(value):
+            before = len(space.entries)
+            lower_legacy_spec(lo, space, "train", key, [key], value)
+            if len(space.entries) > before:
+                lo.report(TRAIN_PARAM_SAMPLED, key_node, name=key)
+        else:
+            if isinstance(value, Mapping) and any(m in value for m in ("choices", "values")):
+                lo.report(TRAIN_PARAM_NOT_SAMPLED, key_node, name=key)
+            space.add_fixed("train", key, [key], to_python(value), value)
+
+
+def train_sampable(node: Node) -> bool:
+    """nirs4all's `_is_sampable`: lists, and mappings with `type`, `min` or `low`."""
+    return isinstance(node, Sequence) or (isinstance(node, Mapping) and any(m in node for m in ("type", "min", "low")))
+
+
+# --------------------------------------------------------------------------- legacy spec forms
+
+# (kind, log) of the range tags nirs4all recognises, case-sensitively.
+LEGACY_RANGE_TAGS = {
+    "int": ("int", False), "builtins.int": ("int", False), "int_log": ("int", True), "log_int": ("int", True),
+    "float": ("float", False), "builtins.float": ("float", False), "float_log": ("float", True), "log_float": ("float", True),
+}
+DICT_SPEC_KEYS = (ANNOTATION_KEY, "type", "choices", "values", "min", "max", "low", "high", "step", "log", "length", "element_type", "when", "when_not", "options")
+
+
+def is_range_list(node: Node) -> bool:
+    if not isinstance(node, Sequence) or len(node.items) != 3:
+        return False
+    head, low, high = (item.value if isinstance(item, Scalar) else None for item in node.items)
+    return isinstance(head, str) and head in LEGACY_RANGE_TAGS and _pynum(low) and _pynum(high)
+
+
+def _pynum(value: Any) -> bool:
+    """Python's isinstance(v, (int, float)), which nirs4all uses: booleans count as numbers."""
+    return isinstance(value, (int, float))
+
+
+def _explicit(kind: str, low: Any, high: Any, log: bool, step: Any = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": kind, "low": low, "high": high}
+    if step is not None:
+        spec["step"] = step
+    if log:
+        spec["log"] = True
+    return spec
+
+
+def lower_legacy_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Node) -> None:
+    """One legacy parameter value: a list form, a mapping spec (by its `type`), or a fixed scalar."""
+    if isinstance(node, Sequence):
+        _lower_list(lo, space, target, name, path, node)
+    elif isinstance(node, Mapping):
+        _lower_dict(lo, space, target, name, path, node)
+    else:
+        space.add_fixed(target, name, path, node.value, node)
+
+
+def _lower_list(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Sequence) -> None:
+    values = [to_python(item) for item in node.items]
+    text = _short(values)
+    if is_range_list(node):
+        kind, log = LEGACY_RANGE_TAGS[values[0]]
+        low, high = values[1], values[2]
+        for raw, item, what in ((low, node.items[1], "low"), (high, node.items[2], "high")):
+            if as_float(raw) is None:
+                lo.report(BAD_BOUND, item, what=what, name=name, problem="is not a finite number")
+                return
+        if kind == "int":
+            ilow, ihigh = int(low), int(high)
+            for raw, item, cut in ((low, node.items[1], ilow), (high, node.items[2], ihigh)):
+                if raw != cut or isinstance(raw, float):
+                    lo.report(TRUNCATED_BOUND, item, replace_fix(item, cut), value=raw, truncated=cut)
+            fix = _tagged_fix(node, _explicit("int", ilow, ihigh, log))
+            lo.report(TAGGED_LIST, node, fix, text=text, kind="int", low=ilow, high=ihigh, log=" on a log scale" if log else "")
+            space.add(int_entry(name, target, ilow, ihigh, 1, log, path, node), node)
+        else:
+            flow, fhigh = float(low), float(high)
+            fix = _tagged_fix(node, _explicit("float", flow, fhigh, log))
+            lo.report(TAGGED_LIST, node, fix, text=text, kind="float", low=flow, high=fhigh, log=" on a log scale" if log else "")
+            space.add(float_entry(name, target, flow, fhigh, None, log, path, node), node)
+        return
+    if len(values) == 2 and isinstance(values[0], str) and values[0] in ("bool", "categorical") and isinstance(values[1], list):
+        choices = values[1]
+        if not choices:
+            lo.report(EMPTY_CHOICES, node, name=name)
+            return
+        lo.report(CATEGORICAL_TAG_LIST, node, replace_fix(node, {"type": "categorical", "choices": choices}), text=text, choices=_short(choices))
+        space.add(categorical_entry(name, target, choices, path, node), node)
+        return
+    if not values:
+        lo.report(EMPTY_CHOICES, node, name=name)
+        return
+    explicit = replace_fix(node, {"type": "categorical", "choices": values}, "safe", "write the categorical explicitly")
+    head = values[0]
+    numbers = [v for v in values[1:] if _pynum(v) and not isinstance(v, bool)]
+    if isinstance(head, str) and head not in LEGACY_RANGE_TAGS and head.strip().lower() in LEGACY_RANGE_TAGS and len(values) == 3 and len(numbers) == 2:
+        kind, log = LEGACY_RANGE_TAGS[head.strip().lower()]
+        fix = replace_fix(node, _explicit(kind, *_cast(kind, values[1], values[2]), log), "unsafe", "write the range the tag names")
+        lo.report(TAG_CASE, node, fix, text=text, n=3, tag=head)
+    elif isinstance(head, str) and head in LEGACY_RANGE_TAGS and len(values) in (3, 4):
+        kind, log = LEGACY_RANGE_TAGS[head]
+        fix = None
+        extra = ""
+        if len(values) == 4 and len(numbers) == 3:
+            low, high = _cast(kind, values[1], values[2])
+            step = int(values[3]) if kind == "int" else float(values[3])
+            fix = replace_fix(node, _explicit(kind, low, high, log, step), "unsafe", "write the stepped range the list looks like")
+            extra = " (a step is not part of the list form)"
+        elif len(values) == 3:
+            parsed = [_parse_number(v) for v in values[1:]]
+            extra = " (the bounds are not numbers)"
+            if None not in parsed:
+                fix = replace_fix(node, _explicit(kind, *_cast(kind, *parsed), log), "unsafe", "write the range with numeric bounds")
+        lo.report(TAGGED_LIST_LOOKALIKE, node, fix, text=text, n=len(values), tag=head, extra=extra)
+    elif len(values) == 2 and len(numbers) == 1 and _pynum(values[0]) and not isinstance(values[0], bool):
+        # Which one the author meant is theirs to say: the categorical keeps the meaning but would
+        # make the finding disappear for good, so it is not applied without --unsafe-fixes.
+        low, high = sorted(values)
+        kind = "int" if all(is_int(v) for v in values) else "float"
+        categorical = json.dumps({"type": "categorical", "choices": values})
+        ranged = json.dumps({"type": kind, "low": low, "high": high})
+        decision = replace_fix(node, {"type": "categorical", "choices": values}, "unsafe", f"decide: {categorical} (what nirs4all ran) or {ranged} (the range)")
+        lo.report(TWO_ELEMENT_LIST, node, decision, low=values[0], high=values[1])
+    else:
+        lo.report(CATEGORICAL_LIST, node, explicit, n=len(values))
+    space.add(categorical_entry(name, target, values, path, node), node)
+
+
+def _tagged_fix(node: Sequence, spec: dict[str, Any]) -> Fix | None:
+    """The mapping form, unless v2 reads the list as written (`["int", 1, 30]`): then nothing to rewrite."""
+    tag = v2_range_tag(node)
+    if tag is not None and (tag[0] == "float" or all(isinstance(item, Scalar) and is_int(item.value) for item in node.items[1:])):
+        return None
+    return replace_fix(node, spec, "safe", "write the range as a mapping")
+
+
+def _cast(kind: str, low: Any, high: Any) -> tuple[Any, Any]:
+    return (int(low), int(high)) if kind == "int" else (float(low), float(high))
+
+
+def _parse_number(value: Any) -> float | int | None:
+    if _pynum(value) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lower_dict(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
+    for entry in node.entries:
+        if entry.key.value not in DICT_SPEC_KEYS:
+            lo.report(SPEC_KEY_IGNORED, entry.key, key=entry.key.value, name=name)
+    for key in ("when", "when_not"):
+        if key in node:
+            lo.report(CONDITION_IGNORED, node.require(key).key, key=key, name=name)
+    type_entry = node.entry("type")
+    if type_entry is None:
+        _lower_dict_categorical(lo, space, target, name, path, node, "categorical", None)
+        return
+    ptype = to_python(type_entry.value)
+    lower = LEGACY_SPEC_TYPES.get(ptype)
+    if lower is None:
+        lo.report(UNKNOWN_SPEC_TYPE, type_entry.value, type=ptype, hint=did_you_mean(ptype, ("categorical", "int", "int_log", "float", "float_log", "sorted_tuple")))
+        return
+    lower(lo, space, target, name, path, node, ptype, type_entry.value)
+
+
+@legacy_spec_type("log_float", "log_int")
+def _lower_dict_log_type(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, ptype: str, type_node: Node) -> None:
+    """The list forms' `log_float`/`log_int`, which nirs4all's mapping form refused (FT208)."""
+    kind = "float" if ptype == "log_float" else "int"
+    ops = (FixOp("replace_value", type_node.pointer, value=kind),)
+    if "log" not in node:
+        ops += (FixOp("insert_key", node.pointer, key="log", value=True),)
+    lo.report(LOG_TYPE_IN_DICT, type_node, Fix("unsafe", f"write type: {kind} with log: true", ops), type=ptype, kind=kind)
+
+
+@legacy_spec_type("categorical")
+def _lower_dict_categorical(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, ptype: str, type_node: Node | None) -> None:
+    key = "choices" if "choices" in node else "values" if "values" in node else None
+    choices_node = node.get(key) if key else None
+    choices = [] if choices_node is None else to_python(choices_node)
+    if choices_node is None or not choices:
+        if type_node is None and any(k in node for k in ("min", "max", "low", "high")):
+            low = _first_value(node, "min", "low")
+            high = _first_value(node, "max", "high")
+            kind = "int" if is_int(low) and is_int(high) else "float"
+            fix = Fix("unsafe", f"add type: {kind}", (FixOp("insert_key", node.pointer, key="type", value=kind, first=True),))
+            lo.report(SPEC_WITHOUT_TYPE, node, fix)
+        elif "options" in node:
+            lo.report(OPTIONS_WITHOUT_CHOICES, node.require("options").key, name=name)
+        else:
+            lo.report(EMPTY_CHOICES, choices_node or node, name=name)
+        return
+    if not isinstance(choices, list):
+        wrong_type(lo, choices_node, f"{name}.{key}", "a list")
+        return
+    if key == "values":
+        rename = Fix("safe", "rename values to choices", (FixOp("rename_key", choices_node.pointer, key="choices"),))
+        lo.report(SPEC_KEY_ALIAS, node.require("values").key, rename, old="values", new="choices")
+    elif "values" in node:
+        lo.report(SPEC_KEY_IGNORED, node.require("values").key, key="values", name=name)
+    if type_node is None:
+        lo.report(SPEC_KEY_ALIAS, node, Fix("safe", "add type: categorical", (FixOp("insert_key", node.pointer, key="type", value="categorical", first=True),)), old="a spec without type", new="type: categorical")
+    space.add(categorical_entry(name, target, choices, path, node), node)
+
+
+def _first_value(node: Mapping, *keys: str) -> Any:
+    """The value of the first of `keys` that is written, else None."""
+    for key in keys:
+        written = node.entry(key)
+        if written is not None:
+            return to_python(written.value)
+    return None
+
+
+def _bound(lo: Lowering, node: Mapping, name: str, keys: tuple[str, str], default: Any = None) -> tuple[Any, Node | None, bool]:
+    """nirs4all's `get(keys[0], get(keys[1], default))`: (value, node, ok); reports the ignored alias."""
+    first, second = keys
+    if first in node:
+        if second in node:
+            lo.report(SPEC_KEY_IGNORED, node.require(second).key, key=second, name=name)
+        chosen = node.require(first).value
+    elif second in node:
+        chosen = node.require(second).value
+    else:
+        return default, None, default is not None
+    return to_python(chosen), chosen, True
+
+
+def _rename_fixes(node: Mapping) -> list[FixOp]:
+    ops = []
+    for old, new in (("min", "low"), ("max", "high")):
+        if old in node and new not in node:
+            ops.append(FixOp("rename_key", node.require(old).value.pointer, key=new))
+    return ops
+
+
+@legacy_spec_type("int", "int_log", "float", "float_log")
+def _lower_dict_range(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, ptype: str, type_node: Node) -> None:
+    kind = "int" if ptype.startswith("int") else "float"
+    low, low_node, has_low = _bound(lo, node, name, ("min", "low"))
+    high, high_node, has_high = _bound(lo, node, name, ("max", "high"))
+    if low is None or high is None:
+        missing = "low" if low is None else "high"
+        lo.report(BAD_BOUND, (low_node if low is None else high_node) or node, what=missing, name=name, problem="is missing" if not (has_low and has_high) else "is null")
+        return
+    step_node = node.get("step")
+    step = to_python(step_node) if step_node is not None else (1 if kind == "int" else None)
+    log_node = node.get("log")
+    log = ptype.endswith("_log") if log_node is None else to_python(log_node)
+    if log_node is not None and not isinstance(log, bool):
+        wrong_type(lo, log_node, f"{name}.log", "true or false")
+        return
+    casted = []
+    for raw, item, what in ((low, low_node, "low"), (high, high_node, "high"), (step, step_node, "step")):
+        if what == "step" and raw is None:
+            casted.append(None)
+            continue
+        number = _parse_number(raw) if isinstance(raw, str) else raw if _pynum(raw) else None
+        if number is None or as_float(number) is None:
+            lo.report(BAD_BOUND, item or node, what=what, name=name, problem=f"is not a number ({node_desc(item) if item else repr(raw)})")
+            return
+        if kind == "int":
+            cut = int(number)
+            if number != cut or isinstance(raw, (float, str)):
+                lo.report(TRUNCATED_BOUND, item or node, replace_fix(item, cut) if item else None, value=raw, truncated=cut)
+            casted.append(cut)
+        else:
+            casted.append(float(number))
+    ops = _rename_fixes(node)
+    if ptype.endswith("_log"):
+        ops.append(FixOp("replace_value", type_node.pointer, value=kind))
+        if log_node is None:
+            ops.append(FixOp("insert_key", node.pointer, key="log", value=True))
+    if ops:
+        olds = [o for o in ("min", "max") if o in node and ("low" if o == "min" else "high") not in node]
+        news = ["low" if o == "min" else "high" for o in olds]
+        if ptype.endswith("_log"):
+            olds.append(f"type: {ptype}")
+            news.append(f"type: {kind}" + (", log: true" if log_node is None else ""))
+        lo.report(SPEC_KEY_ALIAS, node, Fix("safe", "write the v2 spelling", tuple(ops)), old=", ".join(olds), new=", ".join(news))
+    low, high, step = casted
+    if kind == "int":
+        if step is None or step <= 0:
+            lo.report(BAD_BOUND, step_node or node, what="step", name=name, problem="must be a positive integer")
+            return
+        space.add(int_entry(name, target, low, high, step, log, path, node), node)
+    else:
+        if step is not None and step <= 0:
+            lo.report(BAD_BOUND, step_node or node, what="step", name=name, problem="must be a positive number")
+            return
+        space.add(float_entry(name, target, low, high, step, log, path, node), node)
+
+
+@legacy_spec_type("sorted_tuple")
+def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, ptype: str, type_node: Node) -> None:
+    length_node = node.get("length")
+    length = 3 if length_node is None else to_python(length_node)
+    try:
+        if isinstance(length, bool) or is_int(length):
+            lengths = (int(length), int(length))
+        elif isinstance(length, list) and len(length) in (2, 3):
+            lengths = (int(length[-2]), int(length[-1]))
+        elif isinstance(length, dict) and isinstance(length_node, Mapping):
+            min_given = length.get("min")
+            lmin = length.get("min", None) or length.get("low", 2)
+            lmax = length.get("max", None) or length.get("high", 5)
+            if min_given == 0:
+                lo.report(SORTED_TUPLE_LENGTH_ZERO, length_node.get("min") or length_node, used=lmin)
+            lengths = (int(lmin), int(lmax))
+        else:
+            lengths = (int(length), int(length))
+    except (TypeError, ValueError, OverflowError):
+        lo.report(BAD_BOUND, length_node or node, what="length", name=name, problem=f"is not a length ({_short(length)})")
+        return
+    if lengths[0] < 0:
+        lo.report(BAD_BOUND, length_node or node, what="length", name=name, problem=f"is negative ({lengths[0]})")
+        return
+    if not check_length_order(lo, length_node or node, f"length of {name!r}", lengths[0], lengths[1]):
+        return
+    low, _, _ = _bound(lo, node, name, ("min", "low"), 0.0)
+    high, _, _ = _bound(lo, node, name, ("max", "high"), 1.0)
+    step_node = node.get("step")
+    step = to_python(step_node) if step_node is not None else None
+    etype = to_python(node.get("element_type")) if node.get("element_type") is not None else "float"
+    kind = "int" if etype in ("int", "int_log") else "float"
+    log_node = node.get("log")
+    log = to_python(log_node) if log_node is not None else etype in ("int_log", "float_log")
+    if log_node is not None and not isinstance(log, bool):
+        wrong_type(lo, log_node, f"{name}.log", "true or false")
+        return
+    if step_node is not None and step is not None and not (_pynum(step) and as_float(step) is not None and step > 0):
+        lo.report(BAD_BOUND, step_node, what="step", name=name, problem="must be a positive number")
+        return
+    if as_float(low) is None or as_float(high) is None:
+        lo.report(BAD_BOUND, node, what="bounds", name=name, problem="are not finite numbers")
+        return
+    try:
+        element = element_spec(kind, low, high, step, bool(log))
+    except (TypeError, ValueError, OverflowError):
+        lo.report(BAD_BOUND, node, what="bounds", name=name, problem="are not numbers")
+        return
+    space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], element, path, node), node)

@@ -1,6 +1,22 @@
-"""FT1xx: blocks, keys and dialects."""
+"""FT1xx: blocks, keys and dialects.
 
-from ftspec.compiler.diagnostics import define
+Beside the rules: the typed reads every front-end uses (`read_int`, `read_str`, ... report FT111
+wrong-type and return None, so a block is always read to its end), and the legacy checks of a
+block's keys: the keys nirs4all ignored, `sample`, `verbose`, `engine`, `timeout`, and the keys
+written beside or inside `model_params`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Lowering, legacy_key, legacy_key_check
+from ftspec.compiler.diagnostics import Fix, FixOp, define
+from ftspec.compiler.distributions import as_float
+from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.values import ANNOTATION_KEY, did_you_mean, is_int, is_number, legacy_token, node_desc
 
 BLOCK_NOT_MAPPING = define(
     "FT101", "block-not-mapping", "error",
@@ -148,3 +164,221 @@ GENERATOR_KEYWORD = define(
     now="The block is an error.",
     fix="Use a search spec (`{type: categorical, choices: [...]}` or a range) instead of a generator keyword.",
 )
+
+
+# --------------------------------------------------------------------------- typed reads (FT111, FT102)
+
+
+def wrong_type(lo: Lowering, at: Node, key: str, expected: str, got: str | None = None) -> None:
+    """FT111 at `at`: `key` must be `expected` (`got` describes what was written, the node by default)."""
+    lo.report(WRONG_TYPE, at, key=key, expected=expected, got=node_desc(at) if got is None else got)
+
+
+def unknown_key(lo: Lowering, at: Node, key: Any, hint: str) -> None:
+    """FT102 at `at` (the key as written)."""
+    lo.report(UNKNOWN_KEY, at, key=key, hint=hint)
+
+
+def read_int(
+    lo: Lowering, node: Node, key: str, *, minimum: int | None = None, maximum: int | None = None, nullable: bool = False,
+) -> int | None:
+    value = node.value if isinstance(node, Scalar) else object()
+    if value is None and nullable:
+        return None
+    if is_int(value) and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+        return int(value)  # type: ignore[arg-type]
+    bounds = ([f">= {minimum}"] if minimum is not None else []) + ([f"<= {maximum}"] if maximum is not None else [])
+    expected = "an integer" + (" " + " and ".join(bounds) if bounds else "") + (" or null" if nullable else "")
+    wrong_type(lo, node, key, expected)
+    return None
+
+
+def read_number(
+    lo: Lowering, node: Node, key: str, *, exclusive_minimum: float | None = None, minimum: float | None = None,
+    maximum: float | None = None, exclusive_maximum: float | None = None, nullable: bool = False,
+) -> float | None:
+    value = node.value if isinstance(node, Scalar) else object()
+    if value is None and nullable:
+        return None
+    v = as_float(value) if is_number(value) else None
+    ok = v is not None
+    if ok:
+        ok = ok and (exclusive_minimum is None or v > exclusive_minimum) and (minimum is None or v >= minimum)
+        ok = ok and (maximum is None or v <= maximum) and (exclusive_maximum is None or v < exclusive_maximum)
+    if ok:
+        return value  # type: ignore[return-value]
+    bounds = []
+    if exclusive_minimum is not None:
+        bounds.append(f"> {exclusive_minimum:g}")
+    if minimum is not None:
+        bounds.append(f">= {minimum:g}")
+    if exclusive_maximum is not None:
+        bounds.append(f"< {exclusive_maximum:g}")
+    if maximum is not None:
+        bounds.append(f"<= {maximum:g}")
+    expected = "a number" + (" " + " and ".join(bounds) if bounds else "") + (" or null" if nullable else "")
+    wrong_type(lo, node, key, expected)
+    return None
+
+
+def read_bool(lo: Lowering, node: Node, key: str) -> bool | None:
+    if isinstance(node, Scalar) and isinstance(node.value, bool):
+        return node.value
+    wrong_type(lo, node, key, "true or false")
+    return None
+
+
+def read_str(lo: Lowering, node: Node, key: str, *, nullable: bool = False, nonempty: bool = False) -> str | None:
+    if isinstance(node, Scalar):
+        value = node.value
+        if (isinstance(value, str) and (value or not nonempty)) or (nullable and value is None):
+            return value  # type: ignore[return-value]
+    expected = ("a non-empty string" if nonempty else "a string") + (" or null" if nullable else "")
+    wrong_type(lo, node, key, expected)
+    return None
+
+
+def read_mapping(lo: Lowering, node: Node, key: str, expected: str = "a mapping") -> Mapping | None:
+    """`node` when it is a mapping, else None (reported)."""
+    if isinstance(node, Mapping):
+        return node
+    wrong_type(lo, node, key, expected)
+    return None
+
+
+def mapping_items(lo: Lowering, node: Sequence, key: str, expected: str) -> Iterator[Mapping]:
+    """The items of a list that must hold mappings (phases, v2 force_params); reports the others."""
+    for item in node.items:
+        if not isinstance(item, Mapping):
+            wrong_type(lo, item, key, expected)
+            continue
+        yield item
+
+
+# --------------------------------------------------------------------------- legacy block keys
+
+DEAD_KEYS = {
+    "cv_mode": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "param_strategy": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "inner_cv": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "outer_cv": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "use_full_train_for_final": "was read only from 2025-09-26 to 2025-10-01 (nested cross-validation)",
+    "tuner": "is from the pinard era (2025-05 to 2025-09)",
+    "training_params": "is the pinard-era spelling of train_params (2025-05 to 2025-09)",
+    "nb_trials": "is the pinard-era spelling of n_trials",
+    "n_startup_trials": "is read only by the n4m engine",
+    "reduction_factor": "is read only by the n4m engine",
+}
+GENERATOR_KEY = re.compile(r"^_[a-z]+(_[a-z]+)*_$")
+
+
+def legacy_control_keys() -> tuple[str, ...]:
+    """The keys a legacy block's front-end reads: the annotation and every key with a `@legacy_key`
+    reader or a `@legacy_key_check`."""
+    return (ANNOTATION_KEY, *LEGACY_KEY_CHECKS.names(), *LEGACY_KEYS.names())
+
+
+def is_generator_key(key: Any) -> bool:
+    return isinstance(key, str) and GENERATOR_KEY.match(key) is not None
+
+
+def is_legacy_parameter_key(key: Any) -> bool:
+    """Whether a key beside the control keys is a model parameter in the flat form."""
+    return not (key in legacy_control_keys() or key in DEAD_KEYS or is_generator_key(key))
+
+
+def check_legacy_dialect(lo: Lowering) -> None:
+    lo.report(LEGACY_DIALECT, lo.at("_key"))
+
+
+def check_legacy_keys(lo: Lowering, block_kind: str) -> None:
+    """FT116, FT104 and FT103 for the keys of the block that no reader reads."""
+    block = lo.block
+    params = block.get("model_params")
+    flat_fallback = params is None or (isinstance(params, Mapping) and not params.entries)
+    control = legacy_control_keys()
+    for entry in block.entries:
+        key = entry.key.value
+        if key in control:
+            continue
+        if is_generator_key(key):
+            lo.report(GENERATOR_KEYWORD, entry.key, key=key)
+        elif key in DEAD_KEYS:
+            lo.report(DEAD_KEY, entry.key, key=key, era=DEAD_KEYS[key])
+        elif not (flat_fallback or block_kind == "finetune_space"):
+            lo.report(IGNORED_KEY, entry.key, key=key, hint=did_you_mean(key, control))
+
+
+@legacy_key_check("sample")
+def check_sample(lo: Lowering, node: Node | None) -> None:
+    """`sample` is `sampler`'s old spelling, read by the sampler's reader when `sampler` is absent."""
+    if node is None:
+        return
+    sample = lo.block.require("sample")
+    if "sampler" in lo.block:
+        lo.report(SAMPLE_BESIDE_SAMPLER, sample.key, sample=to_python(node), sampler=to_python(lo.block.require("sampler").value))
+    else:
+        fix = Fix("safe", "rename sample to sampler", (FixOp("rename_key", node.pointer, key="sampler"),))
+        lo.report(SAMPLE_ALIAS, sample.key, fix)
+
+
+@legacy_key_check("verbose")
+def check_verbose(lo: Lowering, node: Node | None) -> None:
+    if node is not None:
+        lo.report(VERBOSE_IGNORED, lo.block.require("verbose").key)
+
+
+@legacy_key_check("engine")
+def check_engine(lo: Lowering, node: Node | None) -> None:
+    if node is None:
+        return
+    token = legacy_token(node)
+    if token in ("optuna", ""):
+        effect = "the Optuna engine is the default; the key is ignored"
+    elif token in ("n4m", "native", "methods", "libn4m"):
+        effect = "ran nirs4all's n4m engine (which ignores phases, n_jobs, storage, study_name and resume); compiled with the Optuna semantics"
+    elif token in ("dag-ml", "dagml", "grid"):
+        effect = "raised on nirs4all's legacy path after a dag-ml fallback; compiled with the Optuna semantics"
+    else:
+        effect = "raised ValueError in nirs4all; compiled with the Optuna semantics"
+    lo.report(ENGINE_KEY, node, value=to_python(node), effect=effect)
+
+
+@legacy_key("n_jobs")
+def read_legacy_n_jobs(lo: Lowering, node: Node | None) -> int:
+    return 1 if node is None else read_int(lo, node, "n_jobs", minimum=1) or 1
+
+
+@legacy_key("timeout_seconds", "timeout")
+def read_legacy_timeout(lo: Lowering, node: Node | None) -> float | None:
+    """`timeout_seconds`, else `timeout`, which nirs4all never read (FT105 either way)."""
+    block = lo.block
+    for key in ("timeout_seconds", "timeout"):
+        written = block.entry(key)
+        if written is None:
+            continue
+        value = read_number(lo, written.value, key, exclusive_minimum=0, nullable=True)
+        fix = None
+        if key == "timeout" and "timeout_seconds" not in block:
+            fix = Fix("safe", "rename timeout to timeout_seconds", (FixOp("rename_key", written.value.pointer, key="timeout_seconds"),))
+        if value is not None:
+            lo.report(TIMEOUT_ALIAS, written.key, fix, key=key, value=value)
+            lo.fields["timeout_seconds"] = written.value
+            return float(value)
+    return None
+
+
+def check_top_level_hyperparameter(lo: Lowering, entry: Entry) -> None:
+    """FT107 for a model parameter of the flat form (written beside the control keys)."""
+    ops = (FixOp("move_key", entry.value.pointer, destination=f"{lo.block.pointer}/model_params"),)
+    lo.report(TOP_LEVEL_HYPERPARAMETER, entry.key, Fix("safe", "move into model_params", ops), key=entry.key.value)
+
+
+def check_model_param_key(lo: Lowering, key: Any, key_node: Node, *, nested: bool) -> bool:
+    """FT116 (the value is not lowered: False) and FT108 for a key of `model_params`."""
+    if is_generator_key(key):
+        lo.report(GENERATOR_KEYWORD, key_node, key=key)
+        return False
+    if not nested and key in legacy_control_keys() and key != "model_params":
+        lo.report(CONTROL_KEY_IN_MODEL_PARAMS, key_node, key=key)
+    return True

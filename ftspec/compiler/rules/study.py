@@ -1,6 +1,42 @@
-"""FT3xx: sampler, pruner, approach, evaluation, metric and budget."""
+"""FT3xx: sampler, pruner, approach, evaluation, metric and budget.
 
-from ftspec.compiler.diagnostics import define
+Beside the rules: the readers of the study keys. Both front-ends use `read_n_trials`,
+`read_storage`, `resolve_metric` (the direction follows from the metric registry), `check_forced`
+and, in v2, `lower_component` (a sampler or pruner with its options); the legacy readers
+(`@legacy_key`) give each key the meaning nirs4all 1.4.10 gives it (`_validate_and_normalize_finetune_params`,
+`_is_grid_search_suitable`, `_create_sampler`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ftspec.compiler.checks import Lowering, legacy_key
+from ftspec.compiler.diagnostics import Fix, FixOp, define
+from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
+from ftspec.compiler.rules.space import ParamItem, SpaceBuilder, is_range_list, train_sampable
+from ftspec.compiler.rules.structure import (
+    mapping_items,
+    read_bool,
+    read_int,
+    read_mapping,
+    read_str,
+    unknown_key,
+    wrong_type,
+)
+from ftspec.compiler.values import (
+    default_component,
+    did_you_mean,
+    is_int,
+    is_number,
+    legacy_token,
+    node_desc,
+    replace_fix,
+)
+from ftspec.ir import ComponentSpec, ForcedTrial, Phase, SpaceEntry, Storage
+from ftspec.schema.metrics import METRIC_ALIASES, METRICS
+from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX, KindSpec, OptionSpec, default_options
 
 UNKNOWN_SAMPLER = define(
     "FT301", "unknown-sampler", "error",
@@ -306,3 +342,459 @@ GRID_WITH_DICT_CATEGORICAL = define(
     now="Grid, as nirs4all 1.4 runs it.",
     fix="Nothing to do; results of old runs came from TPE.",
 )
+
+
+
+# --------------------------------------------------------------------------- both dialects
+
+
+def read_n_trials(lo: Lowering, node: Node | None, default: int) -> int:
+    """`n_trials`: a positive integer (FT317 bad-n-trials otherwise, and the default is kept)."""
+    if node is None:
+        return default
+    value = node.value if isinstance(node, Scalar) else None
+    if is_int(value):
+        count = int(value)  # type: ignore[arg-type]
+        if count >= 1:
+            return count
+    lo.report(BAD_N_TRIALS, node, got=node_desc(node))
+    return default
+
+
+legacy_key("n_trials")(read_n_trials)
+
+
+def read_storage(lo: Lowering, *, nonempty_name: bool) -> Storage | None:
+    """`storage`, `study_name` and `resume`; a name or resume without a storage URL is reported and dropped."""
+    get = lo.block.get
+    url_node, name_node, resume_node = get("storage"), get("study_name"), get("resume")
+    url = None if url_node is None else read_str(lo, url_node, "storage", nullable=True)
+    name = None if name_node is None else read_str(lo, name_node, "study_name", nullable=True, nonempty=nonempty_name)
+    resume = False if resume_node is None else bool(read_bool(lo, resume_node, "resume"))
+    if url is None:
+        for key, value in (("study_name", name), ("resume", resume)):
+            if value:
+                lo.report(RESUME_WITHOUT_STORAGE, lo.block.require(key).key, key=key)
+        return None
+    return Storage(url=url, study_name=name, resume=resume)
+
+
+def resolve_metric(
+    lo: Lowering, metric_node: Node | None, direction_node: Node | None, *, default_metric: str | None,
+    allow_alias: bool, normalize_direction: bool,
+) -> tuple[str, str]:
+    """(metric, direction); the direction comes from the registry and a conflict is a finding."""
+    metric = default_metric or "rmse"
+    if metric_node is not None:
+        raw = read_str(lo, metric_node, "metric")
+        if raw is not None:
+            if raw in METRICS:
+                metric = raw
+            elif allow_alias and raw.strip().lower() in METRICS:
+                metric = raw.strip().lower()
+                lo.report(NON_CANONICAL_SPELLING, metric_node, replace_fix(metric_node, metric), key="metric", value=raw, canonical=metric)
+            elif allow_alias and raw.strip().lower() in METRIC_ALIASES:
+                metric = METRIC_ALIASES[raw.strip().lower()]
+                lo.report(METRIC_ALIAS, metric_node, replace_fix(metric_node, metric), value=raw, canonical=metric)
+            else:
+                lo.report(UNKNOWN_METRIC, metric_node, value=raw, hint=did_you_mean(raw, list(METRICS) + list(METRIC_ALIASES)))
+    expected = METRICS[metric].direction
+    if direction_node is not None:
+        raw = read_str(lo, direction_node, "direction")
+        if raw is not None:
+            direction = raw.strip().lower() if normalize_direction else raw
+            if direction not in ("minimize", "maximize"):
+                lo.report(UNKNOWN_DIRECTION, direction_node, value=raw, hint=did_you_mean(raw.strip(), ("minimize", "maximize")))
+            elif direction != expected:
+                if metric_node is None and default_metric is not None:
+                    effect = (
+                        f"maximised the {metric} loss, picking the worst trial" if direction == "maximize"
+                        else f"minimised {metric}, picking the worst trial"
+                    )
+                    lo.report(DIRECTION_WITHOUT_METRIC, direction_node, direction=direction, effect=effect)
+                else:
+                    lo.report(DIRECTION_CONFLICT, direction_node, direction=direction, metric=metric, expected=expected)
+            elif raw != direction:
+                lo.report(NON_CANONICAL_SPELLING, direction_node, replace_fix(direction_node, direction), key="direction", value=raw, canonical=direction)
+    return metric, expected
+
+
+def check_forced(lo: Lowering, space: SpaceBuilder, target: str, name: str, key_node: Node, value_node: Node, into: dict[str, dict[str, Any]]) -> None:
+    """Check one forced value against its parameter's domain and record it."""
+    declared = space.declared(target, name)
+    if declared is None:
+        lo.report(FORCE_PARAMS_UNKNOWN, key_node, key=name, target=target)
+        return
+    value = to_python(value_node)
+    domain = _domain_problem(declared, value)
+    if domain is not None:
+        lo.report(FORCE_PARAMS_OUT_OF_DOMAIN, value_node, value=value, key=name, domain=domain)
+        return
+    into[target][name] = value
+
+
+def _domain_problem(entry: SpaceEntry, value: Any) -> str | None:
+    if entry.kind == "categorical":
+        return None if any(value == c and type(value) is type(c) for c in entry.choices) else f"the choices {entry.choices!r}"
+    if entry.kind == "int":
+        ok = is_int(value) and entry.low <= value <= entry.high and (value - entry.low) % entry.step == 0
+        return None if ok else f"int range [{entry.low}, {entry.high}] step {entry.step}"
+    if entry.kind == "float":
+        ok = is_number(value) and entry.low <= value <= entry.high
+        return None if ok else f"float range [{entry.low}, {entry.high}]"
+    return None if isinstance(value, list) else "a list of numbers"
+
+
+# --------------------------------------------------------------------------- v2 components
+
+
+def read_options(lo: Lowering, spec: KindSpec, node: Node | None, owner: str, *, strict: bool) -> dict[str, Any]:
+    """Options of a sampler/pruner with Optuna's defaults filled in; unknown or bad options are reported."""
+    options = default_options(spec)
+    if node is None:
+        missing = [name for name, opt in spec.options.items() if opt.required]
+        for name in missing:
+            wrong_type(lo, lo.fields.get(owner, lo.block), f"{owner}.options.{name}", "set (required)", "nothing")
+        return options
+    if not isinstance(node, Mapping):
+        wrong_type(lo, node, f"{owner}.options", "a mapping")
+        return options
+    for key, value in node.items():
+        opt = spec.options.get(key)
+        if opt is None:
+            unknown_key(lo, node.require(key).key, key, did_you_mean(key, spec.options) or f" (options of this kind: {', '.join(spec.options) or 'none'})")
+            continue
+        read = _read_option(lo, opt, value, f"{owner}.options.{key}", strict=strict)
+        if read is not _BAD:
+            options[key] = read
+    for name, opt in spec.options.items():
+        if opt.required and name not in node:
+            wrong_type(lo, node, f"{owner}.options.{name}", "set (required)", "nothing")
+    return options
+
+
+_BAD = object()
+
+
+def _read_option(lo: Lowering, opt: OptionSpec, node: Node, key: str, *, strict: bool) -> Any:
+    value = node.value if isinstance(node, Scalar) else _BAD
+    if value is None and opt.nullable:
+        return None
+    if opt.type == "pruner":
+        wrapped = lower_component(lo, node, PRUNERS, key, strict=strict)
+        # Stored as plain JSON data: options are JSON values in the IR.
+        return _BAD if wrapped is None else {"kind": wrapped.kind, "options": wrapped.options}
+    if opt.type == "bool":
+        ok = isinstance(value, bool)
+        expected = "true or false"
+    elif opt.type in ("int", "int_or_auto"):
+        ok = is_int(value) or (opt.type == "int_or_auto" and value == "auto")
+        expected = "an integer" + (" or 'auto'" if opt.type == "int_or_auto" else "")
+        if is_int(value):
+            ok = ok and _within(opt, value)  # type: ignore[arg-type]
+    elif opt.type == "float":
+        ok = is_number(value) and _within(opt, value)  # type: ignore[arg-type]
+        expected = "a number"
+    else:
+        ok = isinstance(value, str) and (opt.choices is None or value in opt.choices)
+        expected = "one of " + ", ".join(opt.choices) if opt.choices else "a string"
+    if ok:
+        if opt.type == "float":
+            return float(value)  # type: ignore[arg-type]
+        return int(value) if is_int(value) else value  # type: ignore[arg-type]
+    if opt.minimum is not None:
+        expected += f" >= {opt.minimum:g}"
+    if opt.exclusive_minimum is not None:
+        expected += f" > {opt.exclusive_minimum:g}"
+    if opt.maximum is not None:
+        expected += f" <= {opt.maximum:g}"
+    if opt.nullable:
+        expected += " or null"
+    wrong_type(lo, node, key, expected)
+    return _BAD
+
+
+def _within(opt: OptionSpec, value: float) -> bool:
+    return (
+        (opt.minimum is None or value >= opt.minimum)
+        and (opt.exclusive_minimum is None or value > opt.exclusive_minimum)
+        and (opt.maximum is None or value <= opt.maximum)
+    )
+
+
+def lower_component(
+    lo: Lowering, node: Node, table: dict[str, KindSpec], key: str, *, strict: bool
+) -> ComponentSpec | None:
+    """A v2 sampler/pruner: a kind string, or `{kind, options}`. None (reported) when invalid."""
+    unknown = UNKNOWN_SAMPLER if table is SAMPLERS else UNKNOWN_PRUNER
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        if node.value not in table:
+            lo.report(unknown, node, value=node.value, hint=did_you_mean(node.value, table))
+            return None
+        return ComponentSpec(node.value, read_options(lo, table[node.value], None, key, strict=strict))
+    if not isinstance(node, Mapping):
+        wrong_type(lo, node, key, "a kind name or {kind, options}")
+        return None
+    for k in node.keys():
+        if k not in ("kind", "options"):
+            unknown_key(lo, node.require(k).key, k, " (a sampler or pruner has `kind` and `options`)")
+    kind_node = node.get("kind")
+    if kind_node is None:
+        wrong_type(lo, node, f"{key}.kind", "set", "nothing")
+        return None
+    kind = read_str(lo, kind_node, f"{key}.kind")
+    if kind is None:
+        return None
+    if kind not in table:
+        lo.report(unknown, kind_node, value=kind, hint=did_you_mean(kind, table))
+        return None
+    return ComponentSpec(kind, read_options(lo, table[kind], node.get("options"), key, strict=strict))
+
+
+# --------------------------------------------------------------------------- legacy study keys
+
+# nirs4all 1.4.10's sampler and pruner words: the registry kinds it builds, plus its own `auto` and `binary`.
+LEGACY_SAMPLERS = ("auto", *(kind for kind, spec in SAMPLERS.items() if spec.legacy), "binary")
+LEGACY_PRUNERS = tuple(kind for kind, spec in PRUNERS.items() if spec.legacy)
+# The nirs4all 1.4.10 eval_mode words and the registry entry that computes each exactly.
+LEGACY_EVAL_MODES = {word: name for name, spec in EVAL_MODES.items() for word in spec.legacy}
+CLASSIFIER_NAMES = re.compile(
+    r"(Classifier|SVC|LogisticRegression(CV)?|DiscriminantAnalysis|GaussianNB|MultinomialNB|BernoulliNB|"
+    r"ComplementNB|CategoricalNB|PLSDA|PLS_DA|NearestCentroid|RidgeClassifierCV)$"
+)
+
+
+@legacy_key("seed")
+def read_legacy_seed(lo: Lowering, node: Node | None) -> int | None:
+    if node is None:
+        lo.report(SEED_NOT_SET, lo.at("_key"))
+        return None
+    return read_int(lo, node, "seed", minimum=0, maximum=SEED_MAX, nullable=True)
+
+
+@legacy_key("approach")
+def read_legacy_approach(lo: Lowering, node: Node | None, has_folds: bool | None) -> str:
+    """The approach (default grouped); `has_folds` says whether a splitter step precedes the model."""
+    if node is None:
+        approach = "grouped"
+    else:
+        token = legacy_token(node)
+        if token in ("single", "grouped", "individual") and isinstance(node, Scalar):
+            approach = token
+            if node.value != token:
+                lo.report(NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="approach", value=node.value, canonical=token)
+        else:
+            value = to_python(node)
+            fix = replace_fix(node, "grouped", "unsafe", "write approach: grouped (cross-validated scoring)") if token == "cross" else None
+            lo.report(UNKNOWN_APPROACH, node, fix, value=value, hint=did_you_mean(token, ("single", "grouped", "individual")))
+            return "grouped"
+    if approach == "single":
+        lo.report(SCORED_ON_TRAINING_SET, node, value=approach, fraction=0.2, seed=42)
+    if approach != "single" and has_folds is False:
+        lo.report(APPROACH_WITHOUT_FOLDS, node if node is not None else lo.at("_key"), value=approach)
+    return approach
+
+
+@legacy_key("eval_mode")
+def read_legacy_eval_mode(lo: Lowering, node: Node | None, approach: str) -> str:
+    """The registry entry that computes what nirs4all 1.4.10 computes for the word (default `best`)."""
+    if node is None:
+        return LEGACY_EVAL_MODES["best"]
+    token = legacy_token(node)
+    if token == "avg":
+        lo.report(EVAL_MODE_AVG, node, replace_fix(node, "mean"), value=to_python(node))
+        token = "mean"
+    elif token in LEGACY_EVAL_MODES and isinstance(node, Scalar):
+        if node.value != token:
+            lo.report(NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="eval_mode", value=node.value, canonical=token)
+        if token == "robust_best":
+            lo.report(ROBUST_BEST_IS_BEST, node, value=to_python(node))
+    else:
+        lo.report(UNKNOWN_EVAL_MODE, node, value=to_python(node), hint=did_you_mean(token, list(LEGACY_EVAL_MODES)))
+        return LEGACY_EVAL_MODES["mean"]
+    if approach != "grouped":
+        lo.report(EVAL_MODE_UNUSED, node, value=token, approach=approach)
+    return LEGACY_EVAL_MODES[token]
+
+
+@legacy_key("metric", "direction")
+def read_legacy_metric(lo: Lowering, node: Node | None, model_class: str | None) -> tuple[str, str]:
+    """(metric, direction); without a metric, the model controller's default loss for the task
+    guessed from `model_class` (FT315)."""
+    task, default_metric = _task_default(model_class)
+    metric, direction = resolve_metric(lo, node, lo.block.get("direction"), default_metric=default_metric, allow_alias=True, normalize_direction=True)
+    if node is None:
+        fix = Fix("safe", f"write metric: {default_metric}", (FixOp("insert_key", lo.block.pointer, key="metric", value=default_metric),))
+        lo.report(METRIC_NOT_SET, lo.at("_key"), fix, metric=default_metric, task=task)
+    return metric, direction
+
+
+def _task_default(model_class: str | None) -> tuple[str, str]:
+    name = (model_class or "").rsplit(".", 1)[-1]
+    if CLASSIFIER_NAMES.search(name):
+        return "classification", "balanced_accuracy"
+    return "regression", "mse"
+
+
+@legacy_key("pruner")
+def read_legacy_pruner(lo: Lowering, node: Node | None) -> ComponentSpec:
+    if node is None:
+        return default_component("none", PRUNERS)
+    token = legacy_token(node)
+    if token not in LEGACY_PRUNERS or not isinstance(node, Scalar):
+        hint = did_you_mean(token, LEGACY_PRUNERS) or " (nirs4all accepts none, median, successive_halving, hyperband)"
+        lo.report(UNKNOWN_PRUNER, node, value=to_python(node), hint=hint)
+        return default_component("none", PRUNERS)
+    if node.value != token:
+        lo.report(NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="pruner", value=node.value, canonical=token)
+    return default_component(token, PRUNERS)
+
+
+@legacy_key("phases")
+def read_legacy_phases(lo: Lowering, node: Node | None, params: list[ParamItem], n_trials: int) -> list[Phase]:
+    """The phases (`params`: the model parameters as written, for nirs4all's grid check); FT321 when
+    `n_trials` is written beside them."""
+    if node is None:
+        return []
+    if not isinstance(node, Sequence) or not node.items:
+        wrong_type(lo, node, "phases", "a non-empty list of phases")
+        return []
+    phases = []
+    for item in mapping_items(lo, node, "phases[]", "a mapping {n_trials, sampler}"):
+        for entry in item.entries:
+            if entry.key.value not in ("n_trials", "sampler", "sample"):
+                lo.report(PHASE_KEY_IGNORED, entry.key, key=entry.key.value)
+        n_node = item.get("n_trials")
+        if n_node is None:
+            wrong_type(lo, item, "phases[].n_trials", "set", "nothing")
+            continue
+        n = read_int(lo, n_node, "phases[].n_trials", minimum=1)
+        s_node = item.get("sampler") if "sampler" in item else item.get("sample")
+        if s_node is None:
+            fix = Fix("safe", "write sampler: tpe", (FixOp("insert_key", item.pointer, key="sampler", value="tpe"),))
+            lo.report(PHASE_SAMPLER_DEFAULT, item, fix)
+            sampler = default_component("tpe", SAMPLERS)
+        else:
+            token = legacy_token(s_node)
+            if token in ("auto", "grid"):
+                kind = "tpe" if _grid_unsuitable(lo, params) else "grid"
+            elif token in ("tpe", "random", "cmaes"):
+                kind = token
+            elif token == "binary":
+                lo.report(UNSUPPORTED_SAMPLER, s_node, value=to_python(s_node))
+                kind = "tpe"
+            else:
+                lo.report(UNKNOWN_SAMPLER, s_node, value=to_python(s_node), hint=did_you_mean(token, LEGACY_SAMPLERS))
+                kind = "tpe"
+            sampler = default_component(kind, SAMPLERS)
+        if n is not None:
+            phases.append(Phase(n_trials=n, sampler=sampler))
+    n_trials_node = lo.block.get("n_trials")
+    if phases and n_trials_node is not None:
+        lo.report(N_TRIALS_WITH_PHASES, n_trials_node, n_trials=n_trials, total=sum(p.n_trials for p in phases))
+    return phases
+
+
+@legacy_key("sampler")
+def read_legacy_sampler(lo: Lowering, node: Node | None, space: SpaceBuilder, params: list[ParamItem], phases: list[Phase]) -> ComponentSpec:
+    """The sampler (`sampler`, else `sample`); with `phases`, the first phase's. `auto` and `grid`
+    resolve from the space (`params`: the model parameters as written, for nirs4all's grid check)."""
+    block = lo.block
+    if node is None:
+        node = block.get("sample")
+    if phases:
+        if node is not None:
+            lo.report(SAMPLER_WITH_PHASES, node, value=to_python(node))
+        return phases[0].sampler
+    if node is not None:
+        lo.fields["sampler"] = node
+    token = "auto" if node is None else legacy_token(node)
+    if isinstance(node, Scalar) and token is not None and node.value != token:
+        lo.report(NON_CANONICAL_SPELLING, node, replace_fix(node, token), key="sampler", value=node.value, canonical=token)
+    grid_reason = _grid_unsuitable(lo, params)
+    if node is None or token in ("auto", "grid"):
+        kind = "tpe" if grid_reason else "grid"
+        if node is not None and token == "grid" and grid_reason:
+            lo.report(GRID_FALLBACK, node, replace_fix(node, "tpe"), reason=grid_reason)
+        elif token == "auto":
+            written = "(absent)" if node is None else repr(to_python(node))
+            if node is None:
+                fix = Fix("safe", f"write sampler: {kind}", (FixOp("insert_key", block.pointer, key="sampler", value=kind),))
+            else:
+                fix = replace_fix(node, kind)
+            lo.report(IMPLICIT_SAMPLER, node if node is not None else lo.at("_key"), fix, written=written, kind=kind,
+                      reason=grid_reason or "every model parameter is a categorical list")
+        if kind == "grid":
+            for entry in space.entries:
+                if entry.target == "train":
+                    lo.report(GRID_WITH_TRAIN_PARAMS, lo.node_at(entry.source.pointer), name=entry.name)
+        return default_component(kind, SAMPLERS)
+    if token in ("tpe", "random", "cmaes"):
+        if token != "tpe":
+            lo.report(SAMPLER_WAS_TPE, node, value=token)
+        return default_component(token, SAMPLERS)
+    if token == "binary":
+        lo.report(UNSUPPORTED_SAMPLER, node, value=to_python(node))
+    elif token in PRUNERS and token != "none":
+        ops = [FixOp("replace_value", node.pointer, value="tpe")]
+        if "pruner" not in block:
+            ops.append(FixOp("insert_key", block.pointer, key="pruner", value=token))
+        lo.report(PRUNER_AS_SAMPLER, node, Fix("unsafe", f"write sampler: tpe and pruner: {token}", tuple(ops)), value=token)
+    else:
+        lo.report(UNKNOWN_SAMPLER, node, value=to_python(node), hint=did_you_mean(token, LEGACY_SAMPLERS))
+    return default_component("tpe", SAMPLERS)
+
+
+def _grid_unsuitable(lo: Lowering, params: list[ParamItem]) -> str | None:
+    """nirs4all's `_is_grid_search_suitable`, over the raw top-level model params and sampled train params."""
+    values = [(k, n) for k, n, _ in params]
+    train = lo.block.get("train_params")
+    if isinstance(train, Mapping):
+        values += [(f"train_{k}", v) for k, v in train.items() if train_sampable(v)]
+    if not params:
+        return "there are no model parameters"
+    for key, node in values:
+        if is_range_list(node):
+            return f"{key!r} is a range"
+        if isinstance(node, Mapping):
+            t = node.get("type")
+            if not (isinstance(t, Scalar) and t.value == "categorical"):
+                return f"{key!r} is not a categorical"
+            continue
+        if not isinstance(node, Sequence):
+            return f"{key!r} is not a list"
+    return None
+
+
+@legacy_key("storage", "study_name", "resume")
+def read_legacy_storage(lo: Lowering, node: Node | None) -> Storage | None:
+    return read_storage(lo, nonempty_name=False)
+
+
+@legacy_key("force_params")
+def read_legacy_force_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -> list[ForcedTrial]:
+    """One forced trial; a `train_<name>` key forces train parameter `name` when there is one."""
+    forced = None if node is None else read_mapping(lo, node, "force_params", "a mapping of Optuna parameter names to values")
+    if forced is None:
+        return []
+    values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+    for entry in forced.entries:
+        key = str(entry.key.value)
+        if key.startswith("train_") and space.declared("train", key[6:]) is not None:
+            check_forced(lo, space, "train", key[6:], entry.key, entry.value, values)
+        else:
+            check_forced(lo, space, "model", key, entry.key, entry.value, values)
+    return [ForcedTrial(model=values["model"], train=values["train"])]
+
+
+def check_final_fit(lo: Lowering, space: SpaceBuilder, params: list[ParamItem], sampler: str) -> None:
+    """What nirs4all's refit dropped (FT332), and grids that older releases ran as TPE (FT333)."""
+    dropped = [
+        f"train {e.name}" if e.target == "train" else e.name
+        for e in space.entries
+        if e.target == "train" or len(e.path) > 1 or e.kind == "sorted_tuple"
+    ]
+    if dropped:
+        lo.report(FINAL_FIT_DROPS_PARAMS, lo.at("_key"), names=", ".join(dropped))
+    if sampler == "grid" and any(isinstance(node, Mapping) for _, node, _ in params):
+        lo.report(GRID_WITH_DICT_CATEGORICAL, lo.at("sampler", "_key"))
