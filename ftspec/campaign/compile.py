@@ -127,12 +127,20 @@ class _Reader:
                 self.collector.report(C.CAMPAIGN_PIPELINE, node, pipeline=text,
                                       reason=f"has no study {wanted!r} (studies: {', '.join(map(repr, ids)) or 'none'})")
                 return None
-            return result.ir.studies[ids.index(wanted)]  # type: ignore[no-any-return]
+            return self.single_objective(result.ir.studies[ids.index(wanted)], node, text)
         if len(ids) != 1:
             reason = "has no study" if not ids else f"has {len(ids)} studies ({', '.join(map(repr, ids))}): name one as {path}#<study id>"
             self.collector.report(C.CAMPAIGN_PIPELINE, node, pipeline=text, reason=reason)
             return None
-        return result.ir.studies[0]  # type: ignore[no-any-return]
+        return self.single_objective(result.ir.studies[0], node, text)
+
+    def single_objective(self, study: Study, node: Node, text: str) -> Study | None:
+        """`study`, or None with FT613 when it has several objectives (decide, warm_start and narrow read one best value)."""
+        if len(study.objectives) > 1:
+            self.collector.report(C.MULTI_OBJECTIVE, node, pipeline=text, study=study.id, n=len(study.objectives),
+                                  metrics=", ".join(o.metric for o in study.objectives))
+            return None
+        return study
 
 
 def _names(study: Study) -> dict[str, SpaceEntry]:
