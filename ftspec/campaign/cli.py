@@ -48,6 +48,11 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
 
     from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES
 
+    workers = args.get("workers") or 1
+    if workers > 1 and (args["storage"] or doc.campaign.storage) is None:
+        # Worker processes meet only in a storage: in memory each would run its own copy of every study.
+        raise click.UsageError(f"--workers {workers} runs each stage's seeds in {workers} processes, which share the studies "
+                               "through the storage: campaign has no storage (add `storage:` or pass --storage URL)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     args["allow_modules"] = tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + args["allow_modules"]))
     if args["stage"] is not None and args["stage"] not in {s.name for s in doc.campaign.stages}:
@@ -74,17 +79,34 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
     storage = open_storage(doc, args)
     state: dict[str, Any] = {}
 
-    def run_study(study: Any, storage: Any, pilot: bool = False) -> None:
+    def run_study(study: Any, storage: Any, pilot: bool = False, quiet: bool = False) -> None:
         state["study"] = study.id
         # A pilot runs one worker: its trials are claimed under its own small n_trials, never beyond it.
-        entry, _ = run(replace(plans[study.id], study=replace(study, n_jobs=1) if pilot else study, storage=storage),
-                       {"n_jobs": 1} if pilot else {})
+        overrides: dict[str, Any] = {"n_jobs": 1} if pilot else {}
+        if quiet:  # one progress bar per worker process would garble the terminal
+            overrides["quiet"] = True
+        entry, _ = run(replace(plans[study.id], study=replace(study, n_jobs=1) if pilot else study, storage=storage), overrides)
         if entry["status"] == "interrupted":
             raise KeyboardInterrupt
         if entry["status"] == "failed":
             raise CampaignError(f"study {study.id} failed: {entry['error']}")
 
-    runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True))
+    def run_stage(stage: Any, studies: list[Any]) -> None:
+        from ftspec.campaign.workers import run_in_workers
+
+        state["study"] = f"stage {stage.name} ({len(studies)} studies in {workers} workers)"
+
+        def work(k: int, order: list[Any]) -> None:
+            own = open_storage(doc, args)  # never the parent's connections
+            for study in order:
+                if not _done(study, own):  # a seed finished by the other workers is not joined only to say so
+                    run_study(study, own, quiet=True)
+
+        run_in_workers(studies, workers, work, echo=lambda text: click.echo(text, err=True))
+        state["study"] = f"stage {stage.name}"
+
+    runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True),
+                         run_stage=run_stage if workers > 1 else None)
     budget = doc.campaign.budget
     try:
         if args.get("estimate") or (budget is not None and budget.max_hours is not None):
@@ -135,8 +157,10 @@ def _estimate(doc: CampaignDocument, args: dict[str, Any], runner: CampaignRun) 
     in_memory = (args["storage"] or doc.campaign.storage) is None
     timings, where = run_pilot(runner, in_memory)
     estimates = estimate_stages(doc.campaign, timings)
-    workers = sorted({1, args["n_jobs"] or os.cpu_count() or 1})
-    run_workers = args["n_jobs"] or max(s.n_jobs for s in doc.studies)
+    # Workers of a run: processes (--workers, the seeds at once) x threads in each (--n-jobs, else the studies' n_jobs).
+    run_workers = (args.get("workers") or 1) * (args["n_jobs"] or max(s.n_jobs for s in doc.studies))
+    given = args.get("workers") is not None or args["n_jobs"] is not None
+    workers = sorted({1, run_workers if given else os.cpu_count() or 1})
     for line in where + render_estimate(doc.campaign, estimates, workers):
         click.echo(f"ftrun: estimate: {line}", err=True)
     error = over_budget(doc.campaign, estimates, run_workers)
@@ -147,3 +171,16 @@ def _estimate(doc: CampaignDocument, args: dict[str, Any], runner: CampaignRun) 
     if line is not None:
         click.echo(f"ftrun: estimate: {line}", err=True)
     return 0 if args.get("estimate") else None
+
+
+def _done(study: Any, storage: Any) -> bool:
+    """`study` has its `n_trials` counted trials in `storage`."""
+    import optuna
+
+    from ftspec.runtime.engine import tally
+
+    try:
+        ostudy = optuna.load_study(study_name=study.id, storage=storage)
+    except KeyError:
+        return False
+    return len(tally(ostudy.get_trials(deepcopy=False), study.n_trials).counted) >= study.n_trials
