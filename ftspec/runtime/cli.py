@@ -454,7 +454,7 @@ class _Signals:
 @click.option("--mlflow-experiment", default=None, metavar="NAME", help="MLflow experiment (default: the config's, else the study id).")
 @click.option("--stage", default=None, metavar="NAME", help="Campaign files: run (or, when complete, rerun) only this stage.")
 @click.option("--estimate", is_flag=True,
-              help="Campaign files: run a short pilot of each stage's shape and print wall-time estimates; run no full stage.")
+              help="Run a short pilot of each stage's (pipeline files: study's) shape and print wall-time estimates; run no full stage or study.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Campaign files: run the seeds of each stage at once in N processes (one seed each; extra workers join "
                    "unfinished seeds); needs a storage.")
@@ -537,8 +537,6 @@ def _main(args: dict[str, Any], log: _FailedTrials) -> int:
     if args["workers"] is not None:
         raise click.UsageError(f"--workers is for campaign files; {pipeline} is a pipeline (start ftrun several times on one "
                                "--storage, or use --n-jobs)")
-    if args.get("estimate"):
-        raise click.UsageError(f"--estimate is for campaign files; {pipeline} is a pipeline")
     if not result.ir.studies:
         raise Refused(f"{pipeline} has no finetune_params block; nothing to run")
     studies = _select(result.ir.studies, args["study_ids"])
@@ -564,6 +562,10 @@ def _main(args: dict[str, Any], log: _FailedTrials) -> int:
         click.echo(line, err=True)
     if refusals or args["check"]:
         return 1 if refusals else 0
+    if args["estimate"]:  # a pilot per study shape and the wall-time estimates, as for a campaign (docs/campaigns.md)
+        from ftspec.campaign.cli import estimate_pipeline
+
+        return estimate_pipeline(plans, args, lambda plan, overrides: _run(plan, {**args, **overrides}, log))
     return _run_all(pipeline, plans, args, log, result.diagnostics)
 
 
