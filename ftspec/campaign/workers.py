@@ -97,6 +97,9 @@ def run_in_workers(studies: list[Study], n_workers: int, work: Callable[[int, li
         os._exit(code)
 
     # fork: the workers inherit ftrun's plans (adapter, data), its signal handlers and its stderr.
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise CampaignError("--workers needs processes started by fork (Linux, macOS); here, start ftrun once per worker "
+                            "on one storage instead")
     context = multiprocessing.get_context("fork")
     procs = [context.Process(target=target, args=(k,), name=f"ftrun-worker-{k + 1}", daemon=False) for k in range(n_workers)]
     try:
