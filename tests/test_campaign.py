@@ -17,6 +17,7 @@ from ftspec.campaign.model import campaign_from_dict, campaign_to_dict, dump_cam
 from ftspec.compiler.cli import main as ftcompile
 from ftspec.compiler.compile import compile_path, compile_text
 from ftspec.lint.reporters import render_text
+from ftspec.runtime.cli import main as ftrun
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = "fixtures/campaign/ridge_refine.yaml"
@@ -133,3 +134,44 @@ def test_ftlint_lints_campaign_files() -> None:
     assert ftlint(["--no-show-source", FIXTURE]) == 0
     assert ftlint(["--no-show-source", "fixtures/campaign/ridge_refine_errors.yaml"]) == 1
     assert os.path.exists(ROOT / "fixtures/campaign/ridge_refine.ir.json")
+
+
+MOO_CAMPAIGN = """\
+campaign:
+  version: 2
+  name: moo
+  pipeline: ridge_moo.yaml
+  storage: sqlite:///moo.db
+  stages:
+    - {name: core, n_trials: 4, seeds: [1, 2]}
+    - {name: full, n_trials: 4, seeds: [3], pipeline: ridge.yaml#ridge}
+"""
+
+
+def test_a_campaign_over_a_multi_objective_study_is_refused_where_the_pipeline_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ftspec.lint.cli import main as ftlint
+
+    for name in ("ridge_moo.yaml", "ridge.yaml"):
+        (tmp_path / name).write_text((ROOT / "fixtures/campaign" / name).read_text())
+    path = tmp_path / "moo.yaml"
+    path.write_text(MOO_CAMPAIGN)
+    result = compile_path(str(path))
+    assert [(d.code, d.severity, d.pointer, d.line, d.column) for d in result.diagnostics] == [
+        ("FT613", "error", "/campaign/pipeline", 4, 13)]
+    assert render_text(result.diagnostics[0]).endswith(
+        "FT613 error pipeline 'ridge_moo.yaml': study 'ridge' has 2 objectives (rmse, fit_seconds); "
+        "a campaign compares its stages and seeds on one best value")
+    # Only the stage with its own single-objective pipeline is lowered; the campaign is an error everywhere.
+    assert [s.id for s in result.campaign.studies] == ["moo:full:seed3"]
+    # A stage naming the multi-objective pipeline itself is refused at its own `pipeline`.
+    path.write_text(MOO_CAMPAIGN.replace("pipeline: ridge_moo.yaml\n", "pipeline: ridge.yaml\n").replace("ridge.yaml#ridge", "ridge_moo.yaml"))
+    assert [(d.code, d.pointer, d.line, d.column) for d in compile_path(str(path)).diagnostics] == [
+        ("FT613", "/campaign/stages/1/pipeline", 8, 55)]
+    path.write_text(MOO_CAMPAIGN)
+    capsys.readouterr()
+    assert ftlint(["--no-show-source", str(path)]) == 1
+    assert ftcompile(["--strict", str(path)]) == 1
+    lint_out = capsys.readouterr()
+    assert f"{path}:4:13: FT613 error" in lint_out.out + lint_out.err
+    assert ftrun([str(path), "--data", "demo:diabetes", "--check"]) == 1
+    assert "has errors; nothing was run" in capsys.readouterr().err

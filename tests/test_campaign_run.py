@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pytest
@@ -37,12 +38,12 @@ def _storage(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'c.db'}"
 
 
-def _counts(url: str) -> dict[str, int]:
+def _counts(url: Any) -> dict[str, int]:
     return {s.study_name: len(counted_trials(optuna.load_study(study_name=s.study_name, storage=url)))
             for s in optuna.get_all_study_summaries(url)}
 
 
-def _expected_warm(url: str, low: float, high: float) -> list[dict]:
+def _expected_warm(url: Any, low: float, high: float) -> list[dict]:
     """The top 2 complete trials of each core seed, held fit_intercept filled in, alpha clipped to full's range, deduplicated."""
     out = []
     for seed in (60, 61):
@@ -185,3 +186,139 @@ def test_two_worker_processes_share_the_campaign_with_exact_counts(tmp_path: Pat
         "ridge-refine:core:seed60": 6, "ridge-refine:core:seed61": 6, "ridge-refine:full:seed70": 5, "ridge-refine:full:seed71": 5}
     decisions = [json.loads((tmp_path / f"decision{k}.json").read_text()) for k in (1, 2)]
     assert decisions[0]["decision"] == decisions[1]["decision"] and decisions[0]["reasons"] == decisions[1]["reasons"]
+
+
+def _overlapping(url: str, a: str, b: str) -> int:
+    """Pairs of counted trials of studies `a` and `b` whose [start, complete] intervals overlap in time."""
+    spans = [[(t.datetime_start, t.datetime_complete) for t in counted_trials(optuna.load_study(study_name=name, storage=url))]
+             for name in (a, b)]
+    return sum(1 for s in spans[0] for t in spans[1] if s[0] < t[1] and t[0] < s[1])
+
+
+def test_workers_run_the_seeds_of_a_stage_at_the_same_time_with_exact_counts_and_the_sequential_decision(tmp_path: Path) -> None:
+    path = _campaign(tmp_path)
+    path.write_text(path.read_text().replace("n_trials: 6", "n_trials: 16"))
+    command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "-q"]
+    parallel, sequential = f"sqlite:///{tmp_path / 'p.db'}", f"sqlite:///{tmp_path / 's.db'}"
+    done = subprocess.run(command + ["--storage", parallel, "--workers", "2", "--report", str(tmp_path / "p.json")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("ftrun: stage core: 2 studies x 16 trials") == 1
+    expected = {"ridge-refine:core:seed60": 16, "ridge-refine:core:seed61": 16, "ridge-refine:full:seed70": 5, "ridge-refine:full:seed71": 5}
+    assert _counts(parallel) == expected
+    # The two seeds' studies ran at the same time (one worker process each); run one after the other, none overlap.
+    assert _overlapping(parallel, "ridge-refine:core:seed60", "ridge-refine:core:seed61") > 0
+    for seed in (70, 71):  # the warm start enqueued once per study, before the workers joined it
+        full = optuna.load_study(study_name=f"ridge-refine:full:seed{seed}", storage=parallel)
+        enqueued = [t.system_attrs["fixed_params"] for t in full.get_trials(deepcopy=False) if "fixed_params" in t.system_attrs]
+        assert enqueued == _expected_warm(parallel, *full.user_attrs[NARROWED_ATTR]["alpha"])
+    assert ftrun([str(path), "--data", "demo:diabetes", "-q", "--storage", sequential, "--report", str(tmp_path / "s.json")]) == 0
+    assert _counts(sequential) == expected
+    assert _overlapping(sequential, "ridge-refine:core:seed60", "ridge-refine:core:seed61") == 0
+    decisions = [json.loads((tmp_path / f"{k}.json").read_text()) for k in ("p", "s")]
+    assert [d["decision"]["stage"] for d in decisions] == ["core", "core"]
+    assert decisions[0]["decision"]["seeds_agree"] == decisions[1]["decision"]["seeds_agree"]
+    assert [r.split(" ")[:2] for r in decisions[0]["reasons"]] == [r.split(" ")[:2] for r in decisions[1]["reasons"]]
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(c) for c in text.split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
+def test_workers_die_with_a_killed_ftrun_and_the_same_command_resumes_exactly(tmp_path: Path) -> None:
+    # A journal: its RUNNING -> FAIL of a stale trial is atomic across processes (SQLite's is not: two
+    # processes failing the same stale trial can both enqueue a retry of it).
+    url = f"journal:///{tmp_path / 'c.log'}"
+    storage = storage_from_url(url)
+    path = _campaign(tmp_path, full_trials=30)
+    command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
+               "--grace-seconds", "2", "--workers", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    try:
+        while time.monotonic() < deadline:
+            try:
+                full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=storage)
+                workers = _children(proc.pid)
+                if len(counted_trials(full)) >= 4 and len(workers) == 2:
+                    break
+            except KeyError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail("stage full never started in two workers")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while not all(_gone(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(w) for w in workers), "a worker outlived the killed ftrun"
+    assert _counts(storage)["ridge-refine:full:seed70"] < 30 or _counts(storage)["ridge-refine:full:seed71"] < 30
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _counts(storage) == {"ridge-refine:core:seed60": 6, "ridge-refine:core:seed61": 6,
+                            "ridge-refine:full:seed70": 30, "ridge-refine:full:seed71": 30}
+    for seed in (70, 71):
+        full = optuna.load_study(study_name=f"ridge-refine:full:seed{seed}", storage=storage)
+        expected = _expected_warm(storage, *full.user_attrs[NARROWED_ATTR]["alpha"])
+        enqueued = [t for t in full.get_trials(deepcopy=False) if "fixed_params" in t.system_attrs and "failed_trial" not in t.system_attrs]
+        assert [t.system_attrs["fixed_params"] for t in enqueued] == expected
+    assert (tmp_path / "ridge-refine.campaign.json").exists()
+
+
+def test_sigterm_stops_the_workers_exit_130_and_the_run_resumes_exactly(tmp_path: Path) -> None:
+    url = f"journal:///{tmp_path / 'c.log'}"
+    storage = storage_from_url(url)
+    path = _campaign(tmp_path)
+    path.write_text(path.read_text().replace("n_trials: 6", "n_trials: 60"))
+    command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
+               "--grace-seconds", "2", "--workers", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if all(len(counted_trials(optuna.load_study(study_name=f"ridge-refine:core:seed{s}", storage=storage))) >= 5 for s in (60, 61)):
+                break
+        except KeyError:
+            pass
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("stage core never ran in two workers")
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == ("ftrun: campaign ridge-refine interrupted in stage core (2 studies in 2 workers); "
+                                    "rerun the same command to resume")
+    assert all(_gone(w) for w in workers)
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _counts(storage) == {"ridge-refine:core:seed60": 60, "ridge-refine:core:seed61": 60,
+                                "ridge-refine:full:seed70": 5, "ridge-refine:full:seed71": 5}
+
+
+def test_workers_need_a_storage_and_a_campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = _campaign(tmp_path)
+    path.write_text(path.read_text().replace("  storage: sqlite:///ridge-refine.db   # relative to the directory ftrun runs in\n", ""))
+    assert ftrun([str(path), "--data", "demo:diabetes", "--workers", "2"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "Error: --workers 2 runs each stage's seeds in 2 processes, which share the studies through the storage: "
+        "campaign has no storage (add `storage:` or pass --storage URL)")
+    assert ftrun([str(tmp_path / "ridge.yaml"), "--data", "demo:diabetes", "--workers", "2"]) == 2
+    assert "--workers is for campaign files" in capsys.readouterr().err

@@ -14,7 +14,15 @@ from typing import Any, Callable
 
 import click
 
-from ftspec.campaign.estimate import budget_line, estimate_stages, over_budget, render_estimate, run_pilot
+from ftspec.campaign.estimate import (
+    budget_line,
+    estimate_stages,
+    estimate_studies,
+    over_budget,
+    pilot_pipeline,
+    render_estimate,
+    run_pilot,
+)
 from ftspec.campaign.model import CampaignDocument
 from ftspec.campaign.run import CampaignError, CampaignRun
 
@@ -48,6 +56,11 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
 
     from ftspec.runtime.adapters import DEFAULT_ALLOWED_MODULES
 
+    workers = args.get("workers") or 1
+    if workers > 1 and (args["storage"] or doc.campaign.storage) is None:
+        # Worker processes meet only in a storage: in memory each would run its own copy of every study.
+        raise click.UsageError(f"--workers {workers} runs each stage's seeds in {workers} processes, which share the studies "
+                               "through the storage: campaign has no storage (add `storage:` or pass --storage URL)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     args["allow_modules"] = tuple(dict.fromkeys(DEFAULT_ALLOWED_MODULES + args["allow_modules"]))
     if args["stage"] is not None and args["stage"] not in {s.name for s in doc.campaign.stages}:
@@ -74,17 +87,34 @@ def run_campaign(doc: CampaignDocument, args: dict[str, Any], plan: Callable[[An
     storage = open_storage(doc, args)
     state: dict[str, Any] = {}
 
-    def run_study(study: Any, storage: Any, pilot: bool = False) -> None:
+    def run_study(study: Any, storage: Any, pilot: bool = False, quiet: bool = False) -> None:
         state["study"] = study.id
         # A pilot runs one worker: its trials are claimed under its own small n_trials, never beyond it.
-        entry, _ = run(replace(plans[study.id], study=replace(study, n_jobs=1) if pilot else study, storage=storage),
-                       {"n_jobs": 1} if pilot else {})
+        overrides: dict[str, Any] = {"n_jobs": 1} if pilot else {}
+        if quiet:  # one progress bar per worker process would garble the terminal
+            overrides["quiet"] = True
+        entry, _ = run(replace(plans[study.id], study=replace(study, n_jobs=1) if pilot else study, storage=storage), overrides)
         if entry["status"] == "interrupted":
             raise KeyboardInterrupt
         if entry["status"] == "failed":
             raise CampaignError(f"study {study.id} failed: {entry['error']}")
 
-    runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True))
+    def run_stage(stage: Any, studies: list[Any]) -> None:
+        from ftspec.campaign.workers import run_in_workers
+
+        state["study"] = f"stage {stage.name} ({len(studies)} studies in {workers} workers)"
+
+        def work(k: int, order: list[Any]) -> None:
+            own = open_storage(doc, args)  # never the parent's connections
+            for study in order:
+                if not _done(study, own):  # a seed finished by the other workers is not joined only to say so
+                    run_study(study, own, quiet=True)
+
+        run_in_workers(studies, workers, work, echo=lambda text: click.echo(text, err=True))
+        state["study"] = f"stage {stage.name}"
+
+    runner = CampaignRun(doc, storage, run_study, echo=lambda text: click.echo(text, err=True),
+                         run_stage=run_stage if workers > 1 else None)
     budget = doc.campaign.budget
     try:
         if args.get("estimate") or (budget is not None and budget.max_hours is not None):
@@ -135,9 +165,8 @@ def _estimate(doc: CampaignDocument, args: dict[str, Any], runner: CampaignRun) 
     in_memory = (args["storage"] or doc.campaign.storage) is None
     timings, where = run_pilot(runner, in_memory)
     estimates = estimate_stages(doc.campaign, timings)
-    workers = sorted({1, args["n_jobs"] or os.cpu_count() or 1})
-    run_workers = args["n_jobs"] or max(s.n_jobs for s in doc.studies)
-    for line in where + render_estimate(doc.campaign, estimates, workers):
+    workers, run_workers = worker_counts(args, doc.studies)
+    for line in where + render_estimate(estimates, workers):
         click.echo(f"ftrun: estimate: {line}", err=True)
     error = over_budget(doc.campaign, estimates, run_workers)
     if error is not None:
@@ -147,3 +176,53 @@ def _estimate(doc: CampaignDocument, args: dict[str, Any], runner: CampaignRun) 
     if line is not None:
         click.echo(f"ftrun: estimate: {line}", err=True)
     return 0 if args.get("estimate") else None
+
+
+def _done(study: Any, storage: Any) -> bool:
+    """`study` has its `n_trials` counted trials in `storage`."""
+    import optuna
+
+    from ftspec.runtime.engine import tally
+
+    try:
+        ostudy = optuna.load_study(study_name=study.id, storage=storage)
+    except KeyError:
+        return False
+    return len(tally(ostudy.get_trials(deepcopy=False), study.n_trials).counted) >= study.n_trials
+
+
+def worker_counts(args: dict[str, Any], studies: list[Any]) -> tuple[list[int], int]:
+    """(the worker counts an estimate is printed for, the run's workers): 1 and the run's workers, processes
+    (--workers, the seeds at once) x threads in each (--n-jobs, else the studies' n_jobs); the machine's
+    cores when neither option is given."""
+    run_workers = (args.get("workers") or 1) * (args["n_jobs"] or max(s.n_jobs for s in studies))
+    given = args.get("workers") is not None or args["n_jobs"] is not None
+    return sorted({1, run_workers if given else os.cpu_count() or 1}), run_workers
+
+
+def estimate_pipeline(plans: list[Any], args: dict[str, Any], run: Callable[[Any, dict[str, Any]], tuple[dict[str, Any], list[Any]]]) -> int:
+    """`ftrun PIPELINE --estimate`: the pilot of each study shape (ftspec.campaign.estimate, as for a
+    campaign) and the wall-time estimate of each study and of the file, per worker count; no full study
+    runs. Exit 0; 1 when a pilot study fails; 130 when interrupted."""
+    by_id = {p.study.id: p for p in plans}
+
+    def run_study(study: Any, storage: Any) -> None:
+        # One worker: the pilot's trials are claimed under its own small n_trials, never beyond it.
+        entry, _ = run(replace(by_id[study.id], study=replace(study, n_jobs=1), storage=storage), {"n_jobs": 1})
+        if entry["status"] == "interrupted":
+            raise KeyboardInterrupt
+        if entry["status"] == "failed":
+            raise CampaignError(f"study {study.id} failed: {entry['error']}")
+
+    try:
+        timings, where = pilot_pipeline([(p.study, p.storage) for p in plans], run_study)
+    except CampaignError as exc:
+        click.echo(f"ftrun: estimate: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("ftrun: estimate interrupted during the pilot; nothing else was run", err=True)
+        return EXIT_INTERRUPTED
+    workers, _ = worker_counts(args, [p.study for p in plans])
+    for line in where + render_estimate(estimate_studies([p.study for p in plans], timings), workers):
+        click.echo(f"ftrun: estimate: {line}", err=True)
+    return 0

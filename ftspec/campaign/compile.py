@@ -127,12 +127,20 @@ class _Reader:
                 self.collector.report(C.CAMPAIGN_PIPELINE, node, pipeline=text,
                                       reason=f"has no study {wanted!r} (studies: {', '.join(map(repr, ids)) or 'none'})")
                 return None
-            return result.ir.studies[ids.index(wanted)]  # type: ignore[no-any-return]
+            return self.single_objective(result.ir.studies[ids.index(wanted)], node, text)
         if len(ids) != 1:
             reason = "has no study" if not ids else f"has {len(ids)} studies ({', '.join(map(repr, ids))}): name one as {path}#<study id>"
             self.collector.report(C.CAMPAIGN_PIPELINE, node, pipeline=text, reason=reason)
             return None
-        return result.ir.studies[0]  # type: ignore[no-any-return]
+        return self.single_objective(result.ir.studies[0], node, text)
+
+    def single_objective(self, study: Study, node: Node, text: str) -> Study | None:
+        """`study`, or None with FT613 when it has several objectives (decide, warm_start and narrow read one best value)."""
+        if len(study.objectives) > 1:
+            self.collector.report(C.MULTI_OBJECTIVE, node, pipeline=text, study=study.id, n=len(study.objectives),
+                                  metrics=", ".join(o.metric for o in study.objectives))
+            return None
+        return study
 
 
 def _names(study: Study) -> dict[str, SpaceEntry]:
@@ -211,6 +219,18 @@ def n_folds(study: Study) -> int | None:
 
 _ACTIVE: set[str] = set()
 """Campaign files being lowered (a campaign naming itself, or another campaign, as its pipeline)."""
+
+
+def study_work(study: Study, n_trials: int, seeds: int) -> Work:
+    """The work `seeds` copies of `study` with `n_trials` each declare (folds counted as 1 when unknown;
+    `individual` runs one study per fold, each trial one fit); one refit per study."""
+    folds = n_folds(study)
+    per_trial = folds or 1
+    n_studies = seeds
+    if study.approach == "individual":
+        n_studies, per_trial = seeds * (folds or 1), 1
+    return Work(studies=n_studies, trials=n_studies * n_trials, folds=folds if study.approach != "individual" else 1,
+                model_fits=n_studies * n_trials * per_trial, refits=n_studies)
 
 
 def lower_campaign(doc: Any, collector: Collector, compile_pipeline: CompilePipeline) -> CampaignDocument | None:
@@ -388,15 +408,9 @@ def _stage(reader: _Reader, item: Node, campaign: str, base: Study | None, base_
         warm_start = WarmStart(stage=warm[0], top=warm[1], studies=list(by_name[warm[0]].studies))
     concrete = [_concrete(study, campaign, name, seed, n_trials, search, hold, names, storage) for seed, _ in seeds]
     concrete = [c for c in concrete if c is not None]
-    folds = n_folds(study)
-    if folds is None and study.pipeline is not None and study.pipeline.splitter is not None:
+    if n_folds(study) is None and study.pipeline is not None and study.pipeline.splitter is not None:
         collector.report(C.UNKNOWN_FOLDS, study_node or block, stage=name, splitter=study.pipeline.splitter.class_path)
-    per_trial = folds or 1
-    n_studies = len(seeds)
-    if study.approach == "individual":
-        n_studies, per_trial = len(seeds) * (folds or 1), 1
-    work = Work(studies=n_studies, trials=n_studies * n_trials, folds=folds if study.approach != "individual" else 1,
-                model_fits=n_studies * n_trials * per_trial, refits=n_studies)
+    work = study_work(study, n_trials, len(seeds))
     stage = Stage(name=name, n_trials=n_trials, seeds=[s for s, _ in seeds], search=search, hold=hold,
                   pipeline=f"{study.source.file}#{study.id}", compare_with=compare_with, warm_start=warm_start, narrow=narrow,
                   studies=[c.id for c in concrete], work=work)

@@ -71,6 +71,9 @@ class CampaignRun:
     run_study: Callable[..., Any]
     """(concrete study, storage, pilot=False) -> the `Report` of `ftspec.runtime.optimize` (ftrun's call, with its adapter and data; `pilot`: one worker)."""
     echo: Callable[[str], None] = print
+    run_stage: Callable[[Stage, list[Study]], None] | None = None
+    """(stage, its prepared studies) -> None once every study has its `n_trials`: the seeds at the same time
+    (`ftspec.campaign.workers`); None runs them one after the other with `run_study`."""
     studies: dict[str, Study] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -187,6 +190,10 @@ class CampaignRun:
                 self.echo(f"ftrun: stage {stage.name}: complete in the storage ({len(stage.studies)} studies), not run again")
                 continue
             self.echo(f"ftrun: stage {stage.name}: {len(stage.studies)} studies x {stage.n_trials} trials")
+            if self.run_stage is not None:
+                # Every study is created with its lineage before any worker starts: workers only join them.
+                self.run_stage(stage, [self.prepare(stage, sid) for sid in stage.studies])
+                continue
             for sid in stage.studies:
                 study = self.prepare(stage, sid)
                 self.run_study(study, self.storage)

@@ -454,14 +454,18 @@ class _Signals:
 @click.option("--mlflow-experiment", default=None, metavar="NAME", help="MLflow experiment (default: the config's, else the study id).")
 @click.option("--stage", default=None, metavar="NAME", help="Campaign files: run (or, when complete, rerun) only this stage.")
 @click.option("--estimate", is_flag=True,
-              help="Campaign files: run a short pilot of each stage's shape and print wall-time estimates; run no full stage.")
+              help="Run a short pilot of each stage's (pipeline files: study's) shape and print wall-time estimates; run no full stage or study.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Campaign files: run the seeds of each stage at once in N processes (one seed each; extra workers join "
+                   "unfinished seeds); needs a storage.")
 @click.option("--grace-seconds", type=click.IntRange(min=1), default=None,
               help="Seconds without a heartbeat after which a killed worker's trial is retried (default 60).")
 @click.version_option(package_name="ftspec")
 def cli(pipeline: str, data: str | None, target: str | None, groups: str | None, storage: str | None,
         study_name: str | None, report_path: str | None, html_path: str | None, allow_modules: tuple[str, ...],
         n_jobs: int | None, study_ids: tuple[str, ...], check: bool, cache_mb: float | None, quiet: bool, verbose: bool,
-        mlflow_uri: str | None, mlflow_experiment: str | None, stage: str | None, grace_seconds: int | None, estimate: bool) -> None:
+        mlflow_uri: str | None, mlflow_experiment: str | None, stage: str | None, grace_seconds: int | None, estimate: bool,
+        workers: int | None) -> None:
     """Run the hyperparameter studies of a pipeline file on Optuna and write their reports.
 
     \b
@@ -474,7 +478,8 @@ def cli(pipeline: str, data: str | None, target: str | None, groups: str | None,
     args = dict(pipeline=pipeline, data=data, target=target, groups=groups, storage=storage, study_name=study_name,
                 report_path=report_path, html_path=html_path, n_jobs=n_jobs, study_ids=study_ids, check=check, quiet=quiet,
                 verbose=verbose, allow_modules=allow_modules, cache_mb=cache_mb, mlflow_uri=mlflow_uri,
-                mlflow_experiment=mlflow_experiment, stage=stage, grace_seconds=grace_seconds, estimate=estimate)
+                mlflow_experiment=mlflow_experiment, stage=stage, grace_seconds=grace_seconds, estimate=estimate,
+                workers=workers)
     log = _FailedTrials()
     optuna_log = logging.getLogger(_FailedTrials.LOGGER)
     optuna_log.addFilter(log)
@@ -529,8 +534,9 @@ def _main(args: dict[str, Any], log: _FailedTrials) -> int:
                             lambda plan, overrides: _run(plan, {**args, **overrides}, log))
     if args["stage"] is not None:
         raise click.UsageError(f"--stage is for campaign files; {pipeline} is a pipeline")
-    if args.get("estimate"):
-        raise click.UsageError(f"--estimate is for campaign files; {pipeline} is a pipeline")
+    if args["workers"] is not None:
+        raise click.UsageError(f"--workers is for campaign files; {pipeline} is a pipeline (start ftrun several times on one "
+                               "--storage, or use --n-jobs)")
     if not result.ir.studies:
         raise Refused(f"{pipeline} has no finetune_params block; nothing to run")
     studies = _select(result.ir.studies, args["study_ids"])
@@ -556,6 +562,10 @@ def _main(args: dict[str, Any], log: _FailedTrials) -> int:
         click.echo(line, err=True)
     if refusals or args["check"]:
         return 1 if refusals else 0
+    if args["estimate"]:  # a pilot per study shape and the wall-time estimates, as for a campaign (docs/campaigns.md)
+        from ftspec.campaign.cli import estimate_pipeline
+
+        return estimate_pipeline(plans, args, lambda plan, overrides: _run(plan, {**args, **overrides}, log))
     return _run_all(pipeline, plans, args, log, result.diagnostics)
 
 

@@ -107,3 +107,13 @@ UNKNOWN_FOLDS = define(
     now="`ftcompile` prints the work with one fold per trial for this stage.",
     fix="Give the splitter an explicit `n_splits`.",
 )
+MULTI_OBJECTIVE = define(
+    "FT613", "campaign-multi-objective", "error",
+    "The campaign's pipeline study has several objectives: the decision compares stages on one value.",
+    "pipeline {pipeline!r}: study {study!r} has {n} objectives ({metrics}); a campaign compares its stages and seeds on "
+    "one best value",
+    old="Campaigns are new: there was no old behaviour.",
+    now="No study can be lowered for the stages that use this pipeline: a multi-objective study has a Pareto front, "
+        "not one best trial to warm-start from, narrow around or compare.",
+    fix="Give the pipeline one `metric` (e.g. `metric: rmse`), or point the campaign at a single-objective copy of it.",
+)
