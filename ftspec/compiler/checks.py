@@ -19,6 +19,11 @@ package):
   (`@legacy_spec_type("sorted_tuple")`, dispatched by the value of a spec's `type`). The v2
   front-end and campaign files get their own registry the same way (a `Readers("v2 key")` here,
   its `register` as their decorator).
+- Campaign files (`rules/campaign.py`) have two: `@campaign_key("budget")` reads a key of the
+  `campaign` mapping, `@stage_key("seeds")` a key of one stage, with the same signature as the
+  legacy readers (`lo.block` is that mapping); a mapping's keys are its registry's names.
+  `ftspec/campaign/compile.py` calls them stage by stage, then the checks across stages (seeds reused,
+  stages scored differently, the budget) that sit beside them as plain functions.
 - Study checks, `@study_check`: a function `(study, lo) -> None` run on every compiled study; it
   reads the resolved IR and reports through `lo`, where the front-end recorded the node each IR
   field was read from, so that the finding points at the key the user wrote (for example at
@@ -119,6 +124,12 @@ place in the IR; the legacy front-end runs every one on every block."""
 LEGACY_SPEC_TYPES = Readers("legacy spec type")
 legacy_spec_type = LEGACY_SPEC_TYPES.register
 """`@legacy_spec_type("categorical")`: the lowering of a legacy mapping spec by its `type`."""
+CAMPAIGN_KEYS = Readers("campaign key")
+campaign_key = CAMPAIGN_KEYS.register
+"""`@campaign_key("budget")`: the reader of a key of a campaign file's `campaign` mapping."""
+STAGE_KEYS = Readers("stage key")
+stage_key = STAGE_KEYS.register
+"""`@stage_key("seeds")`: the reader of a key of one stage of a campaign's `stages`."""
 
 
 StudyCheck = Callable[[Study, Lowering], None]
