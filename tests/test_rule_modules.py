@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Readers
+from ftspec.compiler.checks import CAMPAIGN_KEYS, STAGE_KEYS
 from ftspec.compiler.diagnostics import Rule
 from ftspec.compiler.rules import all_rules
 from ftspec.compiler.rules.structure import legacy_control_keys
@@ -124,6 +125,14 @@ def test_the_legacy_control_keys_are_the_keys_with_a_reader() -> None:
         "train_params", "engine", "timeout", "timeout_seconds",
     ])
     assert set(LEGACY_KEYS.names()) | set(LEGACY_KEY_CHECKS.names()) == set(legacy_control_keys()) - {"_comment"}
+
+
+def test_the_keys_of_a_campaign_and_of_a_stage_are_the_keys_with_a_reader() -> None:
+    all_rules()
+    assert CAMPAIGN_KEYS.names() == ("version", "name", "pipeline", "storage", "budget", "decide", "stages")
+    assert sorted(STAGE_KEYS.names()) == sorted([
+        "name", "n_trials", "seeds", "search", "hold", "warm_start", "narrow", "pipeline", "trial_timeout_seconds",
+    ])
 
 
 def test_a_key_has_one_reader() -> None:
