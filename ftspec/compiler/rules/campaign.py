@@ -475,15 +475,15 @@ def read_hold(lo: Lowering, node: Node | None, study: Study, names: dict[str, Sp
     if node is not None and not isinstance(node, Mapping):
         invalid(lo, node, "hold", "expected a mapping of parameter names to values")
     elif node is not None:
-        for entry in node.entries:
-            key, value_node = entry.key.value, entry.value
+        for written in node.entries:
+            key, value_node = written.key.value, written.value
             if key == ANNOTATION_KEY:
                 continue
             if key not in names:
-                lo.report(UNKNOWN_SPACE_PARAM, entry.key, key="hold", name=key, study=study.id, hint=did_you_mean(key, list(names)))
+                lo.report(UNKNOWN_SPACE_PARAM, written.key, key="hold", name=key, study=study.id, hint=did_you_mean(key, list(names)))
                 continue
             if key in search:
-                invalid(lo, entry.key, f"hold {key!r}", "the parameter is also in `search`: a parameter is searched or held, not both")
+                invalid(lo, written.key, f"hold {key!r}", "the parameter is also in `search`: a parameter is searched or held, not both")
                 continue
             value = to_python(value_node)
             problem = _in_domain(names[key], value)
