@@ -119,6 +119,13 @@ place in the IR; the legacy front-end runs every one on every block."""
 LEGACY_SPEC_TYPES = Readers("legacy spec type")
 legacy_spec_type = LEGACY_SPEC_TYPES.register
 """`@legacy_spec_type("categorical")`: the lowering of a legacy mapping spec by its `type`."""
+V2_KEY_READERS = Readers("v2 key")
+v2_key = V2_KEY_READERS.register
+"""`@v2_key("sampler")`: the reader of a v2 study key (the keys are `ftspec.schema.v2_fields.V2_KEYS`;
+a `carried` key has no reader of its own: `rules.study.read_carried_key` reads it from its `V2Field`)."""
+V2_SPEC_TYPES = Readers("v2 spec type")
+v2_spec_type = V2_SPEC_TYPES.register
+"""`@v2_spec_type("categorical")`: the lowering of a v2 parameter spec by its `type`."""
 
 
 StudyCheck = Callable[[Study, Lowering], None]
