@@ -4,7 +4,9 @@ Beside the rules: `SpaceBuilder`, which collects a block's space and refuses two
 (both front-ends); the legacy readers of `model_params` and `train_params` (flat form, nested
 groups, `a__b` keys) and the legacy spec forms (tagged and categorical lists, mapping specs by
 their `type`), lowered the way nirs4all 1.4.10 samples them (`_sample_single_parameter`,
-`_suggest_from_dict`, `_suggest_sorted_tuple`); and `check_optuna_name_collision`, which reads the
+`_suggest_from_dict`, `_suggest_sorted_tuple`); the v2 readers of `model_params` and `train_params`
+(`@v2_key`) and the v2 spec forms (`@v2_spec_type`, by their `type`; the tagged ranges
+`["int", low, high]` are their mapping form); and `check_optuna_name_collision`, which reads the
 lowered IR space (one check for both front-ends).
 """
 

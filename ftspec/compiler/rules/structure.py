@@ -1,9 +1,10 @@
 """FT1xx: blocks, keys and dialects.
 
-Beside the rules: the typed reads every front-end uses (`read_int`, `read_str`, ... report FT111
-wrong-type and return None, so a block is always read to its end), and the legacy checks of a
-block's keys: the keys nirs4all ignored, `sample`, `verbose`, `engine`, `timeout`, and the keys
-written beside or inside `model_params`.
+Beside the rules: whether a block is compiled at all (`check_block`: FT101, FT113); the typed reads
+every front-end uses (`read_int`, `read_str`, ... report FT111 wrong-type and return None, so a
+block is always read to its end); the legacy checks of a block's keys: the keys nirs4all ignored,
+`sample`, `verbose`, `engine`, `timeout`, and the keys written beside or inside `model_params`; and
+the v2 checks of a block's keys (`check_v2_keys`: its `V2Field`s and `_comment`, `@v2_key("version")`).
 """
 
 from __future__ import annotations

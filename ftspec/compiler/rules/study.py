@@ -4,7 +4,8 @@ Beside the rules: the readers of the study keys. Both front-ends use `read_n_tri
 `read_storage`, `resolve_metric` (the direction follows from the metric registry), `check_forced`
 and, in v2, `lower_component` (a sampler or pruner with its options); the legacy readers
 (`@legacy_key`) give each key the meaning nirs4all 1.4.10 gives it (`_validate_and_normalize_finetune_params`,
-`_is_grid_search_suitable`, `_create_sampler`).
+`_is_grid_search_suitable`, `_create_sampler`); the v2 readers (`@v2_key`) read the strict forms
+of docs/v2-syntax.md, and `read_carried_key` reads every `carried` key from its `V2Field`.
 """
 
 from __future__ import annotations
