@@ -17,22 +17,24 @@ from pathlib import Path
 
 import pytest
 
-from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Readers
-from ftspec.compiler.checks import CAMPAIGN_KEYS, STAGE_KEYS
+from ftspec.compiler.checks import CAMPAIGN_KEYS, LEGACY_KEY_CHECKS, LEGACY_KEYS, STAGE_KEYS, V2_KEY_READERS, V2_SPEC_TYPES, Readers
 from ftspec.compiler.diagnostics import Rule
 from ftspec.compiler.rules import all_rules
+from ftspec.compiler.rules.space import V2_SPEC_KEYS
 from ftspec.compiler.rules.structure import legacy_control_keys
+from ftspec.schema.v2_fields import V2_FIELDS, V2_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = [*sorted((ROOT / "ftspec/compiler/rules").glob("[!_]*.py")), ROOT / "ftspec/lint/rules.py"]
+# The modules that dispatch to the registered checks (compile.py: check_block, the front-ends, the study checks).
 CONVERTED_FRONTENDS = [
     *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ftspec/compiler/frontends").glob("legacy*.py"))),
+    "ftspec/compiler/frontends/v2.py",
     "ftspec/compiler/frontends/common.py",
+    "ftspec/compiler/compile.py",
     "ftspec/campaign/compile.py",
 ]
 NOT_BESIDE_THEIR_RULE = {
-    "ftspec/compiler/frontends/v2.py": "the v2 front-end, converted after its one-definition rewrite (issue 12)",
-    "ftspec/compiler/compile.py": "FT101 and FT113 decide whether a block is compiled at all, before a front-end runs",
     "ftspec/compiler/inputs.py": "FT012: a path that cannot be read has no node to check",
     "ftspec/compiler/source.py": "FT0xx: the loaders report while they read text, before there is a node",
     "ftspec/compiler/json_loader.py": "FT0xx: the loaders report while they read text, before there is a node",
@@ -133,6 +135,22 @@ def test_the_keys_of_a_campaign_and_of_a_stage_are_the_keys_with_a_reader() -> N
     assert sorted(STAGE_KEYS.names()) == sorted([
         "name", "n_trials", "seeds", "search", "hold", "warm_start", "narrow", "pipeline", "trial_timeout_seconds",
     ])
+
+
+def test_every_v2_key_is_read_once_from_its_field() -> None:
+    """The v2 keys are the V2Fields: a carried key is read generically from its field
+    (`read_carried_key`), every other one has a `@v2_key` reader, and no reader reads a key that is
+    not a V2Field."""
+    carried = {f.name for f in V2_FIELDS if f.carried}
+    readers = set(V2_KEY_READERS.names())
+    assert carried == {"timeout_seconds", "trial_timeout_seconds", "n_jobs", "seed", "approach", "eval_mode"}
+    assert readers.isdisjoint(carried)
+    assert readers | carried == set(V2_KEYS)
+
+
+def test_every_v2_spec_type_has_its_keys_and_a_lowering() -> None:
+    assert V2_SPEC_TYPES.names() == ("categorical", "int", "float", "sorted_tuple")
+    assert set(V2_SPEC_KEYS) == set(V2_SPEC_TYPES.names())
 
 
 def test_a_key_has_one_reader() -> None:

@@ -267,6 +267,70 @@ def test_a_retried_callback_never_duplicates_a_child_run(tmp_path: Path) -> None
     assert tracker.errors == 0
 
 
+def test_an_interrupted_trial_closes_its_run_and_the_resumed_run_finishes_the_parent(tmp_path: Path) -> None:
+    # Ctrl-C inside trial 2: no Optuna callback logs it, so the tracker closes its child run (FAILED,
+    # why, which retry replaced it) and marks the parent KILLED; the resumed run joins that parent.
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    url = f"sqlite:///{tmp_path}/study.db"
+    study = grouped_study(*xnm_space(), n_trials=4, seed=2, tracking={"mlflow": {"tracking_uri": uri, "experiment": "stop"}},
+                          storage={"url": url, "study_name": "stop", "resume": True})
+    storage = storage_from_url(url)
+    calls = []
+
+    def stop_at_third(model: dict, train: dict, split: Any) -> float:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return model["x"] ** 2
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize(study, stop_at_third, storage=storage, study_name="stop")
+    parents, children = _runs(uri, "stop")
+    assert [p.info.status for p in parents] == ["KILLED"] and parents[0].data.tags["ftspec.status"] == "interrupted"
+    by_number = {int(r.data.tags["ftspec.trial_number"]): r for r in children}
+    assert {n: r.info.status for n, r in by_number.items()} == {0: "FINISHED", 1: "FINISHED", 2: "FAILED"}
+    tags = by_number[2].data.tags
+    assert (tags["ftspec.state"], tags["ftspec.failure.type"], tags["ftspec.retried_as"]) == ("FAIL", "KeyboardInterrupt", "3")
+
+    report = optimize(study, lambda m, t, s: m["x"] ** 2, storage=storage, study_name="stop")
+    assert report.n_finished == 4
+    parents, children = _runs(uri, "stop")
+    assert [p.info.status for p in parents] == ["FINISHED"] and parents[0].data.tags["ftspec.status"] == "complete"
+    assert sorted((int(r.data.tags["ftspec.trial_number"]), r.info.status) for r in children) == [
+        (0, "FINISHED"), (1, "FINISHED"), (2, "FAILED"), (3, "FINISHED"), (4, "FINISHED")]
+    assert not [r for r in children if r.info.status == "RUNNING"]
+
+
+def test_a_lost_worker_s_run_is_closed_by_the_worker_that_finishes_the_study(tmp_path: Path) -> None:
+    # A worker killed with -9 leaves its trial RUNNING and its child run RUNNING; the engine of the
+    # next worker fails the trial as stale and retries it, and its tracker closes the orphaned run.
+    from ftspec.runtime.tracking import MlflowTracker
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    url = f"sqlite:///{tmp_path}/study.db"
+    study = grouped_study(*xnm_space(), n_trials=3, seed=2, tracking={"mlflow": {"tracking_uri": uri, "experiment": "lost"}},
+                          storage={"url": url, "study_name": "lost", "resume": True})
+    report = optimize(study, lambda m, t, s: m["x"] ** 2, storage=storage_from_url(url), study_name="lost")
+    assert report.n_finished == 3
+    # The killed worker: a trial that started (with its child run) and never beat again.
+    ostudy = optuna.load_study(study_name="lost", storage=storage_from_url(url))
+    lost = MlflowTracker(study)
+    lost.start(study, ostudy, lambda trial: 0.0)
+    trial = ostudy.ask()
+    trial.set_user_attr(RUN_ID_ATTR, lost._create_child(trial.number))
+    ostudy._storage.record_heartbeat(trial._trial_id)
+    bigger = replace(study, n_trials=4)
+    time.sleep(2.1)  # past the grace period below: the trial is stale
+    report = optimize(bigger, lambda m, t, s: m["x"] ** 2, storage=storage_from_url(url, grace_period=1), study_name="lost",
+                      tracking=MlflowTracker(bigger))
+    assert report.n_finished == 4
+    _, children = _runs(uri, "lost")
+    by_number = {int(r.data.tags["ftspec.trial_number"]): r for r in children}
+    assert {n: r.info.status for n, r in by_number.items()} == {0: "FINISHED", 1: "FINISHED", 2: "FINISHED", 3: "FAILED", 4: "FINISHED"}
+    tags = by_number[3].data.tags
+    assert (tags["ftspec.failure.type"], tags["ftspec.retried_as"]) == ("WorkerLost", "4")
+
+
 # ------------------------------------------------------------------------------------------ worker processes
 
 

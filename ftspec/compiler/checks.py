@@ -17,13 +17,14 @@ package):
   has a check instead (`@legacy_key_check("verbose")`), which the front-end runs on every block
   without naming it. Spec forms work the same way
   (`@legacy_spec_type("sorted_tuple")`, dispatched by the value of a spec's `type`). The v2
-  front-end and campaign files get their own registry the same way (a `Readers("v2 key")` here,
-  its `register` as their decorator).
-- Campaign files (`rules/campaign.py`) have two: `@campaign_key("budget")` reads a key of the
-  `campaign` mapping, `@stage_key("seeds")` a key of one stage, with the same signature as the
-  legacy readers (`lo.block` is that mapping); a mapping's keys are its registry's names.
-  `ftspec/campaign/compile.py` calls them stage by stage, then the checks across stages (seeds reused,
-  stages scored differently, the budget) that sit beside them as plain functions.
+  front-end has its own registries, used the same way: `@v2_key("sampler")` readers
+  (`V2_KEY_READERS.read("sampler", lo)`) and `@v2_spec_type("categorical")` lowerings; its keys
+  are the `V2Field`s of `ftspec/schema/v2_fields.py`, and a `carried` key has no reader of its
+  own (`rules.study.read_carried_key` reads it from its field). Campaign files (`rules/campaign.py`)
+  have two: `@campaign_key("budget")` reads a key of the `campaign` mapping, `@stage_key("seeds")`
+  a key of one stage (`lo.block` is that mapping, whose keys are its registry's names);
+  `ftspec/campaign/compile.py` calls them stage by stage, then the checks across stages (seeds
+  reused, stages scored differently, the budget) that sit beside them as plain functions.
 - Study checks, `@study_check`: a function `(study, lo) -> None` run on every compiled study; it
   reads the resolved IR and reports through `lo`, where the front-end recorded the node each IR
   field was read from, so that the finding points at the key the user wrote (for example at
@@ -46,8 +47,7 @@ from ftspec.ir import Study
 @dataclass
 class Lowering:
     """State of one block's compilation, from its front-end through the study checks: where to
-    report, and which node each IR field came from (the front-ends import it from
-    `ftspec.compiler.frontends.common`)."""
+    report, and which node each IR field came from."""
 
     collector: Collector
     block: Mapping
@@ -124,6 +124,13 @@ place in the IR; the legacy front-end runs every one on every block."""
 LEGACY_SPEC_TYPES = Readers("legacy spec type")
 legacy_spec_type = LEGACY_SPEC_TYPES.register
 """`@legacy_spec_type("categorical")`: the lowering of a legacy mapping spec by its `type`."""
+V2_KEY_READERS = Readers("v2 key")
+v2_key = V2_KEY_READERS.register
+"""`@v2_key("sampler")`: the reader of a v2 study key (the keys are `ftspec.schema.v2_fields.V2_KEYS`;
+a `carried` key has no reader of its own: `rules.study.read_carried_key` reads it from its `V2Field`)."""
+V2_SPEC_TYPES = Readers("v2 spec type")
+v2_spec_type = V2_SPEC_TYPES.register
+"""`@v2_spec_type("categorical")`: the lowering of a v2 parameter spec by its `type`."""
 CAMPAIGN_KEYS = Readers("campaign key")
 campaign_key = CAMPAIGN_KEYS.register
 """`@campaign_key("budget")`: the reader of a key of a campaign file's `campaign` mapping."""

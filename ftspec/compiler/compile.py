@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftspec._record import Fields
-from ftspec.compiler.checks import run_study_checks
+from ftspec.compiler.checks import Lowering, run_study_checks
 from ftspec.compiler.diagnostics import Collector, Diagnostic
-from ftspec.compiler.frontends.common import Lowering, node_desc
 from ftspec.compiler.frontends.legacy import BlockContext, lower_legacy
 from ftspec.compiler.frontends.pipeline import lower_pipeline
 from ftspec.compiler.frontends.v2 import lower_v2
-from ftspec.compiler.nodes import Mapping, Scalar
+from ftspec.compiler.nodes import Mapping
 from ftspec.compiler.rules import all_rules
-from ftspec.compiler.rules import structure as S
+from ftspec.compiler.rules.structure import check_block
 from ftspec.compiler.source import SourceDocument, load_path, load_text
 from ftspec.compiler.walk import find_blocks
 from ftspec.ir import IR_VERSION, IRDocument, Study, StudySource
@@ -59,13 +58,9 @@ def compile_document(doc: SourceDocument, collector: Collector, campaigns: list[
     for block in find_blocks(doc.root):
         node = block.node
         key_name = block.key.value if block.key is not None else "finetune_params"
-        if not isinstance(node, Mapping):
-            if not (isinstance(node, Scalar) and node.value is None):
-                collector.report(S.BLOCK_NOT_MAPPING, node, key=key_name, type=node_desc(node))
+        if not check_block(collector, node, key_name):
             continue
-        if not node.entries:
-            collector.report(S.EMPTY_BLOCK, node, key=key_name)
-            continue
+        assert isinstance(node, Mapping)  # check_block passed it
         lo = Lowering(collector, node)
         if block.key is not None:
             lo.fields["_key"] = block.key

@@ -96,7 +96,7 @@ def load_config(path: str) -> LintConfig:
         raise ConfigError(f"{path}: [tool.ftlint] must be a table")
     for key in table:
         if key not in KNOWN_KEYS:
-            from ftspec.compiler.frontends.common import did_you_mean  # only on this error: difflib stays off the start-up
+            from ftspec.compiler.values import did_you_mean  # only on this error: difflib stays off the start-up
 
             hint = did_you_mean(key, KNOWN_KEYS).strip() or f"(known: {', '.join(KNOWN_KEYS)})"
             raise ConfigError(f"{path}: unknown [tool.ftlint] key {key!r} {hint}")

@@ -566,6 +566,9 @@ def _tracked_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: 
     except StudyFailed as exc:
         tracking.finish(exc.report, data, error=str(exc))
         raise
+    except KeyboardInterrupt:
+        tracking.interrupted()
+        raise
     tracking.finish(report, data)
     return report
 

@@ -338,6 +338,54 @@ class MlflowTracker:
             self.client.log_batch(run_id, metrics=metrics[i : i + 100], params=param_list[i : i + 100], tags=tag_list[i : i + 100])
         self.client.set_terminated(run_id, _STATUS[trial.state], end_time=stamp)
 
+    def close_orphans(self) -> int:
+        """Close the child runs left RUNNING by an attempt that ended without its callback: a trial
+        interrupted by Ctrl-C/SIGTERM, or one whose worker was killed (the engine failed it as stale).
+        Each gets its trial's final state and why it ended; a run whose trial is still running (in
+        another worker) is left alone. Returns how many runs were closed."""
+        ostudy = self._ostudy
+        if self.parent_run_id is None or ostudy is None:
+            return 0
+        closed = 0
+        try:
+            runs = self.client.search_runs(
+                [self.experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{self.parent_run_id}' and attributes.status = 'RUNNING'",
+                max_results=1000)
+            if not runs:
+                return 0
+            trials = {t.number: t for t in ostudy.get_trials(deepcopy=False)}
+            retried_as = {t.system_attrs["failed_trial"]: t.number for t in trials.values() if "failed_trial" in t.system_attrs}
+            for run in runs:
+                number = run.data.tags.get(TRIAL_TAG, "")
+                trial = trials.get(int(number)) if number.isdigit() else None
+                if trial is None or trial.state not in engine.FINISHED:
+                    continue
+                self._log_trial(run.info.run_id, trial)  # first: it tags a failure outside the objective as Unknown
+                if trial.state == TrialState.FAIL and engine.FAILURE_ATTR not in trial.user_attrs:
+                    interrupted = engine.INTERRUPTED_ATTR in trial.user_attrs
+                    why = ("Interrupted", "stopped by Ctrl-C or SIGTERM") if interrupted else (
+                        "WorkerLost", "its worker stopped sending heartbeats (killed or lost); failed as a stale trial")
+                    self.client.set_tag(run.info.run_id, "ftspec.failure.type", why[0])
+                    self.client.set_tag(run.info.run_id, "ftspec.failure.message", why[1])
+                if trial.number in retried_as:
+                    self.client.set_tag(run.info.run_id, "ftspec.retried_as", str(retried_as[trial.number]))
+                closed += 1
+        except Exception as exc:
+            self._error("closing the runs of interrupted or lost trials", None, exc)
+        return closed
+
+    def interrupted(self) -> None:
+        """The study was interrupted (Ctrl-C/SIGTERM): close the interrupted trial's run and mark the
+        parent run KILLED; a resumed run joins the same parent run and finishes it."""
+        if self.parent_run_id is None:
+            return
+        self.close_orphans()
+        try:
+            self.client.set_tag(self.parent_run_id, "ftspec.status", "interrupted")
+            self.client.set_terminated(self.parent_run_id, "KILLED")
+        except Exception as exc:
+            self._error("closing the study's run", None, exc)
+
     # ------------------------------------------------------------------ the end of the study
     def finish(self, report: Any, data: Any = None, error: str | None = None) -> None:
         """Close the parent run: counts, best value, the final model (with its signature), status;
@@ -346,6 +394,7 @@ class MlflowTracker:
             return
         from mlflow.entities import Metric, RunTag
 
+        self.close_orphans()
         run_id, stamp = self.parent_run_id, int(time.time() * 1000)
         try:
             metrics = [Metric(k, float(getattr(report, k)), stamp, 0) for k in ("n_finished", "n_complete", "n_pruned", "n_failed")]

@@ -4,8 +4,8 @@ Each key is one `V2Field`, and everything about the key is read from it:
 
 - the pydantic model `ftspec.schema.v2.FinetuneParamsV2` (hence the JSON Schema) builds one field
   per entry, in this order, with its type, bounds, default, description and examples;
-- the v2 front-end (`ftspec.compiler.frontends.v2`) takes the allowed keys from here, and reads
-  every `carried` key generically: type and bounds checked with a located finding, the default
+- the v2 front-end (`ftspec.compiler.frontends.v2`) takes the allowed keys from here, and
+  `rules.study.read_carried_key` reads every `carried` key generically: type and bounds checked with a located finding, the default
   when the key is absent, the value stored in the IR attribute of the same name;
 - `ftspec.ir.Study` gets an attribute for a carried key it does not declare itself;
 - the pipeline walker's `BARE_MARKERS` (`bare_marker`), the migrator's gap fields (`legacy_gap`) and
@@ -14,11 +14,12 @@ Each key is one `V2Field`, and everything about the key is read from it:
 
 `validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field`
 tables as well, read the same way. Keys whose value is another structure (`shape="structure"`:
-metric, sampler, phases, tracking, the parameter maps, ...) are lowered by hand-written code in the
-front-end and have a hand-written pydantic type in `ftspec.schema.v2`; their entry here still gives
-their description, docs, default and flags. `n_trials` (its own finding, FT317, and the phases'
-sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by `common.read_storage` as the
-legacy front-end reads it) have scalar shapes for the schema and the docs but are lowered by hand.
+metric, sampler, phases, tracking, the parameter maps, ...) are lowered by their `@v2_key` readers
+in `ftspec/compiler/rules/` and have a hand-written pydantic type in `ftspec.schema.v2`; their entry
+here still gives their description, docs, default and flags. `n_trials` (its own finding, FT317,
+and the phases' sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by
+`rules.study.read_storage` as the legacy front-end reads it) have scalar shapes for the schema and
+the docs but have readers of their own.
 
 Plain Python on purpose: the compiler and the linter import this module, and they never import
 pydantic.
@@ -64,7 +65,7 @@ class V2Field(Record):
 
     name: str
     shape: Shape
-    """`structure`: lowered by the front-end's own code, typed by `ftspec.schema.v2`; the others are read generically."""
+    """`structure`: lowered by its `@v2_key` reader, typed by `ftspec.schema.v2`; the others are read generically."""
     description: str
     """The JSON Schema's description of the key."""
     meaning: str = ""
@@ -84,7 +85,7 @@ class V2Field(Record):
     """Enums: each value and its description (the schema documents each value)."""
     examples: tuple[Any, ...] = ()
     carried: bool = False
-    """Read generically by the front-end and carried as read into the IR attribute of the same name."""
+    """Read generically (`rules.study.read_carried_key`) and carried as read into the IR attribute of the same name."""
     bare_marker: bool = False
     """Only a finetune_params object has this key: a file whose top-level mapping has it is a bare block."""
     legacy_gap: bool = False

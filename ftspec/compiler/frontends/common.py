@@ -1,4 +1,4 @@
-"""What the v2 front-end and campaign files import to lower a block: the lowering context, the plain
+"""What campaign files (until they get readers of their own), the pipeline lowering and the migrator import: the lowering context, the plain
 helpers of `ftspec.compiler.values`, and the checks both dialects share, which live beside their
 rules (typed reads and FT111 in `rules/structure.py`; the space builder in `rules/space.py`;
 n_trials, storage, the metric and direction, forced values and v2 samplers and pruners in

@@ -4,7 +4,9 @@ Beside the rules: `SpaceBuilder`, which collects a block's space and refuses two
 (both front-ends); the legacy readers of `model_params` and `train_params` (flat form, nested
 groups, `a__b` keys) and the legacy spec forms (tagged and categorical lists, mapping specs by
 their `type`), lowered the way nirs4all 1.4.10 samples them (`_sample_single_parameter`,
-`_suggest_from_dict`, `_suggest_sorted_tuple`); and `check_optuna_name_collision`, which reads the
+`_suggest_from_dict`, `_suggest_sorted_tuple`); the v2 readers of `model_params` and `train_params`
+(`@v2_key`) and the v2 spec forms (`@v2_spec_type`, by their `type`; the tagged ranges
+`["int", low, high]` are their mapping form); and `check_optuna_name_collision`, which reads the
 lowered IR space (one check for both front-ends).
 """
 
@@ -14,16 +16,21 @@ import dataclasses
 import json
 from typing import Any
 
-from ftspec.compiler.checks import LEGACY_SPEC_TYPES, Lowering, legacy_key, legacy_spec_type, study_check
+from ftspec.compiler.checks import LEGACY_SPEC_TYPES, V2_SPEC_TYPES, Lowering, legacy_key, legacy_spec_type, study_check, v2_key, v2_spec_type
 from ftspec.compiler.diagnostics import Fix, FixOp, define
 from ftspec.compiler.distributions import as_float
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules.optuna import check_length_order
 from ftspec.compiler.rules.structure import (
+    check_annotation,
+    check_known_keys,
     check_model_param_key,
     check_top_level_hyperparameter,
     is_legacy_parameter_key,
+    read_bool,
+    read_int,
     read_mapping,
+    unknown_key,
     wrong_type,
 )
 from ftspec.compiler.values import (
@@ -35,12 +42,13 @@ from ftspec.compiler.values import (
     float_entry,
     int_entry,
     is_int,
+    is_number,
     node_desc,
     replace_fix,
     sorted_tuple_entry,
     v2_range_tag,
 )
-from ftspec.ir import SortedTupleParam, SpaceEntry, Study, optuna_names, place_at_path
+from ftspec.ir import Condition, SortedTupleParam, SpaceEntry, Study, optuna_names, place_at_path
 
 TWO_ELEMENT_LIST = define(
     "FT201", "two-element-list", "warning",
@@ -865,3 +873,221 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
         lo.report(BAD_BOUND, node, what="bounds", name=name, problem="are not numbers")
         return
     space.add(sorted_tuple_entry(name, target, lengths[0], lengths[1], element, path, node), node)
+
+
+# --------------------------------------------------------------------------- v2 model and train params
+
+V2_SPEC_KEYS = {
+    "int": ("type", "low", "high", "step", "log", "when", "when_not"),
+    "float": ("type", "low", "high", "step", "log", "when", "when_not"),
+    "categorical": ("type", "choices", "when", "when_not"),
+    "sorted_tuple": ("type", "length", "element", "when", "when_not"),
+}
+"""The keys each v2 spec `type` allows (each type has a `@v2_spec_type` lowering)."""
+V2_ELEMENT_KEYS = ("type", "low", "high", "step", "log")
+
+
+@v2_key("model_params")
+def read_v2_model_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -> None:
+    _read_v2_params(lo, node, space, "model", "model_params")
+
+
+@v2_key("train_params")
+def read_v2_train_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -> None:
+    _read_v2_params(lo, node, space, "train", "train_params")
+
+
+def _read_v2_params(lo: Lowering, node: Node | None, space: SpaceBuilder, target: str, key: str) -> None:
+    if node is None:
+        return
+    if not isinstance(node, Mapping):
+        wrong_type(lo, node, key, "a mapping")
+        return
+    check_annotation(lo, node)
+    for entry in node.entries:
+        if entry.key.value != ANNOTATION_KEY:
+            lower_v2_value(lo, space, target, entry.key.value, [entry.key.value], entry.value)
+
+
+def lower_v2_value(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Node) -> None:
+    """One key of v2 model_params/train_params: a spec, a fixed value or a nested group."""
+    if isinstance(node, Scalar):
+        space.add_fixed(target, name, path, node.value, node)
+        return
+    if isinstance(node, Sequence):
+        tag = v2_range_tag(node)
+        if tag is None:
+            lo.report(V2_LIST_VALUE, node)
+            return
+        # `[tag, low, high]` is the mapping `{type, low, high}` (`log: true` for the _log tags).
+        kind, log = tag
+        bounds = _v2_low_high(lo, node, name, node.items[1], node.items[2], integral=kind == "int")
+        if bounds is None:
+            return
+        if kind == "int":
+            space.add(int_entry(name, target, bounds[0], bounds[1], 1, log, path, node), node)
+        else:
+            space.add(float_entry(name, target, bounds[0], bounds[1], None, log, path, node), node)
+        return
+    assert isinstance(node, Mapping)
+    check_annotation(lo, node)
+    if "type" in node:
+        _lower_v2_spec(lo, space, target, name, path, node)
+        return
+    if "fixed" in node:
+        for entry in node.entries:
+            if entry.key.value not in ("fixed", ANNOTATION_KEY):
+                unknown_key(lo, entry.key, entry.key.value, " (a {fixed: ...} value has no other key)")
+        space.add_fixed(target, name, path, to_python(node.require("fixed").value), node)
+        return
+    if not any(e.key.value != ANNOTATION_KEY for e in node.entries):
+        space.add_fixed(target, name, path, {}, node)
+        return
+    for entry in node.entries:
+        if entry.key.value != ANNOTATION_KEY:
+            lower_v2_value(lo, space, target, f"{name}__{entry.key.value}", path + [entry.key.value], entry.value)
+
+
+def _lower_v2_spec(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping) -> None:
+    type_node = node.require("type").value
+    kind = type_node.value if isinstance(type_node, Scalar) and isinstance(type_node.value, str) else None
+    lower = V2_SPEC_TYPES.get(kind)
+    if kind is None or lower is None:
+        lo.report(UNKNOWN_SPEC_TYPE, type_node, type=node_desc(type_node) if kind is None else kind, hint=did_you_mean(kind, V2_SPEC_KEYS))
+        return
+    check_known_keys(lo, node, V2_SPEC_KEYS[kind], annotation=True)
+    condition = _v2_condition(lo, space, target, name, node)
+    if condition is False:
+        return
+    lower(lo, space, target, name, path, node, kind, condition or None)
+
+
+@v2_spec_type("categorical")
+def _lower_v2_categorical(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, kind: str, cond: Condition | None) -> None:
+    choices_node = node.get("choices")
+    if not isinstance(choices_node, Sequence):
+        wrong_type(lo, choices_node or node, f"{name}.choices", "a non-empty list", node_desc(choices_node) if choices_node else "nothing")
+        return
+    if not choices_node.items:
+        lo.report(EMPTY_CHOICES, choices_node, name=name)
+        return
+    seen: set[str] = set()
+    for item in choices_node.items:
+        key = _json_key(to_python(item))
+        if key in seen:
+            lo.report(DUPLICATE_CHOICE, item, value=json.dumps(to_python(item)), name=name)
+            return
+        seen.add(key)
+    space.add(categorical_entry(name, target, to_python(choices_node), path, node, cond), node)
+
+
+@v2_spec_type("int", "float")
+def _lower_v2_range(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, kind: str, cond: Condition | None) -> None:
+    bounds = _v2_bounds(lo, node, name, integral=kind == "int")
+    if bounds is None:
+        return
+    low, high, step, log = bounds
+    if kind == "int":
+        space.add(int_entry(name, target, low, high, 1 if step is None else step, log, path, node, cond), node)
+    else:
+        space.add(float_entry(name, target, low, high, step, log, path, node, cond), node)
+
+
+def _json_key(value: Any) -> str:
+    """Equality as JSON Schema's uniqueItems sees it: numbers by value (1 == 1.0), booleans apart."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return f"n:{value!r}" if isinstance(value, float) and not value.is_integer() else f"n:{int(value)}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_key(v) for v in value) + "]"
+    return "{" + ",".join(f"{json.dumps(k)}:{_json_key(v)}" for k, v in sorted(value.items())) + "}"
+
+
+def _v2_low_high(lo: Lowering, node: Node, name: str, low: Node | None, high: Node | None, *, integral: bool) -> list[Any] | None:
+    values = []
+    for key, child in (("low", low), ("high", high)):
+        if child is None:
+            lo.report(BAD_BOUND, node, what=key, name=name, problem="is missing")
+            return None
+        value = child.value if isinstance(child, Scalar) else None
+        if not (is_int(value) if integral else is_number(value)):
+            lo.report(BAD_BOUND, child, what=key, name=name, problem=f"must be {'an integer' if integral else 'a number'}, got {node_desc(child)}")
+            return None
+        values.append(int(value) if integral else value)  # type: ignore[arg-type]
+    return values
+
+
+def _v2_bounds(lo: Lowering, node: Mapping, name: str, *, integral: bool) -> tuple[Any, Any, Any, bool] | None:
+    values = _v2_low_high(lo, node, name, node.get("low"), node.get("high"), integral=integral)
+    if values is None:
+        return None
+    step = None
+    step_node = node.get("step")
+    if step_node is not None and not (isinstance(step_node, Scalar) and step_node.value is None and not integral):
+        value = step_node.value if isinstance(step_node, Scalar) else None
+        if not ((is_int(value) if integral else is_number(value)) and value > 0):  # type: ignore[operator]
+            lo.report(BAD_BOUND, step_node, what="step", name=name, problem=f"must be a positive {'integer' if integral else 'number'}{'' if integral else ' or null'}, got {node_desc(step_node)}")
+            return None
+        step = int(value) if integral else value  # type: ignore[arg-type]
+    log = False
+    log_node = node.get("log")
+    if log_node is not None:
+        log = bool(read_bool(lo, log_node, f"{name}.log"))
+    return values[0], values[1], step, log
+
+
+@v2_spec_type("sorted_tuple")
+def _lower_v2_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name: str, path: list[str], node: Mapping, kind: str, cond: Condition | None) -> None:
+    length = node.get("length")
+    if length is None:
+        lo.report(BAD_BOUND, node, what="length", name=name, problem="is missing")
+        return
+    if isinstance(length, Mapping):
+        check_known_keys(lo, length, ("low", "high"))
+        length_low, length_high = (read_int(lo, length.get(k) or length, f"{name}.length.{k}", minimum=1) for k in ("low", "high"))
+    else:
+        length_low = length_high = read_int(lo, length, f"{name}.length", minimum=1)
+    element = node.get("element")
+    if not isinstance(element, Mapping):
+        wrong_type(lo, element or node, f"{name}.element", "a mapping {type, low, high, step, log}", node_desc(element) if element else "nothing")
+        return
+    etype = element.get("type")
+    ekind = etype.value if isinstance(etype, Scalar) else None
+    if ekind not in ("int", "float"):
+        lo.report(UNKNOWN_SPEC_TYPE, etype or element, type=ekind if isinstance(ekind, str) else "nothing", hint=" (elements are int or float)")
+        return
+    check_known_keys(lo, element, V2_ELEMENT_KEYS)
+    bounds = _v2_bounds(lo, element, f"{name}.element", integral=ekind == "int")
+    if bounds is None or length_low is None or length_high is None:
+        return
+    low, high, step, log = bounds
+    if not check_length_order(lo, length, f"length of {name!r}", length_low, length_high):
+        return
+    spec = element_spec(ekind, low, high, step, log)
+    space.add(sorted_tuple_entry(name, target, length_low, length_high, spec, path, node, cond), node)
+
+
+def _v2_condition(lo: Lowering, space: SpaceBuilder, target: str, name: str, node: Mapping) -> Condition | None | bool:
+    """The entry's `when`/`when_not` condition; False (reported) when it is invalid."""
+    found = [(k, node.get(k)) for k in ("when", "when_not") if k in node]
+    if not found:
+        return None
+    if len(found) > 1:
+        lo.report(CONDITION_INVALID, node.require("when_not").key, key="when_not", name=name, problem="use either when or when_not, not both")
+        return False
+    key, value = found[0]
+    if not isinstance(value, Mapping) or len(value.entries) != 1:
+        lo.report(CONDITION_INVALID, value, key=key, name=name, problem="must be a mapping with exactly one parent parameter")
+        return False
+    parent_entry = value.entries[0]
+    parent = space.declared(target, parent_entry.key.value)
+    if parent is None:
+        lo.report(CONDITION_INVALID, parent_entry.key, key=key, name=name, problem=f"{parent_entry.key.value!r} is not a {target} parameter declared before it")
+        return False
+    raw = to_python(parent_entry.value)
+    values = raw if isinstance(raw, list) else [raw]
+    if not values:
+        lo.report(CONDITION_INVALID, parent_entry.value, key=key, name=name, problem="lists no values")
+        return False
+    return Condition(param=parent.name, values=values, negate=key == "when_not")

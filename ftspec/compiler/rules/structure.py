@@ -1,9 +1,10 @@
 """FT1xx: blocks, keys and dialects.
 
-Beside the rules: the typed reads every front-end uses (`read_int`, `read_str`, ... report FT111
-wrong-type and return None, so a block is always read to its end), and the legacy checks of a
-block's keys: the keys nirs4all ignored, `sample`, `verbose`, `engine`, `timeout`, and the keys
-written beside or inside `model_params`.
+Beside the rules: whether a block is compiled at all (`check_block`: FT101, FT113); the typed reads
+every front-end uses (`read_int`, `read_str`, ... report FT111 wrong-type and return None, so a
+block is always read to its end); the legacy checks of a block's keys: the keys nirs4all ignored,
+`sample`, `verbose`, `engine`, `timeout`, and the keys written beside or inside `model_params`; and
+the v2 checks of a block's keys (`check_v2_keys`: its `V2Field`s and `_comment`, `@v2_key("version")`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Lowering, legacy_key, legacy_key_check
-from ftspec.compiler.diagnostics import Fix, FixOp, define
+from ftspec.compiler.checks import LEGACY_KEY_CHECKS, LEGACY_KEYS, Lowering, legacy_key, legacy_key_check, v2_key
+from ftspec.compiler.diagnostics import Collector, Fix, FixOp, define
 from ftspec.compiler.distributions import as_float
 from ftspec.compiler.nodes import Entry, Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.values import ANNOTATION_KEY, did_you_mean, is_int, is_number, legacy_token, node_desc
+from ftspec.schema.v2_fields import V2_KEYS
 
 BLOCK_NOT_MAPPING = define(
     "FT101", "block-not-mapping", "error",
@@ -255,6 +257,23 @@ def mapping_items(lo: Lowering, node: Sequence, key: str, expected: str) -> Iter
         yield item
 
 
+# --------------------------------------------------------------------------- blocks (FT101, FT113)
+
+
+def check_block(collector: Collector, node: Node, key: Any) -> bool:
+    """Whether a block found by the walker is compiled: a mapping with at least one key. A null
+    block is skipped silently, any other non-mapping is FT101 and an empty mapping FT113 (there is
+    no `Lowering` yet: the block is not a mapping, or has nothing to lower)."""
+    if not isinstance(node, Mapping):
+        if not (isinstance(node, Scalar) and node.value is None):
+            collector.report(BLOCK_NOT_MAPPING, node, key=key, type=node_desc(node))
+        return False
+    if not node.entries:
+        collector.report(EMPTY_BLOCK, node, key=key)
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------- legacy block keys
 
 DEAD_KEYS = {
@@ -382,3 +401,49 @@ def check_model_param_key(lo: Lowering, key: Any, key_node: Node, *, nested: boo
     if not nested and key in legacy_control_keys() and key != "model_params":
         lo.report(CONTROL_KEY_IN_MODEL_PARAMS, key_node, key=key)
     return True
+
+
+# --------------------------------------------------------------------------- v2 block keys
+
+
+def check_known_keys(lo: Lowering, node: Mapping, allowed: tuple[str, ...], *, annotation: bool = False) -> None:
+    """FT102 for each key of `node` that is not in `allowed` (nor `_comment`, when `annotation`),
+    with the closest allowed key as hint."""
+    for entry in node.entries:
+        key = entry.key.value
+        if key not in allowed and not (annotation and key == ANNOTATION_KEY):
+            unknown_key(lo, entry.key, key, did_you_mean(key, allowed))
+
+
+def check_annotation(lo: Lowering, node: Mapping) -> None:
+    """A v2 `_comment` annotation is a string or a list of strings (the schema says the same)."""
+    entry = node.entry(ANNOTATION_KEY)
+    if entry is None:
+        return
+    value = to_python(entry.value)
+    if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        wrong_type(lo, entry.value, ANNOTATION_KEY, "a string or a list of strings")
+
+
+def check_v2_keys(lo: Lowering) -> None:
+    """The keys of a v2 block are its `V2Field`s and `_comment` (FT102 for any other)."""
+    check_known_keys(lo, lo.block, V2_KEYS, annotation=True)
+    check_annotation(lo, lo.block)
+
+
+def read_keyed_mapping(lo: Lowering, node: Node | None, key: str, allowed: tuple[str, ...]) -> Mapping | None:
+    """A v2 mapping of known keys (`select`, `validation`, ...): None when absent or not a mapping
+    (FT111), and FT102 for each key outside `allowed`."""
+    if node is None:
+        return None
+    mapping = read_mapping(lo, node, key)
+    if mapping is not None:
+        check_known_keys(lo, mapping, allowed)
+    return mapping
+
+
+@v2_key("version")
+def check_v2_version(lo: Lowering, node: Node | None) -> None:
+    """`version: 2` (the key makes the block v2; any other value is FT112)."""
+    if node is not None and not (isinstance(node, Scalar) and is_int(node.value) and node.value == 2):
+        lo.report(INVALID_VERSION, node, got=node_desc(node))

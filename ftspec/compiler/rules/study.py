@@ -4,7 +4,8 @@ Beside the rules: the readers of the study keys. Both front-ends use `read_n_tri
 `read_storage`, `resolve_metric` (the direction follows from the metric registry), `check_forced`
 and, in v2, `lower_component` (a sampler or pruner with its options); the legacy readers
 (`@legacy_key`) give each key the meaning nirs4all 1.4.10 gives it (`_validate_and_normalize_finetune_params`,
-`_is_grid_search_suitable`, `_create_sampler`).
+`_is_grid_search_suitable`, `_create_sampler`); the v2 readers (`@v2_key`) read the strict forms
+of docs/v2-syntax.md, and `read_carried_key` reads every `carried` key from its `V2Field`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ftspec.compiler.checks import Lowering, legacy_key
+from ftspec.compiler.checks import Lowering, legacy_key, v2_key
 from ftspec.compiler.diagnostics import Fix, FixOp, define
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.rules.space import ParamItem, SpaceBuilder, is_range_list, train_sampable
 from ftspec.compiler.rules.structure import (
+    check_known_keys,
     mapping_items,
     read_bool,
     read_int,
+    read_keyed_mapping,
     read_mapping,
+    read_number,
     read_str,
     unknown_key,
     wrong_type,
@@ -34,8 +38,21 @@ from ftspec.compiler.values import (
     node_desc,
     replace_fix,
 )
-from ftspec.ir import ComponentSpec, ForcedTrial, Phase, SpaceEntry, Storage
+from ftspec.ir import (
+    ComponentSpec,
+    FailurePolicy,
+    ForcedTrial,
+    MlflowTracking,
+    Objective,
+    Phase,
+    Select,
+    SpaceEntry,
+    Storage,
+    Tracking,
+    Validation,
+)
 from ftspec.schema.metrics import METRIC_ALIASES, METRICS
+from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, V2_FIELDS_BY_NAME, VALIDATION_FIELDS, V2Field
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX, KindSpec, OptionSpec, default_options
 
 UNKNOWN_SAMPLER = define(
@@ -362,6 +379,7 @@ def read_n_trials(lo: Lowering, node: Node | None, default: int) -> int:
 
 
 legacy_key("n_trials")(read_n_trials)
+v2_key("n_trials")(read_n_trials)
 
 
 def read_storage(lo: Lowering, *, nonempty_name: bool) -> Storage | None:
@@ -798,3 +816,285 @@ def check_final_fit(lo: Lowering, space: SpaceBuilder, params: list[ParamItem], 
         lo.report(FINAL_FIT_DROPS_PARAMS, lo.at("_key"), names=", ".join(dropped))
     if sampler == "grid" and any(isinstance(node, Mapping) for _, node, _ in params):
         lo.report(GRID_WITH_DICT_CATEGORICAL, lo.at("sampler", "_key"))
+
+
+# --------------------------------------------------------------------------- v2 study keys
+
+_INVALID = object()
+"""What a v2 value reader returns for a value it reported."""
+
+
+def read_carried_key(lo: Lowering, field: V2Field) -> Any:
+    """The reader of every `carried` v2 key (`seed`, `approach`, ...): the value checked against its
+    `V2Field` and carried as read; absent or invalid (reported), its default."""
+    node = lo.block.get(field.name)
+    if node is None:
+        return field.default
+    value = _read_v2_value(lo, node, field, field.name)
+    return field.default if value is _INVALID else value
+
+
+def _read_v2_value(lo: Lowering, node: Node, field: V2Field, key: str) -> Any:
+    """The value of a key with a scalar shape, checked against its `V2Field`; `_INVALID` when reported."""
+    if field.nullable and isinstance(node, Scalar) and node.value is None:
+        return None
+    if field.shape == "enum":
+        return _read_v2_enum(lo, node, field)
+    if field.shape == "int":
+        value: Any = read_int(lo, node, key, minimum=field.minimum, maximum=field.maximum, nullable=field.nullable)  # type: ignore[arg-type]
+    elif field.shape == "number":
+        value = read_number(lo, node, key, exclusive_minimum=field.exclusive_minimum, minimum=field.minimum,
+                            maximum=field.maximum, exclusive_maximum=field.exclusive_maximum, nullable=field.nullable)
+        value = None if value is None else float(value)
+    elif field.shape == "bool":
+        value = read_bool(lo, node, key)
+    else:
+        value = read_str(lo, node, key, nullable=field.nullable, nonempty=field.nonempty)
+    # A nullable key's null returned above: None from a reader is a reported bad value.
+    return _INVALID if value is None else value
+
+
+def _read_v2_enum(lo: Lowering, node: Node, field: V2Field) -> Any:
+    choices = field.choices or {}
+    if isinstance(node, Scalar) and node.value in choices:
+        return node.value
+    value = node.value if isinstance(node, Scalar) else node_desc(node)
+    # approach and eval_mode have a finding of their own for a value outside their vocabulary
+    unknown_value = {"approach": UNKNOWN_APPROACH, "eval_mode": UNKNOWN_EVAL_MODE}.get(field.name)
+    if unknown_value is None:
+        wrong_type(lo, node, field.name, "one of " + ", ".join(choices))
+    else:
+        lo.report(unknown_value, node, value=value, hint=did_you_mean(value, choices))
+    return _INVALID
+
+
+@v2_key("metric", "direction")
+def read_v2_objectives(lo: Lowering, node: Node | None, eval_mode: str) -> list[Objective]:
+    """`metric` (one name or a list) and `direction` (one, or a list of the same length): one objective per metric.
+
+    Each direction comes from the metric registry; a written one that disagrees is FT303-style
+    `direction-conflict` (at the list item); a list of the wrong length is FT429 (a study check,
+    which reads the written list), and the registry's directions are used.
+    """
+    metric_node, direction_node = node, lo.block.get("direction")
+    if metric_node is None:
+        wrong_type(lo, lo.block, "metric", "set (v2 requires a metric)", "nothing")
+    if not isinstance(metric_node, Sequence):
+        if isinstance(direction_node, Sequence):
+            wrong_type(lo, direction_node, "direction", "minimize or maximize (one metric has one direction)", "a list")
+            direction_node = None
+        metric, direction = resolve_metric(lo, metric_node, direction_node, default_metric=None, allow_alias=False, normalize_direction=False)
+        return [_objective(metric, direction, eval_mode)]
+    if not metric_node.items:
+        wrong_type(lo, metric_node, "metric", "a metric or a non-empty list of metrics", "an empty list")
+        return [_objective("rmse", "minimize", eval_mode)]
+    directions: list[Node | None] = [None] * len(metric_node.items)
+    if isinstance(direction_node, Sequence):
+        for i, item in enumerate(direction_node.items[: len(directions)]):
+            directions[i] = item
+    elif direction_node is not None:
+        wrong_type(lo, direction_node, "direction", "a list of directions, one per metric")
+    objectives: list[Objective] = []
+    seen: set[str] = set()
+    for item, dir_node in zip(metric_node.items, directions):
+        metric, direction = resolve_metric(lo, item, dir_node, default_metric=None, allow_alias=False, normalize_direction=False)
+        if metric in seen:
+            wrong_type(lo, item, "metric", "distinct metrics (each is one objective)", f"{metric!r} twice")
+            continue
+        seen.add(metric)
+        objectives.append(_objective(metric, direction, eval_mode))
+    return objectives
+
+
+def _objective(metric: str, direction: str, eval_mode: str) -> Objective:
+    return Objective(metric=metric, direction=direction, eval_quantile=EVAL_MODES[eval_mode].quantile_for(direction))  # type: ignore[arg-type]
+
+
+@v2_key("select")
+def read_v2_select(lo: Lowering, node: Node | None, objectives: list[Objective]) -> Select:
+    """`select: {objective: METRIC}`; omitted: the first objective. A metric that is not an objective is FT431 (a study check)."""
+    default = Select(objective=objectives[0].metric)
+    mapping = read_keyed_mapping(lo, node, "select", ("objective",))
+    if mapping is None:
+        return default
+    objective = mapping.get("objective")
+    if objective is None:
+        wrong_type(lo, mapping, "select.objective", "set (the metric of an objective)", "nothing")
+        return default
+    name = read_str(lo, objective, "select.objective")
+    if name is None or name not in {o.metric for o in objectives}:
+        return default  # reported by FT431 (select-unknown-objective) when it is a string
+    return Select(objective=name)
+
+
+@v2_key("sampler")
+def read_v2_sampler(lo: Lowering, node: Node | None) -> ComponentSpec:
+    default = default_component(V2_FIELDS_BY_NAME["sampler"].default, SAMPLERS)
+    if node is None:
+        return default
+    return lower_component(lo, node, SAMPLERS, "sampler", strict=True) or default
+
+
+@v2_key("pruner")
+def read_v2_pruner(lo: Lowering, node: Node | None) -> ComponentSpec:
+    default = default_component(V2_FIELDS_BY_NAME["pruner"].default, PRUNERS)
+    if node is None:
+        return default
+    return lower_component(lo, node, PRUNERS, "pruner", strict=True) or default
+
+
+def tpe_for_several_objectives(lo: Lowering, sampler: ComponentSpec, phases: list[Phase]) -> tuple[ComponentSpec, list[Phase]]:
+    """The study's sampler and phases of a study of several objectives: Optuna 5's TPE default
+    `multivariate=None` is false for several objectives (true when `group` is), and the IR records
+    that resolved value unless the config wrote `multivariate`."""
+    sampler = _tpe_several_objectives(sampler, lo.block.get("sampler"))
+    phases = [Phase(n_trials=p.n_trials, sampler=_tpe_several_objectives(p.sampler, _phase_sampler_node(lo, i)))
+              for i, p in enumerate(phases)]
+    if phases:
+        sampler = phases[0].sampler
+    return sampler, phases
+
+
+def _phase_sampler_node(lo: Lowering, index: int) -> Node | None:
+    phases = lo.block.get("phases")
+    if isinstance(phases, Sequence) and index < len(phases.items):
+        item = phases.items[index]
+        if isinstance(item, Mapping):
+            return item.get("sampler")
+    return None
+
+
+def _tpe_several_objectives(spec: ComponentSpec, node: Node | None) -> ComponentSpec:
+    if spec.kind != "tpe":
+        return spec
+    options = node.get("options") if isinstance(node, Mapping) else None
+    if isinstance(options, Mapping) and "multivariate" in options:
+        return spec
+    return ComponentSpec(spec.kind, {**spec.options, "multivariate": bool(spec.options.get("group"))})
+
+
+@v2_key("validation")
+def read_v2_validation(lo: Lowering, node: Node | None, approach: str, seed: int | None) -> Validation | None:
+    mapping = read_keyed_mapping(lo, node, "validation", tuple(f.name for f in VALIDATION_FIELDS))
+    if mapping is not None and approach != "single":
+        lo.report(VALIDATION_UNUSED, lo.block.require("validation").key, approach=approach)
+    if approach != "single":
+        return None
+    fraction_field, seed_field = VALIDATION_FIELDS
+    fraction, split_seed = fraction_field.default, seed
+    if mapping is not None:
+        fraction_node = mapping.get("holdout_fraction")
+        if fraction_node is not None:
+            read = _read_v2_value(lo, fraction_node, fraction_field, "validation.holdout_fraction")
+            fraction = fraction if read is _INVALID else read
+        seed_node = mapping.get("seed")
+        if seed_node is not None:
+            # Omitted, the split takes the study's seed; written but invalid, no seed (a fresh split).
+            read = _read_v2_value(lo, seed_node, seed_field, "validation.seed")
+            split_seed = None if read is _INVALID else read
+    return Validation(holdout_fraction=float(fraction), seed=split_seed)
+
+
+@v2_key("storage", "study_name", "resume")
+def read_v2_storage(lo: Lowering, node: Node | None) -> Storage | None:
+    return read_storage(lo, nonempty_name=True)
+
+
+@v2_key("failure_policy")
+def read_v2_failure_policy(lo: Lowering, node: Node | None) -> FailurePolicy:
+    mapping = read_keyed_mapping(lo, node, "failure_policy", tuple(f.name for f in FAILURE_POLICY_FIELDS))
+    values = {f.name: f.default for f in FAILURE_POLICY_FIELDS}
+    if mapping is not None:
+        for f in FAILURE_POLICY_FIELDS:
+            value_node = mapping.get(f.name)
+            if value_node is not None:
+                read = _read_v2_value(lo, value_node, f, f"failure_policy.{f.name}")
+                values[f.name] = f.default if read is _INVALID else read
+    return FailurePolicy(**values)
+
+
+@v2_key("tracking")
+def read_v2_tracking(lo: Lowering, node: Node | None, study_id: str) -> Tracking | None:
+    """`tracking: {mlflow: {tracking_uri, experiment}}`; null or absent: none. The experiment defaults to the study id."""
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        return None
+    mapping = read_keyed_mapping(lo, node, "tracking", ("mlflow",))
+    if mapping is None:
+        return None
+    mlflow = mapping.get("mlflow")
+    if mlflow is None:
+        wrong_type(lo, mapping, "tracking.mlflow", "set (the tracking backend)", "nothing")
+        return None
+    if not isinstance(mlflow, Mapping):
+        wrong_type(lo, mlflow, "tracking.mlflow", "a mapping {tracking_uri, experiment}")
+        return None
+    check_known_keys(lo, mlflow, tuple(f.name for f in MLFLOW_FIELDS))
+    uri_field, experiment_field = MLFLOW_FIELDS
+    uri_node, experiment_node = mlflow.get("tracking_uri"), mlflow.get("experiment")
+    if uri_node is None:
+        wrong_type(lo, mlflow, "tracking.mlflow.tracking_uri", "set (the MLflow tracking URI)", "nothing")
+        return None
+    uri = _read_v2_value(lo, uri_node, uri_field, "tracking.mlflow.tracking_uri")
+    experiment = study_id if experiment_node is None else _read_v2_value(lo, experiment_node, experiment_field, "tracking.mlflow.experiment")
+    if uri is _INVALID or experiment is _INVALID:
+        return None
+    return Tracking(mlflow=MlflowTracking(tracking_uri=uri, experiment=experiment))
+
+
+@v2_key("phases")
+def read_v2_phases(lo: Lowering, node: Node | None, n_trials: int) -> list[Phase]:
+    """`phases: [{n_trials, sampler}, ...]`. With phases, a written `sampler` is FT331 and a
+    written `n_trials` other than the phases' sum FT321 (the phases decide both)."""
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        wrong_type(lo, node, "phases", "a list of {n_trials, sampler}")
+        return []
+    phases = []
+    for item in mapping_items(lo, node, "phases[]", "a mapping {n_trials, sampler}"):
+        check_known_keys(lo, item, ("n_trials", "sampler"))
+        n_node = item.get("n_trials")
+        n = read_int(lo, n_node, "phases[].n_trials", minimum=1) if n_node is not None else None
+        if n_node is None:
+            wrong_type(lo, item, "phases[].n_trials", "set", "nothing")
+        sampler = default_component(V2_FIELDS_BY_NAME["sampler"].default, SAMPLERS)
+        sampler_node = item.get("sampler")
+        if sampler_node is None:
+            wrong_type(lo, item, "phases[].sampler", "set (each phase names its sampler)", "nothing")
+        else:
+            sampler = lower_component(lo, sampler_node, SAMPLERS, "phases[].sampler", strict=True) or sampler
+        if n is not None:
+            phases.append(Phase(n_trials=n, sampler=sampler))
+    if phases:
+        study_sampler = lo.block.get("sampler")
+        if study_sampler is not None:
+            lo.report(SAMPLER_WITH_PHASES, study_sampler, value=to_python(study_sampler))
+        total = sum(p.n_trials for p in phases)
+        n_trials_node = lo.block.get("n_trials")
+        if n_trials_node is not None and n_trials != total:
+            lo.report(N_TRIALS_WITH_PHASES, n_trials_node, n_trials=n_trials, total=total)
+    return phases
+
+
+@v2_key("force_params")
+def read_v2_force_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -> list[ForcedTrial]:
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        wrong_type(lo, node, "force_params", "a list of {model_params, train_params}")
+        return []
+    trials = []
+    for item in mapping_items(lo, node, "force_params[]", "a mapping {model_params, train_params}"):
+        values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+        for entry in item.entries:
+            target = {"model_params": "model", "train_params": "train"}.get(entry.key.value)
+            if target is None:
+                unknown_key(lo, entry.key, entry.key.value, did_you_mean(entry.key.value, ("model_params", "train_params")))
+                continue
+            if not isinstance(entry.value, Mapping):
+                wrong_type(lo, entry.value, f"force_params[].{entry.key.value}", "a mapping")
+                continue
+            for name_entry in entry.value.entries:
+                check_forced(lo, space, target, name_entry.key.value, name_entry.key, name_entry.value, values)
+        trials.append(ForcedTrial(model=values["model"], train=values["train"]))
+    return trials
