@@ -91,6 +91,9 @@ def test_every_campaign_finding_with_its_location() -> None:
      "FT602", (1, 30)),
     ("campaign: {version: 2, name: x, pipeline: fixtures/campaign/ridge.yaml, stages: [{name: a, n_trials: 1, seeds: [1], search: [alpha]}, "
      "{name: b, n_trials: 1, seeds: [2], narrow: {from: a, fraction: 0.5, params: [max_iter]}}]}\n", "FT602", (1, 211)),
+    ("campaign: null\n", "FT602", (1, 11)),  # null is an empty campaign, not "no finding"
+    ("campaign: {version: 2, name: x, pipeline: fixtures/campaign/ridge.yaml, stages: [null, {name: a, n_trials: 1, seeds: [1]}]}\n",
+     "FT602", (1, 82)),  # a null stage is reported, not skipped
 ])
 def test_single_findings(text: str, code: str, where: tuple[int, int]) -> None:
     result = compile_text(text, "c.yaml")

@@ -174,9 +174,13 @@ def read_campaign_block(lo: Lowering) -> Mapping | None:
             lo.report(UNKNOWN_CAMPAIGN_KEY, entry.key, key=entry.key.value, owner="the file (a campaign file has only `campaign`)", hint="")
     node = lo.block.get("campaign")
     block = read_mapping(lo, node, "campaign", CAMPAIGN_KEYS.names())
-    if block is None and (node is None or isinstance(node, Mapping)):
+    if block is None and (node is None or _is_null(node)):  # a value of another type was reported by read_mapping
         invalid(lo, node or lo.block, "campaign", "empty: a campaign needs version, name, pipeline and stages")
     return block
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, Scalar) and node.value is None
 
 
 def _read_name(lo: Lowering, what: str) -> tuple[str | None, Node]:
@@ -319,8 +323,8 @@ def check_budget(lo: Lowering, max_fits: int | None, stage_fits: dict[str, int])
 def read_stage_block(lo: Lowering, item: Node) -> Mapping | None:
     """One item of `stages` as a mapping of stage keys, or None."""
     block = read_mapping(lo, item, "stage", STAGE_KEYS.names())
-    if block is None and isinstance(item, Mapping):
-        invalid(lo, item, "stage", "empty")
+    if block is None and _is_null(item):  # a value of another type was reported by read_mapping
+        invalid(lo, item, "stage", "empty: a stage needs name, n_trials and seeds")
     return block
 
 
