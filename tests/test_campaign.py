@@ -112,9 +112,9 @@ def test_ftcompile_prints_the_declared_work(capsys: pytest.CaptureFixture[str]) 
     out, err = capsys.readouterr()
     assert json.loads(out)["campaign_ir_version"] == 1
     assert err.splitlines() == [
-        "campaign ridge-refine: stage core: 2 studies = 12 trials x 3 folds = 36 model fits + 2 refits",
-        "campaign ridge-refine: stage full: 2 studies = 10 trials x 3 folds = 30 model fits + 2 refits",
-        "campaign ridge-refine: total: 22 trials, 66 model fits + 4 refits = 70 fits (budget.max_fits 200)",
+        "campaign ridge-refine: stage core: 2 studies = 12 trials x 3 folds = 36 model fits + 2 refits; at most 38 transform fits",
+        "campaign ridge-refine: stage full: 2 studies = 10 trials x 3 folds = 30 model fits + 2 refits; at most 32 transform fits",
+        "campaign ridge-refine: total: 22 trials, 66 model fits + 4 refits = 70 fits (budget.max_fits 200); at most 70 transform fits",
         "1 file(s), 4 studies: 0 error(s), 0 warning(s), 0 info",
     ]
 

@@ -61,10 +61,29 @@ def _golden_findings(rel: str) -> list[tuple[int, int, str, str]]:
     return rows
 
 
+WORK = re.compile(r"^(study|campaign) \S+: ")
+
+
 def _finding_lines(err: str) -> list[str]:
+    """The finding lines of ftcompile's stderr: before the declared work of each study and the summary."""
     lines = err.splitlines()
     assert lines and SUMMARY.match(lines[-1]), f"no summary line at the end of stderr: {lines[-1:]}"
-    return lines[:-1]
+    return [line for line in lines[:-1] if not WORK.match(line)]
+
+
+def test_ftcompile_prints_the_work_each_study_declares(capsys: pytest.CaptureFixture[str]) -> None:
+    # trials x folds model fits, one refit, and at most (fits + refit) x transforms transformer fits.
+    code, _out, err = run(capsys, "--no-ir", "fixtures/run/ridge_csv.yaml", "fixtures/v2/pipeline_multi.yaml")
+    assert code == 0, err
+    work = [line for line in err.splitlines() if WORK.match(line)]
+    assert work == [
+        "study ridge-csv: 1 study = 20 trials x 5 folds = 100 model fits + 1 refit; at most 101 transform fits",
+        "study forest-logloss: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
+        "study svc-auc: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
+        "study ridge-explained-variance: 1 study = 20 trials x 4 folds = 80 model fits + 1 refit; at most 81 transform fits",
+        # individual: one study per fold, each trial one fit, one refit per fold's study
+        "study huber-mape: 4 studies = 80 trials x 1 fold = 80 model fits + 4 refits; at most 84 transform fits",
+    ]
 
 
 # --------------------------------------------------------------------------- exit codes
@@ -311,4 +330,5 @@ def test_the_audit_old_config_migrates_to_a_strict_clean_file(capsys: pytest.Cap
         "model_params": {"n_components": ["int", 1, 20]}, "metric": "mse",
     }
     code, _out, err = run(capsys, "--strict", "--no-ir", str(path))
-    assert (code, err) == (0, "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info\n")
+    assert (code, err) == (0, "study /pipeline/1/finetune_params: 1 study = 20 trials x 3 folds = 60 model fits + 1 refit\n"
+                              "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info\n")

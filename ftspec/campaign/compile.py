@@ -114,8 +114,11 @@ def study_work(study: Study, n_trials: int, seeds: int) -> Work:
     n_studies = seeds
     if study.approach == "individual":
         n_studies, per_trial = seeds * (folds or 1), 1
+    pipeline = study.pipeline
+    transforms = 0 if pipeline is None else len(pipeline.transforms) + (pipeline.y_processing is not None)
+    fits = n_studies * n_trials * per_trial + n_studies
     return Work(studies=n_studies, trials=n_studies * n_trials, folds=folds if study.approach != "individual" else 1,
-                model_fits=n_studies * n_trials * per_trial, refits=n_studies)
+                model_fits=n_studies * n_trials * per_trial, refits=n_studies, transform_fits=fits * transforms)
 
 
 def lower_campaign(doc: Any, collector: Collector, compile_pipeline: CompilePipeline) -> CampaignDocument | None:
@@ -166,7 +169,8 @@ def _lower(doc: Any, collector: Collector, compile_pipeline: CompilePipeline) ->
             stages.append(stage)
             studies.extend(concrete)
     total = Work(studies=sum(s.work.studies for s in stages), trials=sum(s.work.trials for s in stages), folds=None,
-                 model_fits=sum(s.work.model_fits for s in stages), refits=sum(s.work.refits for s in stages))
+                 model_fits=sum(s.work.model_fits for s in stages), refits=sum(s.work.refits for s in stages),
+                 transform_fits=sum(s.work.transform_fits for s in stages))
     max_hours, max_fits = budget if budget is not None else (None, None)
     C.check_budget(lo, max_fits, {s.name: s.work.model_fits + s.work.refits for s in stages})
     campaign = Campaign(name=name, source=source, storage=storage,

@@ -83,6 +83,10 @@ class Work(Record):
     """trials x folds (counted with 1 fold when unknown)."""
     refits: int
     """Final fits on the whole data: one per study."""
+    transform_fits: int = 0
+    """Transformer fits at most: (model fits + refits) x the pipeline's transforms before the model
+    (`y_processing` included). The fitted-prefix cache (`--cache-mb`) fits a prefix of fixed,
+    deterministic transforms once per fold instead, so the run does fewer."""
 
 
 @dataclass(eq=False, repr=False)
