@@ -13,8 +13,11 @@ caller's `trial_fn` (see `ftspec.runtime.optimize`). docs/runtime.md has the lon
   schema), `journal:///path` a `HeartbeatJournalStorage` locked with `flock` (below).
   A worker records a heartbeat every `heartbeat_interval` seconds (default 10) while a trial runs;
   a RUNNING trial without one for `grace_period` seconds (default 60) is *stale* (its worker was
-  killed): the first worker to notice fails it (RUNNING -> FAIL is atomic: only one succeeds) and
-  Optuna's `RetryHeartbeatStaleTrialCallback` enqueues a *retry* with the same params (a WAITING
+  killed): the first worker to notice fails it (RUNNING -> FAIL is atomic: only one worker's
+  `set_trial_state_values` succeeds; the others get UpdateFinishedTrialError. A server database
+  locks the trial's row; a journal orders its log; on a SQLite file, whose `SELECT ... FOR UPDATE`
+  locks nothing, `HeartbeatRDBStorage` makes each state change under an `flock`) and only that
+  worker's Optuna `RetryHeartbeatStaleTrialCallback` enqueues a *retry* with the same params (a WAITING
   trial whose system attrs `failed_trial` / `retry_history` name the attempts before it), at most
   `max_retry` times (default 3; after that the stale trial stays a finished FAIL).
 
@@ -280,7 +283,30 @@ class HeartbeatRDBStorage(RDBStorage):
     """Optuna's RDBStorage, whose stale trials also include a RUNNING trial that never beat: one whose
     worker was killed between `ask` and the first heartbeat (Optuna 5 skips a trial without a
     heartbeat row, so it would stay RUNNING and hold its budget slot forever). Such a trial is stale
-    when it started more than `grace_period` ago (its start is the worker's clock, as the journal's)."""
+    when it started more than `grace_period` ago (its start is the worker's clock, as the journal's).
+
+    On a SQLite file, a trial's state changes one at a time across processes: Optuna reads the state
+    with `SELECT ... FOR UPDATE`, which SQLite ignores (and pysqlite begins the write transaction only
+    at the UPDATE), so two workers could both fail the same stale trial, both see `True` and both
+    enqueue its retry (a study then ends with `n_trials + 1` counted trials). Each change is made
+    under an `flock` on `PATH.flock` (released by the kernel when its process dies): the second worker
+    reads FAIL and gets `UpdateFinishedTrialError`, as on a server database. Every process writing the
+    file must use this storage (`storage_from_url`): workers started through ftspec do.
+    """
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._sqlite_file = _sqlite_file(url)
+
+    def set_trial_state_values(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> bool:
+        if self._sqlite_file is None:
+            return super().set_trial_state_values(trial_id, state, values)
+        lock = FlockJournalLock(self._sqlite_file)  # the same blocking flock as a journal's, on PATH.flock
+        lock.acquire()
+        try:
+            return super().set_trial_state_values(trial_id, state, values)
+        finally:
+            lock.release()
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         import datetime
@@ -301,6 +327,19 @@ class HeartbeatRDBStorage(RDBStorage):
 
         with _create_scoped_session(self.scoped_session) as session:
             return session.query(models.TrialHeartbeatModel).filter(models.TrialHeartbeatModel.trial_id == trial_id).first() is None
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for other databases, in-memory SQLite, or without `flock`.
+    (Its lock is `PATH.flock`, never the file itself: closing another descriptor of the database file
+    would drop SQLite's own POSIX locks.)"""
+    import sqlalchemy.engine
+
+    parsed = sqlalchemy.engine.make_url(url)
+    path = parsed.database
+    if fcntl is None or parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
 
 
 def _rdb_storage(url: str, options: dict[str, Any], attempts: int = 5) -> RDBStorage:
