@@ -41,7 +41,9 @@ a journal orders its log, the in-memory storage holds a lock), so a trial number
   treated like a stale one by the worker it ran in: marked `ftspec:interrupted`, failed, and
   replaced by a retry with the same params through the same `RetryHeartbeatStaleTrialCallback`
   (no retry limit: an interrupt says nothing about the params), then the interrupt propagates. It
-  is never counted; a resumed study runs its retry in the same budget slot;
+  is never counted; a resumed study runs its retry in the same budget slot. ftrun's handler raises
+  the interrupt only outside Optuna's code (`ftspec.runtime.interrupts`); one it deferred is raised
+  here before the next trial's work or batch (`interrupts.checkpoint`);
 - a worker returns when the study has `n_trials` counted trials. When all the budget is claimed
   and trials still run elsewhere, it waits (polling, failing stale trials and running their
   retries), so a resumed worker finishes the work of a killed one; with a storage that has no
@@ -92,6 +94,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
 from ftspec.ir import Phase, Study, directions_of, optuna_names
+from ftspec.runtime import interrupts
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler
 from ftspec.runtime.space import expand_forced
 from ftspec.schema.vocab import SAMPLERS
@@ -645,6 +648,7 @@ class _Batch:
 
     def _run_trial(self, trial: optuna.Trial) -> float:
         self.calls = next(self._count)  # atomic under n_jobs threads
+        interrupts.checkpoint()  # a signal that came inside Optuna (the last tell, this ask): this trial is interrupted
         ledger = self.ledger
         if ledger is not None:
             rank, fresh = ledger.claim(trial)
@@ -677,6 +681,10 @@ def _batch_seed(study: Study, ostudy: optuna.Study, n_existing: int, first: bool
         return study.seed
     entropy = [study.seed, n_existing] + ([_PROCESS_TOKEN, os.getpid()] if shared else [])
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+# Where a trial's interruptible work begins, and the `try` around it that marks the trial interrupted.
+interrupts.trial_code = (_Batch._run_trial.__code__, _Batch.__call__.__code__)
 
 
 def _fail_stale(ostudy: optuna.Study) -> None:
@@ -741,6 +749,7 @@ def run(
     stop_reason: str | None = None
     first = True
     while stop_reason is None:
+        interrupts.checkpoint()
         if heartbeat:
             _fail_stale(ostudy)
         trials = ostudy.get_trials(deepcopy=False)
