@@ -496,8 +496,9 @@ class _Signals:
 
     def __exit__(self, *exc: Any) -> None:
         global _SIGNALS
-        with self._lock:
-            self._closed = True
+        self._closed = True  # first: a signal re-sent while this waits for the lock below must not raise here
+        with self._lock:  # the resender is not between its check of _closed and its signal
+            pass
         self.holding = 0
         self._pending.set()
         if self._resender is not None:
