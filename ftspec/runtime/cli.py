@@ -434,6 +434,7 @@ class _Signals:
         self._closed = False
         self._lock = threading.Lock()
         self._resender: threading.Thread | None = None
+        self._saved_hook: Any = sys.unraisablehook
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.received is None:
@@ -480,6 +481,15 @@ class _Signals:
         self.raised = True
         return True
 
+    def _unraisable(self, unraisable: Any) -> None:
+        # A KeyboardInterrupt raised in a finalizer the garbage collector ran (a weakref callback,
+        # __del__) is printed as "Exception ignored" and dropped: deliver it again instead.
+        if unraisable.exc_type is KeyboardInterrupt and self.raised and not self._closed:
+            self.raised = False
+            self._pending.set()
+            return
+        self._saved_hook(unraisable)
+
     def __enter__(self) -> "_Signals":
         global _SIGNALS
         for sig in self.SIGNALS:
@@ -492,6 +502,7 @@ class _Signals:
             self._resender.start()
             _SIGNALS = self
             interrupts.deferred_interrupt = self._take_deferred
+            self._saved_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -506,6 +517,7 @@ class _Signals:
         if _SIGNALS is self:
             _SIGNALS = None
             interrupts.deferred_interrupt = None
+            sys.unraisablehook = self._saved_hook
         if self.restore:
             for sig, handler in self.saved.items():
                 signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

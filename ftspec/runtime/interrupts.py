@@ -36,7 +36,9 @@ def interruptible(frame: FrameType | None) -> bool:
     Yes inside a trial's own work (the objective, a model's fit: the engine's `_Batch._run_trial` and
     what it calls), outside Optuna altogether (before or after a study, a final refit), and while the
     main thread waits for the trials of Optuna's worker threads (n_jobs > 1; they finish first). No
-    anywhere in Optuna or SQLAlchemy code, the storage calls a trial makes included.
+    anywhere in Optuna or SQLAlchemy code, the storage calls a trial makes included, nor in a
+    finalizer the garbage collector runs (`__del__`, `weakref` callbacks), where the interrupt would
+    be printed as "Exception ignored" and lost.
     """
     work, entry = trial_code if trial_code is not None else (None, None)
     while frame is not None:
@@ -48,6 +50,8 @@ def interruptible(frame: FrameType | None) -> bool:
         module = frame.f_globals.get("__name__") or ""
         if module.partition(".")[0] in UNINTERRUPTIBLE_PACKAGES:
             return False
+        if module == "weakref" or code.co_name == "__del__":
+            return False  # a weakref callback or finalizer run by the garbage collector: Python prints and drops its exception
         if module.startswith("concurrent.futures"):
             return True  # the main thread waiting for worker threads: Optuna's executor lets their trials end
         frame = frame.f_back
