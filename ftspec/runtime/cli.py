@@ -417,8 +417,8 @@ class _Signals:
     front: starting one inside a handler can deadlock on `threading`'s own locks). While ftrun writes
     what it finished (`held`, and after the last study), a signal is only recorded (`take` tells
     ftrun about it). The previous handlers come back on exit (ftrun run in-process by a test or a
-    host leaves no trace); as the program itself (`restore=False`) they stay, ignoring signals until
-    it exits, so that a late signal cannot kill it (exit -15) while the interpreter shuts down."""
+    host leaves no trace); as the program itself (`restore=False`) SIGINT and SIGTERM are ignored from
+    then on, so that a late signal cannot kill it (exit -15) while the interpreter shuts down."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
     REDELIVER_SECONDS = 0.01
@@ -518,9 +518,10 @@ class _Signals:
             _SIGNALS = None
             interrupts.deferred_interrupt = None
             sys.unraisablehook = self._saved_hook
-        if self.restore:
-            for sig, handler in self.saved.items():
-                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig, handler in self.saved.items():
+            # As the program: ignored until the process ends. Not this Python handler: the interpreter's
+            # shutdown resets Python handlers to SIG_DFL before it ends, and a signal then killed ftrun (-15).
+            signal.signal(sig, (handler if handler is not None else signal.SIG_DFL) if self.restore else signal.SIG_IGN)
 
 
 _SIGNALS: _Signals | None = None
@@ -732,8 +733,8 @@ _RESTORE_SIGNALS = True
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ftrun with `argv` and return its exit code; the signal handlers it had come back.
 
-    Without `argv` this is the `ftrun` program (sys.argv[1:]), about to exit: its handlers stay, so
-    that a signal while the interpreter shuts down is ignored instead of killing it."""
+    Without `argv` this is the `ftrun` program (sys.argv[1:]), about to exit: SIGINT and SIGTERM are
+    then ignored, so that a signal while the interpreter shuts down cannot kill it."""
     global _RESTORE_SIGNALS
     _RESTORE_SIGNALS = argv is not None
     try:
