@@ -1,7 +1,7 @@
 """One worker process of a shared study, as a user runs it: `ftspec.runtime.optimize` on a storage.
 
     python tests/runtime_worker.py --storage URL --study-name NAME --n-trials N --log FILE
-        [--sleep SECONDS] [--heartbeat SECONDS --grace SECONDS] [--seed N] [--hang-after K]
+        [--sleep SECONDS] [--heartbeat SECONDS --grace SECONDS] [--seed N] [--hang-after K] [--start-file PATH]
 
 The study is a small fixed IR (x float, n int with a step, a categorical train param; random
 sampler). The objective appends `start PID X N MODE` and `end PID X N MODE` lines to `--log`
@@ -9,8 +9,9 @@ around a `--sleep` (one `write` of a short line to an O_APPEND file: lines of se
 interleave), so tests can tell which process ran which params and kill a worker mid-trial. The
 storage comes from `ftspec.runtime.engine.storage_from_url` with the given heartbeat and grace
 period. With `--hang-after K`, the trial after this process's K-th stops in its objective until
-the process is killed (so a test kills it mid-trial whatever the machine's load). Prints one JSON
-line: this worker's pid and the report's counts.
+the process is killed (so a test kills it mid-trial whatever the machine's load). With `--start-file
+PATH` it opens the study only once PATH exists (imports done), so that workers a test releases
+together race for the same stale trials. Prints one JSON line: this worker's pid and the report's counts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grace", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hang-after", type=int, default=None)
+    parser.add_argument("--start-file", default=None)
     args = parser.parse_args(argv)
 
     import optuna
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         os.write(fd, b"end " + line.encode())
         return (model["x"] - 0.5) ** 2 + model["n"] / 10
 
+    while args.start_file is not None and not os.path.exists(args.start_file):
+        time.sleep(0.001)
     report = optimize(study_ir(args.n_trials, args.storage, args.study_name, args.seed), objective, storage=storage, study_name=args.study_name)
     print(json.dumps({"pid": pid, "n_finished": report.n_finished, "stop_reason": report.stop_reason, "partial": report.partial}))
     return 0

@@ -357,6 +357,52 @@ def test_an_interrupted_in_memory_study_says_there_is_nothing_to_resume(tmp_path
     assert (study["status"], study["partial"], study["n_finished"]) == ("interrupted", True, 1)
 
 
+# Where SIGTERM lands (tests/ftrun_signals.py: the N-th time ftrun reaches the point) and on which
+# storage. Inside Optuna's heartbeat `with` it used to leave the heartbeat thread running (ftrun never
+# exited); inside `tell` or a state change it failed with Optuna's UnboundLocalError (exit 1); in
+# the final refit it lost the study's entry, while writing the report it wrote none.
+SIGNAL_POINTS = [("create:1", "journal"), ("ask:3", "sqlite"), ("heartbeat:2", "sqlite"), ("heartbeat:2", "journal"),
+                 ("state:3", "journal"), ("tell:2", "sqlite"), ("fit:6", "sqlite"), ("report:1", "journal"), ("exit:1", "sqlite")]
+
+
+def test_sigterm_anywhere_exits_130_without_a_traceback_and_the_rerun_ends_at_exactly_n_trials(tmp_path: Path,
+                                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, SLOW, model="tests.ftrun_signals.SignallingRidge")
+    runs = []
+    for point, storage in SIGNAL_POINTS:
+        where = tmp_path / f"{point.replace(':', '-')}-{storage}"
+        where.mkdir()
+        url = f"sqlite:///{where / 's.db'}" if storage == "sqlite" else f"journal:///{where / 's.log'}"
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("FTRUN_")}, "FTRUN_SIGNAL_AT": point}
+        argv = ["--data", "demo:diabetes", "--allow-module", "tests.ftrun_signals", "--storage", url, "--report", str(where / "r.json"), "-q"]
+        proc = subprocess.Popen([sys.executable, "-m", "ftspec.runtime.cli", str(path), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=ROOT, env=env)
+        runs.append((point, storage, where, url, argv, proc))
+    for point, storage, where, url, argv, proc in runs:
+        try:
+            out, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"SIGTERM at {point} ({storage}): ftrun did not exit: {proc.communicate()[1][-2000:]}")
+        assert "Traceback" not in err, f"{point} ({storage}): {err}"
+        lines = err.splitlines()
+        if point == "exit:1":  # the work was done and reported: a signal while the interpreter exits changes nothing
+            assert (proc.returncode, len(lines)) == (0, 2), f"{point} ({storage}): {err}"
+            continue
+        assert proc.returncode == 130, f"{point} ({storage}): exit {proc.returncode}: {err}"
+        assert lines[-1].startswith("ftrun: interrupted after ") and lines[-1].endswith(" of 5 trials; rerun the same command to resume")
+        assert sum("interrupted" in line for line in lines) == 1, f"{point} ({storage}): {err}"
+        assert json.loads((where / "r.json").read_text())["studies"] or point == "create:1"
+
+        code, _, err = run(capsys, path, *argv)  # the rerun, in this process (no signal)
+        assert code == 0, f"{point} ({storage}): {err}"
+        ostudy = optuna.load_study(study_name="tiny", storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(where / "s.log"))) if storage == "journal" else url)
+        counted = counted_trials(ostudy)
+        assert [t.state for t in counted] == [TrialState.COMPLETE] * 5, f"{point} ({storage})"
+        assert not [t.number for t in ostudy.trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+
+
 # ----------------------------------------------------------------------------- every fixture
 
 

@@ -33,11 +33,14 @@ HEARTBEAT, GRACE = 1, 4
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
-def _worker(url: str, name: str, n_trials: int, log: Path, sleep: float, hang_after: int | None = None) -> subprocess.Popen:
+def _worker(url: str, name: str, n_trials: int, log: Path, sleep: float, hang_after: int | None = None,
+            start_file: Path | None = None) -> subprocess.Popen:
     cmd = [sys.executable, WORKER, "--storage", url, "--study-name", name, "--n-trials", str(n_trials), "--log", str(log),
            "--sleep", str(sleep), "--heartbeat", str(HEARTBEAT), "--grace", str(GRACE)]
     if hang_after is not None:
         cmd += ["--hang-after", str(hang_after)]
+    if start_file is not None:
+        cmd += ["--start-file", str(start_file)]
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
@@ -313,3 +316,45 @@ def test_tally_classifies_every_role_exactly():
     assert (counts.running, counts.waiting, counts.unclaimed, counts.started, counts.retried, counts.surplus) == (1, 1, 0, 4, 2, 1)
     bigger = tally(trials, 6)  # with n_trials=6 the WAITING fresh trial 7 is in budget, one slot is unclaimed
     assert (bigger.waiting, bigger.unclaimed, bigger.started) == (2, 1, 4)
+
+
+def _stale_study(url: str, name: str, n_trials: int, n_stale: int) -> list[int]:
+    """A study with `n_stale` RUNNING trials that never beat and started an hour ago: what workers
+    killed mid-trial leave, stale for any grace period. Returns their numbers."""
+    import datetime
+    import sqlite3
+    import warnings
+
+    from ftspec.runtime.engine import open_study
+    from tests.runtime_worker import study_ir
+
+    study = open_study(study_ir(n_trials, url, name, 7), storage=storage_from_url(url, heartbeat_interval=HEARTBEAT, grace_period=GRACE))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Heartbeat ... supposed to be used with Study.optimize"
+        numbers = [study.ask().number for _ in range(n_stale)]
+    an_hour_ago = (datetime.datetime.now() - datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(url[len("sqlite:///"):]) as db:
+        db.execute("UPDATE trials SET datetime_start = ? WHERE state = 'RUNNING'", (an_hour_ago,))
+    return numbers
+
+
+@pytest.mark.slow
+def test_workers_resuming_one_sqlite_study_retry_each_stale_trial_once(tmp_path):
+    # Three workers released together all find the same stale trials at once: on SQLite, whose
+    # `SELECT ... FOR UPDATE` locks nothing, two of them could both fail a trial and both retry it.
+    n_trials, n_stale = 16, 12
+    for round_ in range(3):
+        url, name, log, go = f"sqlite:///{tmp_path / f'r{round_}.db'}", "stale", tmp_path / f"r{round_}.log", tmp_path / f"go{round_}"
+        stale = _stale_study(url, name, n_trials, n_stale)
+        procs = [_worker(url, name, n_trials, log, sleep=0.01, start_file=go) for _ in range(3)]
+        go.touch()
+        summaries = [_finish(p) for p in procs]
+        assert [(s["n_finished"], s["stop_reason"]) for s in summaries] == [(n_trials, "n_trials")] * 3
+        trials = optuna.load_study(study_name=name, storage=storage_from_url(url, heartbeat_interval=None)).get_trials(deepcopy=False)
+        counted = counted_trials(optuna.load_study(study_name=name, storage=storage_from_url(url, heartbeat_interval=None)))
+        assert len(counted) == n_trials and all(t.state.name == "COMPLETE" for t in counted), f"round {round_}"
+        retries = Counter(t.system_attrs["failed_trial"] for t in trials if "failed_trial" in t.system_attrs)
+        assert retries == Counter(stale), f"round {round_}: retries of each stale trial {retries}"
+        assert [trials[s].state.name for s in stale] == ["FAIL"] * n_stale
+        surplus = sum(SURPLUS_ATTR in t.user_attrs for t in trials)
+        assert len(trials) == n_trials + n_stale + surplus

@@ -22,6 +22,7 @@ are ftrun's only, restored on return: `optimize` called as a library keeps Pytho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
@@ -31,13 +32,14 @@ import time
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import click
 
 from ftspec._console import run_click
 from ftspec.lint.reporters import render_text, summarize
 from ftspec.compiler.compile import compile_path
+from ftspec.runtime import interrupts
 from ftspec.ir import IR_VERSION, IRDocument, Storage, Study, ir_to_dict, selected_index, selected_metric
 
 REPORT_VERSION = 1
@@ -352,22 +354,26 @@ def _run(plan: Plan, args: dict[str, Any], log: _FailedTrials) -> tuple[dict[str
     finally:
         if bar is not None:
             bar.close()
-    if bar is None and status != "interrupted":
-        # progress.py's line, with the data named after the study id.
-        click.echo(study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, selected_metric(study), time.monotonic() - started),
-                   err=True)
-    for note in (report.cache or {}).get("notes") or ():  # e.g. a transform refitted every trial (random_state None)
-        click.echo(f"{PROG}: note: study {study.id!r}: {note}", err=True)
-    if error is not None:
-        click.echo(f"{PROG}: {error}", err=True)
-    entry = {"status": status, "error": error, **report.to_dict()}
-    from ftspec.runtime.html import StudyView
+    # What the study finished is reported whole: a signal from here on is recorded, the run then ends as interrupted.
+    with _held():
+        if bar is None and status != "interrupted":
+            # progress.py's line, with the data named after the study id.
+            line = study_line({**report.to_dict(), "study_id": f"{study.id} on {data_text}"}, selected_metric(study), time.monotonic() - started)
+            click.echo(line, err=True)
+        for note in (report.cache or {}).get("notes") or ():  # e.g. a transform refitted every trial (random_state None)
+            click.echo(f"{PROG}: note: study {study.id!r}: {note}", err=True)
+        if error is not None:
+            click.echo(f"{PROG}: {error}", err=True)
+        entry = {"status": status, "error": error, **report.to_dict()}
+        from ftspec.runtime.html import StudyView
 
-    if report.folds:
-        views = [StudyView(fold.to_dict(), optuna.load_study(study_name=fold.study_name, storage=plan.storage), f"Study {study.id}, fold {k}")
-                 for k, fold in enumerate(report.folds)]
-    else:
-        views = [StudyView(entry, optuna.load_study(study_name=report.study_name, storage=plan.storage))]
+        if report.folds:
+            views = [StudyView(fold.to_dict(), optuna.load_study(study_name=fold.study_name, storage=plan.storage), f"Study {study.id}, fold {k}")
+                     for k, fold in enumerate(report.folds)]
+        else:
+            views = [StudyView(entry, optuna.load_study(study_name=report.study_name, storage=plan.storage))]
+        if _signal_taken():
+            entry["status"] = "interrupted"
     return entry, views
 
 
@@ -401,31 +407,139 @@ def _html(pipeline: str, document: dict[str, Any], views: list[Any], data: list[
 class _Signals:
     """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread, once: the engine marks the
     running trial interrupted and re-queues it, `optimize` raises `StudyInterrupted` with the
-    partial report. Later signals are ignored while that report is written. The previous handlers
-    come back on exit (ftrun run in-process by a test or a host leaves no trace)."""
+    partial report. Later signals are ignored while that report is written.
+
+    The KeyboardInterrupt is raised only where the main thread is `interrupts.interruptible`: never
+    inside Optuna or SQLAlchemy, where it could leave a heartbeat thread running forever or a storage
+    write half done. A signal landing there is deferred: the engine raises it at its next checkpoint
+    (before a trial's work or a batch), and a helper thread re-sends it to the main thread every
+    `REDELIVER_SECONDS` so that it lands anywhere else interruptible too (the thread is started up
+    front: starting one inside a handler can deadlock on `threading`'s own locks). While ftrun writes
+    what it finished (`held`, and after the last study), a signal is only recorded (`take` tells
+    ftrun about it). The previous handlers come back on exit (ftrun run in-process by a test or a
+    host leaves no trace); as the program itself (`restore=False`) SIGINT and SIGTERM are ignored from
+    then on, so that a late signal cannot kill it (exit -15) while the interpreter shuts down."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    REDELIVER_SECONDS = 0.01
 
-    def __init__(self) -> None:
+    def __init__(self, restore: bool = True) -> None:
+        self.restore = restore
         self.received: int | None = None
+        self.raised = False
+        """Whether the KeyboardInterrupt was raised (or the signal taken by `take`): later signals are ignored."""
+        self.holding = 0
         self.saved: dict[int, Any] = {}
+        self._pending = threading.Event()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._resender: threading.Thread | None = None
+        self._saved_hook: Any = sys.unraisablehook
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.received is None:
             self.received = signum
+        if self.raised or self.holding or self._closed:
+            return
+        if interrupts.interruptible(frame):
+            self.raised = True
             raise KeyboardInterrupt
+        self._pending.set()  # the resender signals again in a moment
+
+    def _resend(self, main_thread: int) -> None:
+        while True:
+            self._pending.wait()
+            time.sleep(self.REDELIVER_SECONDS)
+            with self._lock:  # never a signal after __exit__ restored a handler that would kill the process
+                if self._closed:
+                    return
+                if self.raised or self.holding or self.received is None:
+                    self._pending.clear()
+                    continue
+                signal.pthread_kill(main_thread, self.received)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Signals are recorded, not raised, while ftrun writes what it finished."""
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+
+    def _take_deferred(self) -> bool:
+        """The engine's `deferred_interrupt`: whether to raise a deferred signal now (then it counts as raised)."""
+        if self.received is None or self.raised or self.holding or self._closed:
+            return False
+        self.raised = True
+        return True
+
+    def take(self) -> bool:
+        """Whether a signal was received and not raised (it came while `held`); later ones are then ignored."""
+        if self.received is None or self.raised:
+            return False
+        self.raised = True
+        return True
+
+    def _unraisable(self, unraisable: Any) -> None:
+        # A KeyboardInterrupt raised in a finalizer the garbage collector ran (a weakref callback,
+        # __del__) is printed as "Exception ignored" and dropped: deliver it again instead.
+        if unraisable.exc_type is KeyboardInterrupt and self.raised and not self._closed:
+            self.raised = False
+            self._pending.set()
+            return
+        self._saved_hook(unraisable)
 
     def __enter__(self) -> "_Signals":
+        global _SIGNALS
         for sig in self.SIGNALS:
             try:
                 self.saved[sig] = signal.signal(sig, self._handle)
             except ValueError:  # not the main thread: signals cannot be handled here, Python's defaults stay
                 pass
+        if self.saved:
+            self._resender = threading.Thread(target=self._resend, args=(threading.get_ident(),), name="ftrun-signals", daemon=True)
+            self._resender.start()
+            _SIGNALS = self
+            interrupts.deferred_interrupt = self._take_deferred
+            self._saved_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        global _SIGNALS
+        self._closed = True  # first: a signal re-sent while this waits for the lock below must not raise here
+        with self._lock:  # the resender is not between its check of _closed and its signal
+            pass
+        self.holding = 0
+        self._pending.set()
+        if self._resender is not None:
+            self._resender.join()
+        if _SIGNALS is self:
+            _SIGNALS = None
+            interrupts.deferred_interrupt = None
+            sys.unraisablehook = self._saved_hook
         for sig, handler in self.saved.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+            # As the program: ignored until the process ends. Not this Python handler: the interpreter's
+            # shutdown resets Python handlers to SIG_DFL before it ends, and a signal then killed ftrun (-15).
+            signal.signal(sig, (handler if handler is not None else signal.SIG_DFL) if self.restore else signal.SIG_IGN)
+
+
+_SIGNALS: _Signals | None = None
+"""ftrun's handlers while it runs (None in a library use of `_run`)."""
+
+
+def _held() -> Any:
+    return _SIGNALS.held() if _SIGNALS is not None else contextlib.nullcontext()
+
+
+def _hold_to_the_end() -> None:
+    """Signals are only recorded from now until ftrun returns (it writes its reports)."""
+    if _SIGNALS is not None:
+        _SIGNALS.holding += 1
+
+
+def _signal_taken() -> bool:
+    return _SIGNALS is not None and _SIGNALS.take()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -484,7 +598,7 @@ def cli(pipeline: str, data: str | None, target: str | None, groups: str | None,
     optuna_log = logging.getLogger(_FailedTrials.LOGGER)
     optuna_log.addFilter(log)
     try:
-        with _Signals():
+        with _Signals(restore=_RESTORE_SIGNALS):
             code = _main(args, log)
     except (Refused, BadInput) as exc:
         click.echo(f"{PROG}: {exc}", err=True)
@@ -574,21 +688,25 @@ def _run_all(pipeline: str, plans: list[Plan], args: dict[str, Any], log: _Faile
 
     entries: list[dict[str, Any]] = []
     views: list[Any] = []
-    interrupted: Plan | None = None
-    for plan in plans:
-        try:
-            resume = _resume_line(plan)
+    current: Plan | None = None
+    interrupted = False
+    try:
+        for current in plans:
+            resume = _resume_line(current)
             if resume is not None:
                 click.echo(resume, err=True)
-            entry, study_views = _run(plan, args, log)
-        except KeyboardInterrupt:  # outside a trial (between studies, while plotting): no entry for it
-            interrupted = plan
-            break
-        entries.append(entry)
-        views.extend(study_views)
-        if entry["status"] == "interrupted":
-            interrupted = plan
-            break
+            entry, study_views = _run(current, args, log)
+            entries.append(entry)
+            views.extend(study_views)
+            if entry["status"] == "interrupted":
+                interrupted = True
+                break
+        _hold_to_the_end()
+    except KeyboardInterrupt:  # outside a trial (between studies, opening one): no entry for it
+        _hold_to_the_end()
+        interrupted = True
+    # The reports are written whole: a signal from now on is recorded, and the run ends as interrupted.
+    interrupted = _signal_taken() or interrupted
     ran = [p for p in plans if any(e["study_id"] == p.study.id for e in entries)]
     document = build_report(pipeline, [p.study for p in ran], entries)
     if args["report_path"] is not None:
@@ -598,19 +716,31 @@ def _run_all(pipeline: str, plans: list[Plan], args: dict[str, Any], log: _Faile
     from ftspec.runtime.tracking import log_report_artifacts
 
     log_report_artifacts(entries, [args["report_path"], args["html_path"]])  # onto each tracked study's MLflow parent run
-    if interrupted is not None:
+    interrupted = _signal_taken() or interrupted
+    if interrupted:
         done = sum(e["n_finished"] for e in entries)
         total = sum(p.study.n_trials * p.n_studies for p in plans)
-        after = ("the study was in memory, nothing to resume" if isinstance(interrupted.storage, InMemoryStorage)
+        after = ("the study was in memory, nothing to resume" if current is not None and isinstance(current.storage, InMemoryStorage)
                  else "rerun the same command to resume")
         click.echo(f"{PROG}: interrupted after {done} of {total} trials; {after}", err=True)
         return EXIT_INTERRUPTED
     return 1 if any(e["status"] == "failed" for e in entries) else 0
 
 
+_RESTORE_SIGNALS = True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ftrun with `argv` (default: sys.argv[1:]) and return its exit code."""
-    return run_click(cli, argv, PROG)
+    """Run ftrun with `argv` and return its exit code; the signal handlers it had come back.
+
+    Without `argv` this is the `ftrun` program (sys.argv[1:]), about to exit: SIGINT and SIGTERM are
+    then ignored, so that a signal while the interpreter shuts down cannot kill it."""
+    global _RESTORE_SIGNALS
+    _RESTORE_SIGNALS = argv is not None
+    try:
+        return run_click(cli, argv, PROG)
+    finally:
+        _RESTORE_SIGNALS = True
 
 
 if __name__ == "__main__":

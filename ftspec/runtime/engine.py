@@ -13,8 +13,11 @@ caller's `trial_fn` (see `ftspec.runtime.optimize`). docs/runtime.md has the lon
   schema), `journal:///path` a `HeartbeatJournalStorage` locked with `flock` (below).
   A worker records a heartbeat every `heartbeat_interval` seconds (default 10) while a trial runs;
   a RUNNING trial without one for `grace_period` seconds (default 60) is *stale* (its worker was
-  killed): the first worker to notice fails it (RUNNING -> FAIL is atomic: only one succeeds) and
-  Optuna's `RetryHeartbeatStaleTrialCallback` enqueues a *retry* with the same params (a WAITING
+  killed): the first worker to notice fails it (RUNNING -> FAIL is atomic: only one worker's
+  `set_trial_state_values` succeeds; the others get UpdateFinishedTrialError. A server database
+  locks the trial's row; a journal orders its log; on a SQLite file, whose `SELECT ... FOR UPDATE`
+  locks nothing, `HeartbeatRDBStorage` makes each state change under an `flock`) and only that
+  worker's Optuna `RetryHeartbeatStaleTrialCallback` enqueues a *retry* with the same params (a WAITING
   trial whose system attrs `failed_trial` / `retry_history` name the attempts before it), at most
   `max_retry` times (default 3; after that the stale trial stays a finished FAIL).
 
@@ -38,7 +41,9 @@ a journal orders its log, the in-memory storage holds a lock), so a trial number
   treated like a stale one by the worker it ran in: marked `ftspec:interrupted`, failed, and
   replaced by a retry with the same params through the same `RetryHeartbeatStaleTrialCallback`
   (no retry limit: an interrupt says nothing about the params), then the interrupt propagates. It
-  is never counted; a resumed study runs its retry in the same budget slot;
+  is never counted; a resumed study runs its retry in the same budget slot. ftrun's handler raises
+  the interrupt only outside Optuna's code (`ftspec.runtime.interrupts`); one it deferred is raised
+  here before the next trial's work or batch (`interrupts.checkpoint`);
 - a worker returns when the study has `n_trials` counted trials. When all the budget is claimed
   and trials still run elsewhere, it waits (polling, failing stale trials and running their
   retries), so a resumed worker finishes the work of a killed one; with a storage that has no
@@ -89,6 +94,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
 from ftspec.ir import Phase, Study, directions_of, optuna_names
+from ftspec.runtime import interrupts
 from ftspec.runtime.build import RuntimeSpecError, build_pruner, build_sampler
 from ftspec.runtime.space import expand_forced
 from ftspec.schema.vocab import SAMPLERS
@@ -280,7 +286,30 @@ class HeartbeatRDBStorage(RDBStorage):
     """Optuna's RDBStorage, whose stale trials also include a RUNNING trial that never beat: one whose
     worker was killed between `ask` and the first heartbeat (Optuna 5 skips a trial without a
     heartbeat row, so it would stay RUNNING and hold its budget slot forever). Such a trial is stale
-    when it started more than `grace_period` ago (its start is the worker's clock, as the journal's)."""
+    when it started more than `grace_period` ago (its start is the worker's clock, as the journal's).
+
+    On a SQLite file, a trial's state changes one at a time across processes: Optuna reads the state
+    with `SELECT ... FOR UPDATE`, which SQLite ignores (and pysqlite begins the write transaction only
+    at the UPDATE), so two workers could both fail the same stale trial, both see `True` and both
+    enqueue its retry (a study then ends with `n_trials + 1` counted trials). Each change is made
+    under an `flock` on `PATH.flock` (released by the kernel when its process dies): the second worker
+    reads FAIL and gets `UpdateFinishedTrialError`, as on a server database. Every process writing the
+    file must use this storage (`storage_from_url`): workers started through ftspec do.
+    """
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(url, **options)
+        self._sqlite_file = _sqlite_file(url)
+
+    def set_trial_state_values(self, trial_id: int, state: TrialState, values: Sequence[float] | None = None) -> bool:
+        if self._sqlite_file is None:
+            return super().set_trial_state_values(trial_id, state, values)
+        lock = FlockJournalLock(self._sqlite_file)  # the same blocking flock as a journal's, on PATH.flock
+        lock.acquire()
+        try:
+            return super().set_trial_state_values(trial_id, state, values)
+        finally:
+            lock.release()
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         import datetime
@@ -301,6 +330,19 @@ class HeartbeatRDBStorage(RDBStorage):
 
         with _create_scoped_session(self.scoped_session) as session:
             return session.query(models.TrialHeartbeatModel).filter(models.TrialHeartbeatModel.trial_id == trial_id).first() is None
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for other databases, in-memory SQLite, or without `flock`.
+    (Its lock is `PATH.flock`, never the file itself: closing another descriptor of the database file
+    would drop SQLite's own POSIX locks.)"""
+    import sqlalchemy.engine
+
+    parsed = sqlalchemy.engine.make_url(url)
+    path = parsed.database
+    if fcntl is None or parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
 
 
 def _rdb_storage(url: str, options: dict[str, Any], attempts: int = 5) -> RDBStorage:
@@ -606,6 +648,7 @@ class _Batch:
 
     def _run_trial(self, trial: optuna.Trial) -> float:
         self.calls = next(self._count)  # atomic under n_jobs threads
+        interrupts.checkpoint()  # a signal that came inside Optuna (the last tell, this ask): this trial is interrupted
         ledger = self.ledger
         if ledger is not None:
             rank, fresh = ledger.claim(trial)
@@ -638,6 +681,10 @@ def _batch_seed(study: Study, ostudy: optuna.Study, n_existing: int, first: bool
         return study.seed
     entropy = [study.seed, n_existing] + ([_PROCESS_TOKEN, os.getpid()] if shared else [])
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+# Where a trial's interruptible work begins, and the `try` around it that marks the trial interrupted.
+interrupts.trial_code = (_Batch._run_trial.__code__, _Batch.__call__.__code__)
 
 
 def _fail_stale(ostudy: optuna.Study) -> None:
@@ -702,6 +749,7 @@ def run(
     stop_reason: str | None = None
     first = True
     while stop_reason is None:
+        interrupts.checkpoint()
         if heartbeat:
             _fail_stale(ostudy)
         trials = ostudy.get_trials(deepcopy=False)

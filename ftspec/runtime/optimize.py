@@ -529,31 +529,34 @@ def _one_study(study: Study, adapter: Adapter, splits: Sequence[Any], data: Data
         outcome = run(study, ostudy, trial_fn, n_jobs=n_jobs, callbacks=list(callbacks))
     except KeyboardInterrupt:
         raise _interrupted(study, ostudy, splits, data) from None
-    report = _report(study, ostudy, outcome.stop_reason, splits)
-    report.timing = timings.to_dict()
-    if data is not None:
-        report.dataset = data.summary()
-    if outcome.violation is not None:
-        raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {outcome.violation}", report)
-    if report.n_complete and not math.isfinite(report.best_value):  # type: ignore[arg-type]
-        # Only a worst-rule (nirs4all_*) mode completes a trial without a finite value: every one of them had failed folds.
-        raise StudyFailed(f"study {study.id!r}: no trial has a finite value ({report.n_complete} complete trial(s) scored "
-                          f"{report.best_value}: their folds failed, see failed_folds)", report)
-    if report.n_complete == 0:
-        what = "every trial failed" if report.n_failed == report.n_finished and report.n_finished else "no trial completed"
-        raise StudyFailed(
-            f"study {study.id!r}: {what} ({report.n_failed} failed, {report.n_pruned} pruned of {report.n_finished} finished)",
-            report,
-        )
-    if final_fit and data is not None:
-        assert report.best_model_params is not None and report.best_train_params is not None
-        try:
-            fitted = adapter.fit_final(report.best_model_params, report.best_train_params, data)
-        except Exception as exc:
-            raise StudyFailed(f"study {study.id!r}: the final fit with the best params failed: {type(exc).__name__}: {exc}", report) from exc
-        if fitted is not None:
-            report.final = fitted.to_dict()
-            report.final_estimator = fitted.estimator
+    try:  # the report and the final refit: an interrupt there still ends with the partial report
+        report = _report(study, ostudy, outcome.stop_reason, splits)
+        report.timing = timings.to_dict()
+        if data is not None:
+            report.dataset = data.summary()
+        if outcome.violation is not None:
+            raise StudyFailed(f"study {study.id!r} stopped by its failure policy: {outcome.violation}", report)
+        if report.n_complete and not math.isfinite(report.best_value):  # type: ignore[arg-type]
+            # Only a worst-rule (nirs4all_*) mode completes a trial without a finite value: every one of them had failed folds.
+            raise StudyFailed(f"study {study.id!r}: no trial has a finite value ({report.n_complete} complete trial(s) scored "
+                              f"{report.best_value}: their folds failed, see failed_folds)", report)
+        if report.n_complete == 0:
+            what = "every trial failed" if report.n_failed == report.n_finished and report.n_finished else "no trial completed"
+            raise StudyFailed(
+                f"study {study.id!r}: {what} ({report.n_failed} failed, {report.n_pruned} pruned of {report.n_finished} finished)",
+                report,
+            )
+        if final_fit and data is not None:
+            assert report.best_model_params is not None and report.best_train_params is not None
+            try:
+                fitted = adapter.fit_final(report.best_model_params, report.best_train_params, data)
+            except Exception as exc:
+                raise StudyFailed(f"study {study.id!r}: the final fit with the best params failed: {type(exc).__name__}: {exc}", report) from exc
+            if fitted is not None:
+                report.final = fitted.to_dict()
+                report.final_estimator = fitted.estimator
+    except KeyboardInterrupt:
+        raise _interrupted(study, ostudy, splits, data) from None
     return report
 
 
