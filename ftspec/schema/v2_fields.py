@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
 from ftspec._record import Record
-from ftspec.schema.vocab import APPROACHES, EVAL_MODES, OPTUNA_DEFAULTS_VERSION, SEED_MAX
+from ftspec.schema.vocab import APPROACHES, EVAL_MODES, OPTUNA_DEFAULTS_VERSION, PARAM_TYPES, SEED_MAX
 
 
 class _Marker:
@@ -328,6 +328,142 @@ FAILURE_POLICY_FIELDS: tuple[V2Field, ...] = (
         description="Stop when failed / finished trials exceeds this ratio, in (0, 1] (null: never).",
     ),
 )
+
+
+TRACKING_FIELDS: tuple[V2Field, ...] = (
+    V2Field("mlflow", "structure", default=REQUIRED, description="Track the study in MLflow."),
+)
+"""The keys of `tracking` (`mlflow`'s own keys are `MLFLOW_FIELDS`)."""
+SELECT_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "objective", "structure", default=REQUIRED,
+        description="A metric of `metric`: the front member best on it is refitted.",
+    ),
+)
+PHASE_FIELDS: tuple[V2Field, ...] = (
+    V2Field("n_trials", "int", minimum=1, default=REQUIRED, description="Trials in this phase."),
+    V2Field(
+        "sampler", "structure", default=REQUIRED, examples=("random", {"kind": "tpe"}),
+        description="Sampler of this phase.",
+    ),
+)
+"""The keys of a `phases` item."""
+FORCED_TRIAL_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "model_params", "structure", description="Model parameter values by flattened name (`group__param`).",
+    ),
+    V2Field(
+        "train_params", "structure", description="Train parameter values by flattened name (`group__param`).",
+    ),
+)
+"""The keys of a `force_params` item."""
+
+
+# --------------------------------------------------------------------------- search specs
+
+# The keys of a search spec, per spec `type` (a mapping with a `type` key in model_params or
+# train_params). `structure` keys (`type`, `choices`, `length`, `element`, `when`, `when_not`) are
+# typed by `ftspec.schema.v2` and lowered by the `@v2_spec_type` readers of
+# `ftspec.compiler.rules.space`; the `meaning` of a spec's `type` entry is the docs' row of the spec.
+
+_WHEN = V2Field(
+    "when", "structure",
+    description="Sample this parameter only when the named parameter (same target, declared earlier) takes "
+                "the given value or one of the given values: `{param: value}` or `{param: [values]}`.",
+)
+_WHEN_NOT = V2Field(
+    "when_not", "structure",
+    description="Sample this parameter only when the named parameter (same target, declared earlier) does "
+                "not take the given value or values: `{param: value}` or `{param: [values]}`.",
+)
+
+
+def _spec_type(kind: str, meaning: str = "") -> V2Field:
+    return V2Field("type", "structure", default=REQUIRED, description=PARAM_TYPES[kind], meaning=meaning)
+
+
+INT_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type(
+        "int", "`suggest_int`; `high - low` should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, "
+               "a warning); `log` needs `low >= 1` and `step: 1` (errors)",
+    ),
+    V2Field("low", "int", default=REQUIRED, description="Inclusive lower bound."),
+    V2Field("high", "int", default=REQUIRED, description="Inclusive upper bound (`high - low` a multiple of `step`)."),
+    V2Field("step", "int", minimum=1, default=1, description="Grid step."),
+    V2Field("log", "bool", default=False, description="Sample on a log scale (needs `low >= 1` and `step: 1`)."),
+    _WHEN,
+    _WHEN_NOT,
+)
+FLOAT_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type(
+        "float", "`suggest_float`; `step` should divide `high - low` (FT401, a warning); `log` needs `low > 0` and "
+                 "no step (errors)",
+    ),
+    V2Field("low", "number", default=REQUIRED, description="Inclusive lower bound."),
+    V2Field("high", "number", default=REQUIRED, description="Inclusive upper bound."),
+    V2Field(
+        "step", "number", exclusive_minimum=0, nullable=True, default=None,
+        description="Discretisation step, or null for a continuous range.",
+    ),
+    V2Field("log", "bool", default=False, description="Sample on a log scale (needs `low > 0` and no step)."),
+    _WHEN,
+    _WHEN_NOT,
+)
+CATEGORICAL_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type("categorical", "`suggest_categorical`; non-empty, distinct JSON values (1 and 1.0 are the same)"),
+    V2Field(
+        "choices", "structure", default=REQUIRED, examples=(["rbf", "linear"], [True, False]), docs_type="[...]",
+        description="The values to choose from: non-empty and distinct, in the order they are tried by grid samplers.",
+    ),
+    _WHEN,
+    _WHEN_NOT,
+)
+SORTED_TUPLE_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type("sorted_tuple", "a sorted tuple of `length` (>= 1) numbers"),
+    V2Field(
+        "length", "structure", default=REQUIRED, examples=(3, {"low": 1, "high": 3}),
+        description="Number of elements: a fixed length, or `{low, high}` for a searched length.",
+    ),
+    V2Field("element", "structure", default=REQUIRED, description="The range each element is drawn from."),
+    _WHEN,
+    _WHEN_NOT,
+)
+SPEC_FIELDS: dict[str, tuple[V2Field, ...]] = {
+    "int": INT_SPEC_FIELDS,
+    "float": FLOAT_SPEC_FIELDS,
+    "categorical": CATEGORICAL_SPEC_FIELDS,
+    "sorted_tuple": SORTED_TUPLE_SPEC_FIELDS,
+}
+"""The keys of each spec `type`, in the order of the schema (each type has a `@v2_spec_type` lowering)."""
+
+# The keys of a sorted tuple's `element`, per element type, and of its searched `length`.
+INT_ELEMENT_FIELDS: tuple[V2Field, ...] = (
+    V2Field("type", "structure", default=REQUIRED, description="Elements are integers."),
+    V2Field("low", "int", default=REQUIRED, description="Inclusive lower bound of each element."),
+    V2Field("high", "int", default=REQUIRED, description="Inclusive upper bound of each element."),
+    V2Field("step", "int", minimum=1, default=1, description="Grid step of each element."),
+    V2Field("log", "bool", default=False, description="Sample each element on a log scale."),
+)
+FLOAT_ELEMENT_FIELDS: tuple[V2Field, ...] = (
+    V2Field("type", "structure", default=REQUIRED, description="Elements are floats."),
+    V2Field("low", "number", default=REQUIRED, description="Inclusive lower bound of each element."),
+    V2Field("high", "number", default=REQUIRED, description="Inclusive upper bound of each element."),
+    V2Field(
+        "step", "number", exclusive_minimum=0, nullable=True, default=None,
+        description="Discretisation step of each element, or null for continuous.",
+    ),
+    V2Field("log", "bool", default=False, description="Sample each element on a log scale."),
+)
+ELEMENT_FIELDS: dict[str, tuple[V2Field, ...]] = {"int": INT_ELEMENT_FIELDS, "float": FLOAT_ELEMENT_FIELDS}
+LENGTH_RANGE_FIELDS: tuple[V2Field, ...] = (
+    V2Field("low", "int", minimum=1, default=REQUIRED, description="Smallest length."),
+    V2Field("high", "int", minimum=1, default=REQUIRED, description="Largest length."),
+)
+
+
+def names(fields: tuple[V2Field, ...]) -> tuple[str, ...]:
+    """The keys of a field table, in order (what the front-end's unknown-key checks allow)."""
+    return tuple(f.name for f in fields)
 
 
 # --------------------------------------------------------------------------- docs table
