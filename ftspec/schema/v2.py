@@ -17,9 +17,12 @@ Strictness mirrors JSON Schema's type system rather than pydantic's coercions:
 - an integer is a number (converted to ``float`` where the field is a float).
 
 Every closed vocabulary comes from `ftspec.schema.vocab` and `ftspec.schema.metrics`; the option
-models of samplers and pruners are generated from their `OptionSpec` tables, and the fields of
-`FinetuneParamsV2` from the study keys' `V2Field` table (`ftspec.schema.v2_fields`): a key with a scalar
-shape is typed from its entry alone, a structured key by its entry in `_STRUCTURES` below.
+models of samplers and pruners are generated from their `OptionSpec` tables, and every model of a v2
+mapping (`FinetuneParamsV2`, the search specs and their elements, phases, forced trials, `select`,
+`tracking`, `validation`, ...) from its `V2Field` table in `ftspec.schema.v2_fields` by `_table_model`:
+a key with a scalar shape is typed from its entry alone, a structured key by the pydantic type given
+beside the model (`_STRUCTURES` for the study keys); validators relating several keys sit on the
+model's base class.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The study keys of a `finetune_params` v2 block, defined once (docs/v2-syntax.md).
+"""The keys of a `finetune_params` v2 block and of its structured values, defined once (docs/v2-syntax.md).
 
-Each key is one `V2Field`, and everything about the key is read from it:
+Each study key is one `V2Field`, and everything about the key is read from it:
 
 - the pydantic model `ftspec.schema.v2.FinetuneParamsV2` (hence the JSON Schema) builds one field
   per entry, in this order, with its type, bounds, default, description and examples;
@@ -12,12 +12,21 @@ Each key is one `V2Field`, and everything about the key is read from it:
   the defaults FT503 (redundant-default) compares with;
 - the table "Study fields" of docs/v2-syntax.md (`python -m ftspec.schema.v2_fields`).
 
-`validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field`
-tables as well, read the same way. Keys whose value is another structure (`shape="structure"`:
-metric, sampler, phases, tracking, the parameter maps, ...) are lowered by their `@v2_key` readers
-in `ftspec/compiler/rules/` and have a hand-written pydantic type in `ftspec.schema.v2`; their entry
-here still gives their description, docs, default and flags. `n_trials` (its own finding, FT317,
-and the phases' sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by
+The mappings inside a block have `V2Field` tables too, read the same way: `validation`,
+`failure_policy`, `tracking` and `tracking.mlflow`, `select`, a `phases` item, a `force_params` item,
+and the search specs (`SPEC_FIELDS`, one table per spec `type`; a sorted tuple's `element` per element
+type and its searched `length`). From each table `ftspec.schema.v2` builds the model (`_table_model`;
+validators relating several keys stay on its base class) and the front-end takes the keys it allows
+(FT102 for another) and, for scalar keys, the type checks (`rules.study._read_v2_value`); the spec
+tables also write the search-spec rows of docs/v2-syntax.md.
+
+Keys whose value is another structure (`shape="structure"`: metric, sampler, phases, a spec's `type`,
+`choices`, `element`, `when`, ...) are lowered by their `@v2_key` / `@v2_spec_type` readers in
+`ftspec/compiler/rules/` and have their pydantic type beside the model that holds them in
+`ftspec.schema.v2`; their entry here still gives their description, docs, default and flags. The
+bounds of search specs (`low`, `high`, `step`, `log`, `length`) are checked by the spec readers, not
+generically, because their findings (FT2xx bad-bound) name the parameter. `n_trials` (its own finding,
+FT317, and the phases' sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by
 `rules.study.read_storage` as the legacy front-end reads it) have scalar shapes for the schema and
 the docs but have readers of their own.
 
@@ -57,7 +66,7 @@ Shape = Literal["int", "number", "bool", "str", "enum", "structure"]
 
 @dataclass(eq=False, repr=False, init=False)
 class V2Field(Record):
-    """One study key of a v2 block: its value's shape and bounds, default, docs, and the flags other modules read.
+    """One key of a v2 block or of one of its mappings: its value's shape and bounds, default, docs, and the flags other modules read.
 
     The `__init__` is written out: the linter imports ~30 of these, and a generated one setting every
     attribute through `Record.__setattr__` was most of this module's import time. Omitted attributes
@@ -65,7 +74,7 @@ class V2Field(Record):
 
     name: str
     shape: Shape
-    """`structure`: lowered by its `@v2_key` reader, typed by `ftspec.schema.v2`; the others are read generically."""
+    """`structure`: lowered by its `@v2_key` / `@v2_spec_type` reader, typed by `ftspec.schema.v2`; the others are typed from here."""
     description: str
     """The JSON Schema's description of the key."""
     meaning: str = ""
