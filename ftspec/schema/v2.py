@@ -510,6 +510,8 @@ class _SearchSpec(_AnnotatedModel):
 
 
 class _CategoricalSpecBase(_SearchSpec):
+    """Base of `CategoricalSpec`: its choices are distinct as JSON values (`uniqueItems`)."""
+
     @field_validator("choices", check_fields=False)  # the field comes from CATEGORICAL_SPEC_FIELDS
     @classmethod
     def _distinct(cls, choices: list[Any]) -> list[Any]:
@@ -559,6 +561,7 @@ def _element(name: str, kind: str, doc: str) -> type[BaseModel]:
 IntElement = _element("IntElement", "int", "Integer elements of a sorted tuple (suggest_int per position).")
 FloatElement = _element("FloatElement", "float", "Float elements of a sorted tuple (suggest_float per position).")
 
+
 def _type_tag(allowed: tuple[str, ...]):
     def tag(value: Any) -> str | None:
         if isinstance(value, dict):
@@ -574,7 +577,7 @@ def _type_tag(allowed: tuple[str, ...]):
 ElementSpec = Annotated[
     Union[Annotated[IntElement, Tag("int")], Annotated[FloatElement, Tag("float")]],
     Discriminator(
-        _type_tag(("int", "float")),
+        _type_tag(tuple(ELEMENT_FIELDS)),
         custom_error_type="element_spec",
         custom_error_message="expected {type: int|float, low, high, step, log}",
     ),
