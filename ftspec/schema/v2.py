@@ -17,9 +17,12 @@ Strictness mirrors JSON Schema's type system rather than pydantic's coercions:
 - an integer is a number (converted to ``float`` where the field is a float).
 
 Every closed vocabulary comes from `ftspec.schema.vocab` and `ftspec.schema.metrics`; the option
-models of samplers and pruners are generated from their `OptionSpec` tables, and the fields of
-`FinetuneParamsV2` from the study keys' `V2Field` table (`ftspec.schema.v2_fields`): a key with a scalar
-shape is typed from its entry alone, a structured key by its entry in `_STRUCTURES` below.
+models of samplers and pruners are generated from their `OptionSpec` tables, and every model of a v2
+mapping (`FinetuneParamsV2`, the search specs and their elements, phases, forced trials, `select`,
+`tracking`, `validation`, ...) from its `V2Field` table in `ftspec.schema.v2_fields` by `_table_model`:
+a key with a scalar shape is typed from its entry alone, a structured key by the pydantic type given
+beside the model (`_STRUCTURES` for the study keys); validators relating several keys sit on the
+model's base class.
 """
 
 from __future__ import annotations
@@ -51,7 +54,22 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from ftspec.schema.metrics import METRICS
-from ftspec.schema.v2_fields import ABSENT, FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, REQUIRED, V2_FIELDS, VALIDATION_FIELDS, V2Field
+from ftspec.schema.v2_fields import (
+    ABSENT,
+    ELEMENT_FIELDS,
+    FAILURE_POLICY_FIELDS,
+    FORCED_TRIAL_FIELDS,
+    LENGTH_RANGE_FIELDS,
+    MLFLOW_FIELDS,
+    PHASE_FIELDS,
+    REQUIRED,
+    SELECT_FIELDS,
+    SPEC_FIELDS,
+    TRACKING_FIELDS,
+    V2_FIELDS,
+    VALIDATION_FIELDS,
+    V2Field,
+)
 from ftspec.schema.vocab import (
     DIRECTIONS,
     OPTUNA_DEFAULTS_VERSION,
@@ -405,6 +423,69 @@ for _model in (*PRUNER_OPTION_MODELS.values(), *PRUNER_MODELS.values()):
 
 
 # --------------------------------------------------------------------------------------------
+# Models built from the field tables of `ftspec.schema.v2_fields`
+# --------------------------------------------------------------------------------------------
+
+
+def _scalar_annotation(field: V2Field) -> Any:
+    """The pydantic type of a v2 key with a scalar shape (its bounds become JSON Schema keywords)."""
+    constraints: dict[str, Any] = {}
+    for bound, keyword in (("minimum", "ge"), ("maximum", "le"), ("exclusive_minimum", "gt"), ("exclusive_maximum", "lt")):
+        if getattr(field, bound) is not None:
+            constraints[keyword] = getattr(field, bound)
+    if field.nonempty:
+        constraints["min_length"] = 1
+    if field.pattern is not None:
+        constraints["pattern"] = field.pattern
+    if field.shape == "int":
+        ann: Any = json_int(**constraints)
+    elif field.shape == "enum":
+        ann = _documented_enum(field.choices or {})
+    else:
+        base = {"number": JsonNumber, "bool": StrictBool, "str": StrictStr}[field.shape]
+        ann = Annotated[base, Field(**constraints)] if constraints else base
+    return Optional[ann] if field.nullable else ann
+
+
+def _field_info(field: V2Field, **kwargs: Any) -> Any:
+    """The `Field` of a key: its description, examples and default (required, absent or a value)."""
+    if field.examples:
+        kwargs["examples"] = list(field.examples)
+    if "default_factory" in kwargs or field.default is REQUIRED:
+        return Field(description=field.description, **kwargs)
+    if field.default is ABSENT:
+        return _absent(field.description, **kwargs)
+    return Field(default=field.default, description=field.description, **kwargs)
+
+
+def _scalar_field(field: V2Field) -> tuple[Any, Any]:
+    return _scalar_annotation(field), _field_info(field)
+
+
+def _table_model(
+    name: str, title: str, doc: str, fields: tuple[V2Field, ...], structures: dict[str, tuple[Any, dict[str, Any]]] | None = None,
+    *, base: type[BaseModel] = _Model, **config: Any,
+) -> type[BaseModel]:
+    """A closed mapping whose keys are a field table, one field per `V2Field` in order: a scalar shape is
+    typed from its entry alone, a structure by `structures[name]` (its type and extra `Field` arguments).
+    Validators relating several fields live on `base`."""
+    structures = structures or {}
+    unmatched = {f.name for f in fields if f.shape == "structure"} ^ set(structures)
+    if unmatched:  # a structured key added to a table needs its pydantic type here (and the reverse)
+        raise RuntimeError(f"{name}: structured keys without a pydantic type, or typed but not in its table: {sorted(unmatched)}")
+    typed = {}
+    for f in fields:
+        if f.shape == "structure":
+            annotation, kwargs = structures[f.name]
+            typed[f.name] = (annotation, _field_info(f, **kwargs))
+        else:
+            typed[f.name] = _scalar_field(f)
+    model = create_model(name, __base__=base, __module__=__name__, __doc__=doc, **typed)  # type: ignore[call-overload]
+    model.model_config = ConfigDict(**{**base.model_config, "title": title, **config})
+    return model
+
+
+# --------------------------------------------------------------------------------------------
 # Parameter values
 # --------------------------------------------------------------------------------------------
 
@@ -418,20 +499,6 @@ WhenMap = Annotated[
 ]
 
 
-def _when_field() -> Any:
-    return _absent(
-        "Sample this parameter only when the named parameter (same target, declared earlier) takes "
-        "the given value or one of the given values: `{param: value}` or `{param: [values]}`."
-    )
-
-
-def _when_not_field() -> Any:
-    return _absent(
-        "Sample this parameter only when the named parameter (same target, declared earlier) does "
-        "not take the given value or values: `{param: value}` or `{param: [values]}`."
-    )
-
-
 class _SearchSpec(_AnnotatedModel):
     """Base of the search specs: at most one of `when` / `when_not` (the fields are declared last)."""
 
@@ -442,62 +509,10 @@ class _SearchSpec(_AnnotatedModel):
         return self
 
 
-_ONE_CONDITION = {"not": {"required": ["when", "when_not"]}}
+class _CategoricalSpecBase(_SearchSpec):
+    """Base of `CategoricalSpec`: its choices are distinct as JSON values (`uniqueItems`)."""
 
-
-class IntSpec(_SearchSpec):
-    """An integer range: `trial.suggest_int(name, low, high, step=step, log=log)`.
-
-    `high - low` must be a multiple of `step`; `log` needs `low >= 1` and `step: 1`
-    (checked by the compiler).
-    """
-
-    model_config = ConfigDict(title="int parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
-
-    type: Literal["int"] = Field(description=PARAM_TYPES["int"])
-    low: JsonInt = Field(description="Inclusive lower bound.")
-    high: JsonInt = Field(description="Inclusive upper bound (`high - low` a multiple of `step`).")
-    step: PositiveInt = Field(default=1, description="Grid step.")
-    log: StrictBool = Field(default=False, description="Sample on a log scale (needs `low >= 1` and `step: 1`).")
-    when: WhenMap = _when_field()
-    when_not: WhenMap = _when_not_field()
-
-
-class FloatSpec(_SearchSpec):
-    """A float range: `trial.suggest_float(name, low, high, step=step, log=log)`.
-
-    `log` needs `low > 0` and no `step` (checked by the compiler).
-    """
-
-    model_config = ConfigDict(title="float parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
-
-    type: Literal["float"] = Field(description=PARAM_TYPES["float"])
-    low: JsonNumber = Field(description="Inclusive lower bound.")
-    high: JsonNumber = Field(description="Inclusive upper bound.")
-    step: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
-        default=None, description="Discretisation step, or null for a continuous range."
-    )
-    log: StrictBool = Field(default=False, description="Sample on a log scale (needs `low > 0` and no step).")
-    when: WhenMap = _when_field()
-    when_not: WhenMap = _when_not_field()
-
-
-class CategoricalSpec(_SearchSpec):
-    """One of a list of values: `trial.suggest_categorical(name, choices)`."""
-
-    model_config = ConfigDict(title="categorical parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
-
-    type: Literal["categorical"] = Field(description=PARAM_TYPES["categorical"])
-    choices: list[Any] = Field(
-        min_length=1,
-        description="The values to choose from: non-empty and distinct, in the order they are tried by grid samplers.",
-        json_schema_extra={"uniqueItems": True},
-        examples=[["rbf", "linear"], [True, False]],
-    )
-    when: WhenMap = _when_field()
-    when_not: WhenMap = _when_not_field()
-
-    @field_validator("choices")
+    @field_validator("choices", check_fields=False)  # the field comes from CATEGORICAL_SPEC_FIELDS
     @classmethod
     def _distinct(cls, choices: list[Any]) -> list[Any]:
         for i, a in enumerate(choices):
@@ -507,30 +522,44 @@ class CategoricalSpec(_SearchSpec):
         return choices
 
 
-class IntElement(_Model):
-    """Integer elements of a sorted tuple (suggest_int per position)."""
-
-    model_config = ConfigDict(title="int element")
-
-    type: Literal["int"] = Field(description="Elements are integers.")
-    low: JsonInt = Field(description="Inclusive lower bound of each element.")
-    high: JsonInt = Field(description="Inclusive upper bound of each element.")
-    step: PositiveInt = Field(default=1, description="Grid step of each element.")
-    log: StrictBool = Field(default=False, description="Sample each element on a log scale.")
+_ONE_CONDITION = {"not": {"required": ["when", "when_not"]}}
+_CONDITIONS: dict[str, tuple[Any, dict[str, Any]]] = {"when": (WhenMap, {}), "when_not": (WhenMap, {})}
 
 
-class FloatElement(_Model):
-    """Float elements of a sorted tuple (suggest_float per position)."""
-
-    model_config = ConfigDict(title="float element")
-
-    type: Literal["float"] = Field(description="Elements are floats.")
-    low: JsonNumber = Field(description="Inclusive lower bound of each element.")
-    high: JsonNumber = Field(description="Inclusive upper bound of each element.")
-    step: Optional[Annotated[JsonNumber, Field(gt=0)]] = Field(
-        default=None, description="Discretisation step of each element, or null for continuous."
+def _search_spec(name: str, kind: str, doc: str, structures: dict[str, tuple[Any, dict[str, Any]]], base: type[BaseModel] = _SearchSpec) -> type[BaseModel]:
+    """The model of one spec `type`, its keys from `SPEC_FIELDS[kind]`."""
+    return _table_model(
+        name, f"{kind} parameter", doc, SPEC_FIELDS[kind],
+        {"type": (Literal[kind], {}), **_CONDITIONS, **structures},  # type: ignore[valid-type]
+        base=base, json_schema_extra=_annotated_schema(_ONE_CONDITION),
     )
-    log: StrictBool = Field(default=False, description="Sample each element on a log scale.")
+
+
+IntSpec = _search_spec(
+    "IntSpec", "int",
+    "An integer range: `trial.suggest_int(name, low, high, step=step, log=log)`.\n\n"
+    "`high - low` must be a multiple of `step`; `log` needs `low >= 1` and `step: 1`\n(checked by the compiler).",
+    {},
+)
+FloatSpec = _search_spec(
+    "FloatSpec", "float",
+    "A float range: `trial.suggest_float(name, low, high, step=step, log=log)`.\n\n"
+    "`log` needs `low > 0` and no `step` (checked by the compiler).",
+    {},
+)
+CategoricalSpec = _search_spec(
+    "CategoricalSpec", "categorical", "One of a list of values: `trial.suggest_categorical(name, choices)`.",
+    {"choices": (list[Any], {"min_length": 1, "json_schema_extra": {"uniqueItems": True}})},
+    base=_CategoricalSpecBase,
+)
+
+
+def _element(name: str, kind: str, doc: str) -> type[BaseModel]:
+    return _table_model(name, f"{kind} element", doc, ELEMENT_FIELDS[kind], {"type": (Literal[kind], {})})  # type: ignore[valid-type]
+
+
+IntElement = _element("IntElement", "int", "Integer elements of a sorted tuple (suggest_int per position).")
+FloatElement = _element("FloatElement", "float", "Float elements of a sorted tuple (suggest_float per position).")
 
 
 def _type_tag(allowed: tuple[str, ...]):
@@ -548,36 +577,20 @@ def _type_tag(allowed: tuple[str, ...]):
 ElementSpec = Annotated[
     Union[Annotated[IntElement, Tag("int")], Annotated[FloatElement, Tag("float")]],
     Discriminator(
-        _type_tag(("int", "float")),
+        _type_tag(tuple(ELEMENT_FIELDS)),
         custom_error_type="element_spec",
         custom_error_message="expected {type: int|float, low, high, step, log}",
     ),
 ]
 
 
-class LengthRange(_Model):
-    """A varying tuple length: `suggest_int(name + '_length', low, high)`."""
-
-    model_config = ConfigDict(title="length range")
-
-    low: PositiveInt = Field(description="Smallest length.")
-    high: PositiveInt = Field(description="Largest length.")
-
-
-class SortedTupleSpec(_SearchSpec):
-    """A sorted tuple of numbers: a length, then one suggestion per element, sorted."""
-
-    model_config = ConfigDict(title="sorted_tuple parameter", json_schema_extra=_annotated_schema(_ONE_CONDITION))
-
-    type: Literal["sorted_tuple"] = Field(description=PARAM_TYPES["sorted_tuple"])
-    length: Union[PositiveInt, LengthRange] = Field(
-        description="Number of elements: a fixed length, or `{low, high}` for a searched length.",
-        examples=[3, {"low": 1, "high": 3}],
-    )
-    element: ElementSpec = Field(description="The range each element is drawn from.")
-    when: WhenMap = _when_field()
-    when_not: WhenMap = _when_not_field()
-
+LengthRange = _table_model(
+    "LengthRange", "length range", "A varying tuple length: `suggest_int(name + '_length', low, high)`.", LENGTH_RANGE_FIELDS,
+)
+SortedTupleSpec = _search_spec(
+    "SortedTupleSpec", "sorted_tuple", "A sorted tuple of numbers: a length, then one suggestion per element, sorted.",
+    {"length": (Union[PositiveInt, LengthRange], {}), "element": (ElementSpec, {})},
+)
 
 class FixedSpec(_AnnotatedModel):
     """A constant, written explicitly: use it for list or mapping values."""
@@ -744,80 +757,20 @@ for _model in (_AnnotatedMap, ParamMap, ParamGroup):
 # Study-level submodels
 # --------------------------------------------------------------------------------------------
 
-
-def _scalar_annotation(field: V2Field) -> Any:
-    """The pydantic type of a v2 key with a scalar shape (its bounds become JSON Schema keywords)."""
-    constraints: dict[str, Any] = {}
-    for bound, keyword in (("minimum", "ge"), ("maximum", "le"), ("exclusive_minimum", "gt"), ("exclusive_maximum", "lt")):
-        if getattr(field, bound) is not None:
-            constraints[keyword] = getattr(field, bound)
-    if field.nonempty:
-        constraints["min_length"] = 1
-    if field.pattern is not None:
-        constraints["pattern"] = field.pattern
-    if field.shape == "int":
-        ann: Any = json_int(**constraints)
-    elif field.shape == "enum":
-        ann = _documented_enum(field.choices or {})
-    else:
-        base = {"number": JsonNumber, "bool": StrictBool, "str": StrictStr}[field.shape]
-        ann = Annotated[base, Field(**constraints)] if constraints else base
-    return Optional[ann] if field.nullable else ann
-
-
-def _field_info(field: V2Field, **kwargs: Any) -> Any:
-    """The `Field` of a key: its description, examples and default (required, absent or a value)."""
-    if field.examples:
-        kwargs["examples"] = list(field.examples)
-    if "default_factory" in kwargs or field.default is REQUIRED:
-        return Field(description=field.description, **kwargs)
-    if field.default is ABSENT:
-        return _absent(field.description, **kwargs)
-    return Field(default=field.default, description=field.description, **kwargs)
-
-
-def _scalar_field(field: V2Field) -> tuple[Any, Any]:
-    return _scalar_annotation(field), _field_info(field)
-
-
-def _scalars_model(name: str, title: str, doc: str, fields: tuple[V2Field, ...]) -> type[BaseModel]:
-    """A closed mapping of scalar keys, one field per `V2Field`."""
-    model = create_model(  # type: ignore[call-overload]
-        name, __base__=_Model, __module__=__name__, __doc__=doc, **{f.name: _scalar_field(f) for f in fields},
-    )
-    model.model_config = ConfigDict(**{**_Model.model_config, "title": title})
-    return model
-
-
-Validation = _scalars_model("Validation", "validation", "Holdout split of the `single` approach.", VALIDATION_FIELDS)
-FailurePolicy = _scalars_model(
+Validation = _table_model("Validation", "validation", "Holdout split of the `single` approach.", VALIDATION_FIELDS)
+FailurePolicy = _table_model(
     "FailurePolicy", "failure policy", "When failing trials stop the study (null: never).", FAILURE_POLICY_FIELDS
 )
-
-
-class ForcedTrial(_Model):
-    """A trial enqueued before sampling starts, keyed by flattened parameter name."""
-
-    model_config = ConfigDict(title="forced trial")
-
-    model_params: dict[str, Any] = Field(
-        default_factory=dict, description="Model parameter values by flattened name (`group__param`)."
-    )
-    train_params: dict[str, Any] = Field(
-        default_factory=dict, description="Train parameter values by flattened name (`group__param`)."
-    )
-
-
-class Phase(_Model):
-    """A run of trials with its own sampler on the same study; phases run in order."""
-
-    model_config = ConfigDict(title="phase")
-
-    n_trials: PositiveInt = Field(description="Trials in this phase.")
-    sampler: SamplerSpec = Field(description="Sampler of this phase.", examples=["random", {"kind": "tpe"}])
-
-
-MlflowTracking = _scalars_model(
+ForcedTrial = _table_model(
+    "ForcedTrial", "forced trial", "A trial enqueued before sampling starts, keyed by flattened parameter name.",
+    FORCED_TRIAL_FIELDS,
+    {"model_params": (dict[str, Any], {"default_factory": dict}), "train_params": (dict[str, Any], {"default_factory": dict})},
+)
+Phase = _table_model(
+    "Phase", "phase", "A run of trials with its own sampler on the same study; phases run in order.", PHASE_FIELDS,
+    {"sampler": (SamplerSpec, {})},
+)
+MlflowTracking = _table_model(
     "MlflowTracking", "mlflow tracking",
     "MLflow tracking: one parent run per study, a nested child run per trial (needs `pip install 'ftspec[mlflow]'`).",
     MLFLOW_FIELDS,
@@ -831,20 +784,15 @@ def _unique_metrics(value: list[str]) -> list[str]:
     return value
 
 
-class Select(_Model):
-    """The refit rule of a study of several objectives: the Pareto front's best trial on one objective."""
-
-    model_config = ConfigDict(title="select")
-
-    objective: MetricName = Field(description="A metric of `metric`: the front member best on it is refitted.")
-
-
-class Tracking(_Model):
-    """Experiment tracking of every trial (null: none)."""
-
-    model_config = ConfigDict(title="tracking")
-
-    mlflow: MlflowTracking = Field(description="Track the study in MLflow.")
+Select = _table_model(
+    "Select", "select",
+    "The refit rule of a study of several objectives: the Pareto front's best trial on one objective.",
+    SELECT_FIELDS, {"objective": (MetricName, {})},
+)
+Tracking = _table_model(
+    "Tracking", "tracking", "Experiment tracking of every trial (null: none).", TRACKING_FIELDS,
+    {"mlflow": (MlflowTracking, {})},
+)
 
 
 _EXAMPLE_BLOCK: dict[str, Any] = {
@@ -887,27 +835,8 @@ _STRUCTURES: dict[str, tuple[Any, dict[str, Any]]] = {
 }
 
 
-def _study_field(field: V2Field) -> tuple[Any, Any]:
-    """`(annotation, Field)` of one study key, from its `V2Field`."""
-    if field.shape != "structure":
-        return _scalar_field(field)
-    annotation, kwargs = _STRUCTURES[field.name]
-    return annotation, _field_info(field, **kwargs)
-
-
-_unmatched = {f.name for f in V2_FIELDS if f.shape == "structure"} ^ set(_STRUCTURES)
-if _unmatched:  # a structured key added to V2_FIELDS needs its pydantic type here (and the reverse)
-    raise RuntimeError(f"v2 structure keys without a pydantic type, or typed but not in V2_FIELDS: {sorted(_unmatched)}")
-
-
-class _FinetuneParamsBase(_AnnotatedModel):
-    model_config = ConfigDict(title="finetune_params (v2)", json_schema_extra=_annotated_schema({"examples": [_EXAMPLE_BLOCK]}))
-
-
-FinetuneParamsV2 = create_model(  # type: ignore[call-overload]
-    "FinetuneParamsV2",
-    __base__=_FinetuneParamsBase,
-    __module__=__name__,
-    __doc__="A `finetune_params` v2 block: one hyperparameter study (see docs/v2-syntax.md).",
-    **{field.name: _study_field(field) for field in V2_FIELDS},
+FinetuneParamsV2 = _table_model(
+    "FinetuneParamsV2", "finetune_params (v2)",
+    "A `finetune_params` v2 block: one hyperparameter study (see docs/v2-syntax.md).",
+    V2_FIELDS, _STRUCTURES, base=_AnnotatedModel, json_schema_extra=_annotated_schema({"examples": [_EXAMPLE_BLOCK]}),
 )

@@ -1,6 +1,6 @@
-"""The study keys of a `finetune_params` v2 block, defined once (docs/v2-syntax.md).
+"""The keys of a `finetune_params` v2 block and of its structured values, defined once (docs/v2-syntax.md).
 
-Each key is one `V2Field`, and everything about the key is read from it:
+Each study key is one `V2Field`, and everything about the key is read from it:
 
 - the pydantic model `ftspec.schema.v2.FinetuneParamsV2` (hence the JSON Schema) builds one field
   per entry, in this order, with its type, bounds, default, description and examples;
@@ -12,12 +12,21 @@ Each key is one `V2Field`, and everything about the key is read from it:
   the defaults FT503 (redundant-default) compares with;
 - the table "Study fields" of docs/v2-syntax.md (`python -m ftspec.schema.v2_fields`).
 
-`validation`, `failure_policy` and `tracking.mlflow` hold scalars only: their keys are `V2Field`
-tables as well, read the same way. Keys whose value is another structure (`shape="structure"`:
-metric, sampler, phases, tracking, the parameter maps, ...) are lowered by their `@v2_key` readers
-in `ftspec/compiler/rules/` and have a hand-written pydantic type in `ftspec.schema.v2`; their entry
-here still gives their description, docs, default and flags. `n_trials` (its own finding, FT317,
-and the phases' sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by
+The mappings inside a block have `V2Field` tables too, read the same way: `validation`,
+`failure_policy`, `tracking` and `tracking.mlflow`, `select`, a `phases` item, a `force_params` item,
+and the search specs (`SPEC_FIELDS`, one table per spec `type`; a sorted tuple's `element` per element
+type and its searched `length`). From each table `ftspec.schema.v2` builds the model (`_table_model`;
+validators relating several keys stay on its base class) and the front-end takes the keys it allows
+(FT102 for another) and, for scalar keys, the type checks (`rules.study._read_v2_value`); the spec
+tables also write the search-spec rows of docs/v2-syntax.md.
+
+Keys whose value is another structure (`shape="structure"`: metric, sampler, phases, a spec's `type`,
+`choices`, `element`, `when`, ...) are lowered by their `@v2_key` / `@v2_spec_type` readers in
+`ftspec/compiler/rules/` and have their pydantic type beside the model that holds them in
+`ftspec.schema.v2`; their entry here still gives their description, docs, default and flags. The
+bounds of search specs (`low`, `high`, `step`, `log`, `length`) are checked by the spec readers, not
+generically, because their findings (FT2xx bad-bound) name the parameter. `n_trials` (its own finding,
+FT317, and the phases' sum) and `storage`/`study_name`/`resume` (one IR `storage`, read by
 `rules.study.read_storage` as the legacy front-end reads it) have scalar shapes for the schema and
 the docs but have readers of their own.
 
@@ -32,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
 from ftspec._record import Record
-from ftspec.schema.vocab import APPROACHES, EVAL_MODES, OPTUNA_DEFAULTS_VERSION, SEED_MAX
+from ftspec.schema.vocab import APPROACHES, EVAL_MODES, OPTUNA_DEFAULTS_VERSION, PARAM_TYPES, SEED_MAX
 
 
 class _Marker:
@@ -57,7 +66,7 @@ Shape = Literal["int", "number", "bool", "str", "enum", "structure"]
 
 @dataclass(eq=False, repr=False, init=False)
 class V2Field(Record):
-    """One study key of a v2 block: its value's shape and bounds, default, docs, and the flags other modules read.
+    """One key of a v2 block or of one of its mappings: its value's shape and bounds, default, docs, and the flags other modules read.
 
     The `__init__` is written out: the linter imports ~30 of these, and a generated one setting every
     attribute through `Record.__setattr__` was most of this module's import time. Omitted attributes
@@ -65,7 +74,7 @@ class V2Field(Record):
 
     name: str
     shape: Shape
-    """`structure`: lowered by its `@v2_key` reader, typed by `ftspec.schema.v2`; the others are read generically."""
+    """`structure`: lowered by its `@v2_key` / `@v2_spec_type` reader, typed by `ftspec.schema.v2`; the others are typed from here."""
     description: str
     """The JSON Schema's description of the key."""
     meaning: str = ""
@@ -330,25 +339,201 @@ FAILURE_POLICY_FIELDS: tuple[V2Field, ...] = (
 )
 
 
-# --------------------------------------------------------------------------- docs table
+TRACKING_FIELDS: tuple[V2Field, ...] = (
+    V2Field("mlflow", "structure", default=REQUIRED, description="Track the study in MLflow."),
+)
+"""The keys of `tracking` (`mlflow`'s own keys are `MLFLOW_FIELDS`)."""
+SELECT_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "objective", "structure", default=REQUIRED,
+        description="A metric of `metric`: the front member best on it is refitted.",
+    ),
+)
+PHASE_FIELDS: tuple[V2Field, ...] = (
+    V2Field("n_trials", "int", minimum=1, default=REQUIRED, description="Trials in this phase."),
+    V2Field(
+        "sampler", "structure", default=REQUIRED, examples=("random", {"kind": "tpe"}),
+        description="Sampler of this phase.",
+    ),
+)
+"""The keys of a `phases` item."""
+FORCED_TRIAL_FIELDS: tuple[V2Field, ...] = (
+    V2Field(
+        "model_params", "structure", description="Model parameter values by flattened name (`group__param`).",
+    ),
+    V2Field(
+        "train_params", "structure", description="Train parameter values by flattened name (`group__param`).",
+    ),
+)
+"""The keys of a `force_params` item."""
 
-BEGIN = "<!-- study-fields: generated by python -m ftspec.schema.v2_fields -->"
-END = "<!-- /study-fields -->"
+
+# --------------------------------------------------------------------------- search specs
+
+# The keys of a search spec, per spec `type` (a mapping with a `type` key in model_params or
+# train_params). `structure` keys (`type`, `choices`, `length`, `element`, `when`, `when_not`) are
+# typed by `ftspec.schema.v2` and lowered by the `@v2_spec_type` readers of
+# `ftspec.compiler.rules.space`; the `meaning` of a spec's `type` entry is the docs' row of the spec.
+
+_WHEN = V2Field(
+    "when", "structure",
+    description="Sample this parameter only when the named parameter (same target, declared earlier) takes "
+                "the given value or one of the given values: `{param: value}` or `{param: [values]}`.",
+)
+_WHEN_NOT = V2Field(
+    "when_not", "structure",
+    description="Sample this parameter only when the named parameter (same target, declared earlier) does "
+                "not take the given value or values: `{param: value}` or `{param: [values]}`.",
+)
+
+
+def _spec_type(kind: str, meaning: str = "") -> V2Field:
+    return V2Field("type", "structure", default=REQUIRED, description=PARAM_TYPES[kind], meaning=meaning)
+
+
+INT_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type(
+        "int", "`suggest_int`; `high - low` should be a multiple of `step` (otherwise Optuna lowers `high`: FT401, "
+               "a warning); `log` needs `low >= 1` and `step: 1` (errors)",
+    ),
+    V2Field("low", "int", default=REQUIRED, description="Inclusive lower bound."),
+    V2Field("high", "int", default=REQUIRED, description="Inclusive upper bound (`high - low` a multiple of `step`)."),
+    V2Field("step", "int", minimum=1, default=1, description="Grid step."),
+    V2Field("log", "bool", default=False, description="Sample on a log scale (needs `low >= 1` and `step: 1`)."),
+    _WHEN,
+    _WHEN_NOT,
+)
+FLOAT_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type(
+        "float", "`suggest_float`; `step` should divide `high - low` (FT401, a warning); `log` needs `low > 0` and "
+                 "no step (errors)",
+    ),
+    V2Field("low", "number", default=REQUIRED, description="Inclusive lower bound."),
+    V2Field("high", "number", default=REQUIRED, description="Inclusive upper bound."),
+    V2Field(
+        "step", "number", exclusive_minimum=0, nullable=True, default=None,
+        description="Discretisation step, or null for a continuous range.",
+    ),
+    V2Field("log", "bool", default=False, description="Sample on a log scale (needs `low > 0` and no step)."),
+    _WHEN,
+    _WHEN_NOT,
+)
+CATEGORICAL_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type("categorical", "`suggest_categorical`; non-empty, distinct JSON values (1 and 1.0 are the same)"),
+    V2Field(
+        "choices", "structure", default=REQUIRED, examples=(["rbf", "linear"], [True, False]), docs_type="[...]",
+        description="The values to choose from: non-empty and distinct, in the order they are tried by grid samplers.",
+    ),
+    _WHEN,
+    _WHEN_NOT,
+)
+SORTED_TUPLE_SPEC_FIELDS: tuple[V2Field, ...] = (
+    _spec_type("sorted_tuple", "a sorted tuple of `length` (>= 1) numbers"),
+    V2Field(
+        "length", "structure", default=REQUIRED, examples=(3, {"low": 1, "high": 3}),
+        description="Number of elements: a fixed length, or `{low, high}` for a searched length.",
+    ),
+    V2Field("element", "structure", default=REQUIRED, description="The range each element is drawn from."),
+    _WHEN,
+    _WHEN_NOT,
+)
+SPEC_FIELDS: dict[str, tuple[V2Field, ...]] = {
+    "int": INT_SPEC_FIELDS,
+    "float": FLOAT_SPEC_FIELDS,
+    "categorical": CATEGORICAL_SPEC_FIELDS,
+    "sorted_tuple": SORTED_TUPLE_SPEC_FIELDS,
+}
+"""The keys of each spec `type`, in the order of the schema (each type has a `@v2_spec_type` lowering)."""
+
+# The keys of a sorted tuple's `element`, per element type, and of its searched `length`.
+INT_ELEMENT_FIELDS: tuple[V2Field, ...] = (
+    V2Field("type", "structure", default=REQUIRED, description="Elements are integers."),
+    V2Field("low", "int", default=REQUIRED, description="Inclusive lower bound of each element."),
+    V2Field("high", "int", default=REQUIRED, description="Inclusive upper bound of each element."),
+    V2Field("step", "int", minimum=1, default=1, description="Grid step of each element."),
+    V2Field("log", "bool", default=False, description="Sample each element on a log scale."),
+)
+FLOAT_ELEMENT_FIELDS: tuple[V2Field, ...] = (
+    V2Field("type", "structure", default=REQUIRED, description="Elements are floats."),
+    V2Field("low", "number", default=REQUIRED, description="Inclusive lower bound of each element."),
+    V2Field("high", "number", default=REQUIRED, description="Inclusive upper bound of each element."),
+    V2Field(
+        "step", "number", exclusive_minimum=0, nullable=True, default=None,
+        description="Discretisation step of each element, or null for continuous.",
+    ),
+    V2Field("log", "bool", default=False, description="Sample each element on a log scale."),
+)
+ELEMENT_FIELDS: dict[str, tuple[V2Field, ...]] = {"int": INT_ELEMENT_FIELDS, "float": FLOAT_ELEMENT_FIELDS}
+LENGTH_RANGE_FIELDS: tuple[V2Field, ...] = (
+    V2Field("low", "int", minimum=1, default=REQUIRED, description="Smallest length."),
+    V2Field("high", "int", minimum=1, default=REQUIRED, description="Largest length."),
+)
+
+
+def names(fields: tuple[V2Field, ...]) -> tuple[str, ...]:
+    """The keys of a field table, in order (what the front-end's unknown-key checks allow)."""
+    return tuple(f.name for f in fields)
+
+
+# --------------------------------------------------------------------------- docs tables
+
 REGENERATE = "python -m ftspec.schema.v2_fields"
 
 
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}: generated by {REGENERATE} -->", f"<!-- /{name} -->"
+
+
 def render_study_fields() -> str:
-    """The docs' "Study fields" table, one row per `V2Field`, between its markers."""
+    """The docs' "Study fields" table, one row per `V2Field`."""
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for f in V2_FIELDS:
         lines.append(f"| `{f.name}` | {f.type_text()} | {f.default_text()} | {f.meaning} |")
-    return "\n".join([BEGIN, *lines, END])
+    return "\n".join(lines)
 
 
-def with_study_fields(current: str) -> str:
-    """`current` (docs/v2-syntax.md) with its generated table replaced by today's."""
-    head, rest = current.split(BEGIN, 1)
-    return head + render_study_fields() + rest.split(END, 1)[1]
+def spec_form(kind: str) -> str:
+    """A spec's keys as the docs write them: `{type: int, low, high, step: 1, log: false}` (required keys
+    bare, defaults as JSON; `when`/`when_not` are described once below the table)."""
+    import json  # off the linter's start-up
+
+    keys = []
+    for f in SPEC_FIELDS[kind]:
+        if f.name == "type":
+            keys.append(f"type: {kind}")
+        elif f.name == "length":
+            keys.append("length: n \\| {" + ", ".join(names(LENGTH_RANGE_FIELDS)) + "}")
+        elif f.name == "element":
+            element_keys = dict.fromkeys(name for fields in ELEMENT_FIELDS.values() for name in names(fields)[1:])
+            keys.append("element: {type: " + "\\|".join(ELEMENT_FIELDS) + ", " + ", ".join(element_keys) + "}")
+        elif f.docs_type is not None:
+            keys.append(f"{f.name}: {f.docs_type}")
+        elif f.default is REQUIRED:
+            keys.append(f.name)
+        elif f.default is not ABSENT:
+            keys.append(f"{f.name}: {json.dumps(f.default)}")
+    return "`{" + ", ".join(keys) + "}`"
+
+
+def render_spec_forms() -> str:
+    """The docs' table of search specs, one row per spec `type` (its `type` entry's meaning)."""
+    lines = ["| search spec | meaning |", "|---|---|"]
+    for kind, fields in SPEC_FIELDS.items():
+        lines.append(f"| {spec_form(kind)} | {fields[0].meaning} |")
+    return "\n".join(lines)
+
+
+GENERATED_TABLES = {"study-fields": render_study_fields, "spec-forms": render_spec_forms}
+"""The tables of docs/v2-syntax.md written from these definitions, by the name of their markers."""
+
+
+def with_generated_tables(current: str) -> str:
+    """`current` (docs/v2-syntax.md) with each generated table replaced by today's."""
+    for name, render in GENERATED_TABLES.items():
+        begin, end = _markers(name)
+        head, rest = current.split(begin, 1)
+        current = head + begin + "\n" + render() + "\n" + end + rest.split(end, 1)[1]
+    return current
 
 
 def docs_path() -> Any:
@@ -362,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     docs = docs_path()
     current = docs.read_text(encoding="utf-8")
-    new = with_study_fields(current)
+    new = with_generated_tables(current)
     if "--check" in args:
         if new != current:
             print(f"docs/{docs.name} out of date: run `{REGENERATE}`", file=sys.stderr)

@@ -49,6 +49,7 @@ from ftspec.compiler.values import (
     v2_range_tag,
 )
 from ftspec.ir import Condition, SortedTupleParam, SpaceEntry, Study, optuna_names, place_at_path
+from ftspec.schema.v2_fields import ELEMENT_FIELDS, LENGTH_RANGE_FIELDS, SPEC_FIELDS, names
 
 TWO_ELEMENT_LIST = define(
     "FT201", "two-element-list", "warning",
@@ -877,14 +878,11 @@ def _lower_dict_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, nam
 
 # --------------------------------------------------------------------------- v2 model and train params
 
-V2_SPEC_KEYS = {
-    "int": ("type", "low", "high", "step", "log", "when", "when_not"),
-    "float": ("type", "low", "high", "step", "log", "when", "when_not"),
-    "categorical": ("type", "choices", "when", "when_not"),
-    "sorted_tuple": ("type", "length", "element", "when", "when_not"),
-}
-"""The keys each v2 spec `type` allows (each type has a `@v2_spec_type` lowering)."""
-V2_ELEMENT_KEYS = ("type", "low", "high", "step", "log")
+# The keys of each spec `type` (each has a `@v2_spec_type` lowering), of a sorted tuple's `element` per
+# element type and of a searched `length`: the keys of their field tables.
+V2_SPEC_KEYS: dict[str, tuple[str, ...]] = {kind: names(fields) for kind, fields in SPEC_FIELDS.items()}
+V2_ELEMENT_KEYS: dict[str, tuple[str, ...]] = {kind: names(fields) for kind, fields in ELEMENT_FIELDS.items()}
+LENGTH_RANGE_KEYS = names(LENGTH_RANGE_FIELDS)
 
 
 @v2_key("model_params")
@@ -1044,7 +1042,7 @@ def _lower_v2_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name:
         lo.report(BAD_BOUND, node, what="length", name=name, problem="is missing")
         return
     if isinstance(length, Mapping):
-        check_known_keys(lo, length, ("low", "high"))
+        check_known_keys(lo, length, LENGTH_RANGE_KEYS)
         length_low, length_high = (read_int(lo, length.get(k) or length, f"{name}.length.{k}", minimum=1) for k in ("low", "high"))
     else:
         length_low = length_high = read_int(lo, length, f"{name}.length", minimum=1)
@@ -1054,10 +1052,10 @@ def _lower_v2_sorted_tuple(lo: Lowering, space: SpaceBuilder, target: str, name:
         return
     etype = element.get("type")
     ekind = etype.value if isinstance(etype, Scalar) else None
-    if ekind not in ("int", "float"):
+    if ekind not in V2_ELEMENT_KEYS:
         lo.report(UNKNOWN_SPEC_TYPE, etype or element, type=ekind if isinstance(ekind, str) else "nothing", hint=" (elements are int or float)")
         return
-    check_known_keys(lo, element, V2_ELEMENT_KEYS)
+    check_known_keys(lo, element, V2_ELEMENT_KEYS[ekind])
     bounds = _v2_bounds(lo, element, f"{name}.element", integral=ekind == "int")
     if bounds is None or length_low is None or length_high is None:
         return

@@ -52,7 +52,18 @@ from ftspec.ir import (
     Validation,
 )
 from ftspec.schema.metrics import METRIC_ALIASES, METRICS
-from ftspec.schema.v2_fields import FAILURE_POLICY_FIELDS, MLFLOW_FIELDS, V2_FIELDS_BY_NAME, VALIDATION_FIELDS, V2Field
+from ftspec.schema.v2_fields import (
+    FAILURE_POLICY_FIELDS,
+    FORCED_TRIAL_FIELDS,
+    MLFLOW_FIELDS,
+    PHASE_FIELDS,
+    SELECT_FIELDS,
+    TRACKING_FIELDS,
+    V2_FIELDS_BY_NAME,
+    VALIDATION_FIELDS,
+    V2Field,
+    names,
+)
 from ftspec.schema.vocab import EVAL_MODES, PRUNERS, SAMPLERS, SEED_MAX, KindSpec, OptionSpec, default_options
 
 UNKNOWN_SAMPLER = define(
@@ -914,7 +925,7 @@ def _objective(metric: str, direction: str, eval_mode: str) -> Objective:
 def read_v2_select(lo: Lowering, node: Node | None, objectives: list[Objective]) -> Select:
     """`select: {objective: METRIC}`; omitted: the first objective. A metric that is not an objective is FT431 (a study check)."""
     default = Select(objective=objectives[0].metric)
-    mapping = read_keyed_mapping(lo, node, "select", ("objective",))
+    mapping = read_keyed_mapping(lo, node, "select", names(SELECT_FIELDS))
     if mapping is None:
         return default
     objective = mapping.get("objective")
@@ -975,7 +986,7 @@ def _tpe_several_objectives(spec: ComponentSpec, node: Node | None) -> Component
 
 @v2_key("validation")
 def read_v2_validation(lo: Lowering, node: Node | None, approach: str, seed: int | None) -> Validation | None:
-    mapping = read_keyed_mapping(lo, node, "validation", tuple(f.name for f in VALIDATION_FIELDS))
+    mapping = read_keyed_mapping(lo, node, "validation", names(VALIDATION_FIELDS))
     if mapping is not None and approach != "single":
         lo.report(VALIDATION_UNUSED, lo.block.require("validation").key, approach=approach)
     if approach != "single":
@@ -1002,7 +1013,7 @@ def read_v2_storage(lo: Lowering, node: Node | None) -> Storage | None:
 
 @v2_key("failure_policy")
 def read_v2_failure_policy(lo: Lowering, node: Node | None) -> FailurePolicy:
-    mapping = read_keyed_mapping(lo, node, "failure_policy", tuple(f.name for f in FAILURE_POLICY_FIELDS))
+    mapping = read_keyed_mapping(lo, node, "failure_policy", names(FAILURE_POLICY_FIELDS))
     values = {f.name: f.default for f in FAILURE_POLICY_FIELDS}
     if mapping is not None:
         for f in FAILURE_POLICY_FIELDS:
@@ -1018,7 +1029,7 @@ def read_v2_tracking(lo: Lowering, node: Node | None, study_id: str) -> Tracking
     """`tracking: {mlflow: {tracking_uri, experiment}}`; null or absent: none. The experiment defaults to the study id."""
     if node is None or (isinstance(node, Scalar) and node.value is None):
         return None
-    mapping = read_keyed_mapping(lo, node, "tracking", ("mlflow",))
+    mapping = read_keyed_mapping(lo, node, "tracking", names(TRACKING_FIELDS))
     if mapping is None:
         return None
     mlflow = mapping.get("mlflow")
@@ -1028,7 +1039,7 @@ def read_v2_tracking(lo: Lowering, node: Node | None, study_id: str) -> Tracking
     if not isinstance(mlflow, Mapping):
         wrong_type(lo, mlflow, "tracking.mlflow", "a mapping {tracking_uri, experiment}")
         return None
-    check_known_keys(lo, mlflow, tuple(f.name for f in MLFLOW_FIELDS))
+    check_known_keys(lo, mlflow, names(MLFLOW_FIELDS))
     uri_field, experiment_field = MLFLOW_FIELDS
     uri_node, experiment_node = mlflow.get("tracking_uri"), mlflow.get("experiment")
     if uri_node is None:
@@ -1051,10 +1062,11 @@ def read_v2_phases(lo: Lowering, node: Node | None, n_trials: int) -> list[Phase
         wrong_type(lo, node, "phases", "a list of {n_trials, sampler}")
         return []
     phases = []
+    n_trials_field = PHASE_FIELDS[0]
     for item in mapping_items(lo, node, "phases[]", "a mapping {n_trials, sampler}"):
-        check_known_keys(lo, item, ("n_trials", "sampler"))
+        check_known_keys(lo, item, names(PHASE_FIELDS))
         n_node = item.get("n_trials")
-        n = read_int(lo, n_node, "phases[].n_trials", minimum=1) if n_node is not None else None
+        n = _read_v2_value(lo, n_node, n_trials_field, "phases[].n_trials") if n_node is not None else _INVALID
         if n_node is None:
             wrong_type(lo, item, "phases[].n_trials", "set", "nothing")
         sampler = default_component(V2_FIELDS_BY_NAME["sampler"].default, SAMPLERS)
@@ -1063,7 +1075,7 @@ def read_v2_phases(lo: Lowering, node: Node | None, n_trials: int) -> list[Phase
             wrong_type(lo, item, "phases[].sampler", "set (each phase names its sampler)", "nothing")
         else:
             sampler = lower_component(lo, sampler_node, SAMPLERS, "phases[].sampler", strict=True) or sampler
-        if n is not None:
+        if n is not _INVALID:
             phases.append(Phase(n_trials=n, sampler=sampler))
     if phases:
         study_sampler = lo.block.get("sampler")
@@ -1084,13 +1096,14 @@ def read_v2_force_params(lo: Lowering, node: Node | None, space: SpaceBuilder) -
         wrong_type(lo, node, "force_params", "a list of {model_params, train_params}")
         return []
     trials = []
+    forced_keys = names(FORCED_TRIAL_FIELDS)
     for item in mapping_items(lo, node, "force_params[]", "a mapping {model_params, train_params}"):
         values: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
         for entry in item.entries:
-            target = {"model_params": "model", "train_params": "train"}.get(entry.key.value)
-            if target is None:
-                unknown_key(lo, entry.key, entry.key.value, did_you_mean(entry.key.value, ("model_params", "train_params")))
+            if entry.key.value not in forced_keys:
+                unknown_key(lo, entry.key, entry.key.value, did_you_mean(entry.key.value, forced_keys))
                 continue
+            target = entry.key.value.removesuffix("_params")  # `model` or `train`
             if not isinstance(entry.value, Mapping):
                 wrong_type(lo, entry.value, f"force_params[].{entry.key.value}", "a mapping")
                 continue
