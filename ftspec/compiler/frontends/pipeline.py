@@ -167,12 +167,12 @@ class _Builder:
             self.split_step(step)
         elif keyword == "preprocessing":
             self.only_keyword(step, keyword)
-            spec = self.spec(step.get("preprocessing"), "the `preprocessing` step")  # type: ignore[arg-type]
+            spec = self.spec(step.require("preprocessing").value, "the `preprocessing` step")
             if spec is not None:
                 self.transforms.append(spec)
         elif keyword == "y_processing":
             self.only_keyword(step, keyword)
-            self.set_y(step.get("y_processing"), "the `y_processing` step")  # type: ignore[arg-type]
+            self.set_y(step.require("y_processing").value, "the `y_processing` step")
         elif keyword == "function":
             self.refuse(step, "a function step, not a class; ftrun cannot run it")
         elif keyword == "feature_augmentation":
@@ -201,7 +201,7 @@ class _Builder:
 
     def split_step(self, step: Mapping) -> None:
         self.only_keyword(step, "split")
-        spec = self.spec(step.get("split"), "the `split` step")  # type: ignore[arg-type]
+        spec = self.spec(step.require("split").value, "the `split` step")
         if spec is not None:
             self.splitter = spec
 
@@ -246,10 +246,11 @@ def lower_pipeline(block: Block) -> PipelineContext | None:
     if len(trail) == 1 and "model" not in owner and "class" not in owner:
         return None  # `{"finetune_params": {...}}` alone: a bare block under its key, no step around it
     meta = trail[-2] if block.kind == "finetune_space" and _is_metamodel_trail(trail) else None
+    assert meta is None or isinstance(meta, Mapping)  # _is_metamodel_trail checked it
     b = _Builder()
     # Down to the model's step; for a MetaModel, its `model` mapping and params are not steps.
     _descend(b, trail[:-2] if meta is not None else trail)
-    model = b.model(owner, meta)  # type: ignore[arg-type]
+    model = b.model(owner, meta)
     return PipelineContext(
         transforms=b.transforms, y_processing=b.y_processing, splitter=b.splitter, model=model, unsupported=b.unsupported,
     )
