@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import optuna
 import pytest
@@ -95,28 +95,34 @@ def test_stage_option_reruns_one_stage(tmp_path: Path, monkeypatch: pytest.Monke
     assert ftrun([path, "--data", "demo:diabetes", "--storage", url, "--stage", "nope"]) == 2
 
 
+def _kill_9_when(proc: subprocess.Popen, ready: Callable[[], bool], never: str) -> None:
+    """SIGKILL `proc` as soon as `ready()` (a study not created yet, KeyError, is not ready); fail with
+    `never` after 60 s."""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if ready():
+                    break
+            except KeyError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail(never)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def test_resume_after_kill_9_in_stage_two(tmp_path: Path) -> None:
     url = _storage(tmp_path)
     path = _campaign(tmp_path, full_trials=30)
     command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
                "--grace-seconds", "2"]
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            try:
-                full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=url)
-                if len(counted_trials(full)) >= 4:
-                    break
-            except KeyError:
-                pass
-            time.sleep(0.05)
-        else:
-            pytest.fail("stage full never started")
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    _kill_9_when(proc, lambda: len(counted_trials(optuna.load_study(study_name="ridge-refine:full:seed70", storage=url))) >= 4,
+                 "stage full never started")
     assert _counts(url)["ridge-refine:full:seed70"] < 30
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -238,32 +244,20 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
 def test_workers_die_with_a_killed_ftrun_and_the_same_command_resumes_exactly(tmp_path: Path) -> None:
-    # A journal: its RUNNING -> FAIL of a stale trial is atomic across processes (SQLite's is not: two
-    # processes failing the same stale trial can both enqueue a retry of it).
     url = f"journal:///{tmp_path / 'c.log'}"
     storage = storage_from_url(url)
     path = _campaign(tmp_path, full_trials=30)
     command = [sys.executable, "-m", "ftspec.runtime.cli", str(path), "--data", "demo:diabetes", "--storage", url, "-q",
                "--grace-seconds", "2", "--workers", "2"]
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
     workers: list[int] = []
-    try:
-        while time.monotonic() < deadline:
-            try:
-                full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=storage)
-                workers = _children(proc.pid)
-                if len(counted_trials(full)) >= 4 and len(workers) == 2:
-                    break
-            except KeyError:
-                pass
-            time.sleep(0.05)
-        else:
-            pytest.fail("stage full never started in two workers")
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+
+    def two_workers_in_stage_full() -> bool:
+        full = optuna.load_study(study_name="ridge-refine:full:seed70", storage=storage)
+        workers[:] = _children(proc.pid)
+        return len(counted_trials(full)) >= 4 and len(workers) == 2
+
+    _kill_9_when(proc, two_workers_in_stage_full, "stage full never started in two workers")
     deadline = time.monotonic() + 10
     while not all(_gone(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)

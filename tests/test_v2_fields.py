@@ -112,22 +112,27 @@ print(json.dumps({
 '''
 
 
-def test_adding_a_v2_key_is_one_definition(tmp_path: Path) -> None:
+def _run_in_a_copy(tmp_path: Path, anchor: str, addition: str, probe: str) -> dict:
+    """Copy the package (and the docs it regenerates) to `tmp_path`, insert `addition` before `anchor`
+    in its schema/v2_fields.py, run `probe` there in a fresh interpreter and return what it printed."""
     package = tmp_path / "ftspec"
     shutil.copytree(ROOT / "ftspec", package, ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "docs" / "v2-syntax.md", tmp_path / "docs" / "v2-syntax.md")
     fields = package / "schema" / "v2_fields.py"
     text = fields.read_text(encoding="utf-8")
-    assert text.count(ANCHOR) == 1
-    fields.write_text(text.replace(ANCHOR, NEW_FIELD + ANCHOR), encoding="utf-8")
-
-    run = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    assert text.count(anchor) == 1
+    fields.write_text(text.replace(anchor, addition + anchor), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
-
+    out: dict = json.loads(run.stdout)
     assert out["package"] == str(package / "__init__.py")
+    return out
+
+
+def test_adding_a_v2_key_is_one_definition(tmp_path: Path) -> None:
+    out = _run_in_a_copy(tmp_path, ANCHOR, NEW_FIELD, PROBE)
     assert out["schema_property"] == {
         "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
         "default": None,
@@ -213,21 +218,7 @@ print(json.dumps({
 
 
 def test_adding_a_search_spec_key_is_one_definition(tmp_path: Path) -> None:
-    package = tmp_path / "ftspec"
-    shutil.copytree(ROOT / "ftspec", package, ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "docs").mkdir()
-    shutil.copy(ROOT / "docs" / "v2-syntax.md", tmp_path / "docs" / "v2-syntax.md")
-    fields = package / "schema" / "v2_fields.py"
-    text = fields.read_text(encoding="utf-8")
-    assert text.count(SPEC_ANCHOR) == 1
-    fields.write_text(text.replace(SPEC_ANCHOR, NEW_SPEC_FIELD + SPEC_ANCHOR), encoding="utf-8")
-
-    run = subprocess.run([sys.executable, "-c", SPEC_PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
-
-    assert out["package"] == str(package / "__init__.py")
+    out = _run_in_a_copy(tmp_path, SPEC_ANCHOR, NEW_SPEC_FIELD, SPEC_PROBE)
     assert out["schema_property"] == {
         "anyOf": [{"exclusiveMinimum": 0, "type": "number"}, {"type": "null"}],
         "default": None,
