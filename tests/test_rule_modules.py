@@ -28,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = [*sorted((ROOT / "ftspec/compiler/rules").glob("[!_]*.py")), ROOT / "ftspec/lint/rules.py"]
 # The modules that dispatch to the registered checks (compile.py: check_block, the front-ends, the study checks).
 CONVERTED_FRONTENDS = [
-    *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ftspec/compiler/frontends").glob("legacy*.py"))),
-    "ftspec/compiler/frontends/v2.py",
-    "ftspec/compiler/frontends/common.py",
+    *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ftspec/compiler/frontends").glob("[!_]*.py"))),
     "ftspec/compiler/compile.py",
     "ftspec/campaign/compile.py",
 ]

@@ -35,7 +35,7 @@ from typing import IO, Any, Iterable, Literal, Protocol, Sequence, cast
 
 from ftspec.compiler.compile import UNREADABLE_CODES, compile_document
 from ftspec.compiler.diagnostics import RULES, Collector, Diagnostic, Fix, FixOp
-from ftspec.compiler.frontends.common import ANNOTATION_KEY
+from ftspec.compiler.values import ANNOTATION_KEY
 from ftspec.compiler.nodes import Mapping, Node, Scalar, index_nodes, to_python
 from ftspec.compiler.source import SourceDocument, detect_format, load_text
 from ftspec.compiler.walk import find_blocks

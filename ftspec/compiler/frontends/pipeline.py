@@ -30,7 +30,7 @@ What each step before the model becomes:
 
 from __future__ import annotations
 
-from ftspec.compiler.frontends.common import ANNOTATION_KEY, finite_value, location, node_desc
+from ftspec.compiler.values import ANNOTATION_KEY, finite_value, location, node_desc
 from ftspec.compiler.nodes import Mapping, Node, Scalar, Sequence, to_python
 from ftspec.compiler.walk import Block, is_splitter_class
 from ftspec.ir import PipelineContext, StepSpec, UnsupportedStep
