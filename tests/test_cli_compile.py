@@ -61,7 +61,7 @@ def _golden_findings(rel: str) -> list[tuple[int, int, str, str]]:
     return rows
 
 
-WORK = re.compile(r"^(study|campaign) \S+: ")
+WORK = re.compile(r"^(\S+: study|campaign) \S+: ")
 
 
 def _finding_lines(err: str) -> list[str]:
@@ -77,12 +77,12 @@ def test_ftcompile_prints_the_work_each_study_declares(capsys: pytest.CaptureFix
     assert code == 0, err
     work = [line for line in err.splitlines() if WORK.match(line)]
     assert work == [
-        "study ridge-csv: 1 study = 20 trials x 5 folds = 100 model fits + 1 refit; at most 101 transform fits",
-        "study forest-logloss: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
-        "study svc-auc: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
-        "study ridge-explained-variance: 1 study = 20 trials x 4 folds = 80 model fits + 1 refit; at most 81 transform fits",
+        "fixtures/run/ridge_csv.yaml: study ridge-csv: 1 study = 20 trials x 5 folds = 100 model fits + 1 refit; at most 101 transform fits",
+        "fixtures/v2/pipeline_multi.yaml: study forest-logloss: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
+        "fixtures/v2/pipeline_multi.yaml: study svc-auc: 1 study = 30 trials x 4 folds = 120 model fits + 1 refit; at most 121 transform fits",
+        "fixtures/v2/pipeline_multi.yaml: study ridge-explained-variance: 1 study = 20 trials x 4 folds = 80 model fits + 1 refit; at most 81 transform fits",
         # individual: one study per fold, each trial one fit, one refit per fold's study
-        "study huber-mape: 4 studies = 80 trials x 1 fold = 80 model fits + 4 refits; at most 84 transform fits",
+        "fixtures/v2/pipeline_multi.yaml: study huber-mape: 4 studies = 80 trials x 1 fold = 80 model fits + 4 refits; at most 84 transform fits",
     ]
 
 
@@ -330,5 +330,5 @@ def test_the_audit_old_config_migrates_to_a_strict_clean_file(capsys: pytest.Cap
         "model_params": {"n_components": ["int", 1, 20]}, "metric": "mse",
     }
     code, _out, err = run(capsys, "--strict", "--no-ir", str(path))
-    assert (code, err) == (0, "study /pipeline/1/finetune_params: 1 study = 20 trials x 3 folds = 60 model fits + 1 refit\n"
+    assert (code, err) == (0, f"{path}: study /pipeline/1/finetune_params: 1 study = 20 trials x 3 folds = 60 model fits + 1 refit\n"
                               "1 file(s), 1 study: 0 error(s), 0 warning(s), 0 info\n")

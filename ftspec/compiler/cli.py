@@ -84,7 +84,7 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
     else:
         for diag in diagnostics:
             click.echo(render_text(diag), err=True)
-        for _, result in results:  # the work each study and campaign declares, before anything runs
+        for path, result in results:  # the work each study and campaign declares, before anything runs
             if result.campaign is not None:
                 from ftspec.campaign.report import render_work
 
@@ -94,7 +94,7 @@ def cli(paths: tuple[str, ...], strict: bool, output: str | None, output_format:
                 from ftspec.campaign.report import render_study_work
 
                 for study in result.ir.studies:
-                    click.echo(render_study_work(study.id, study_work(study, study.n_trials, 1)), err=True)
+                    click.echo(f"{path}: {render_study_work(study.id, study_work(study, study.n_trials, 1))}", err=True)
         click.echo(summarize(diagnostics, len(inputs), studies), err=True)
     if problems or any(r.unreadable for _, r in results):
         sys.exit(2)
